@@ -1,0 +1,662 @@
+//! YAML/JSON → `serde_json::Value` with positions.
+//!
+//! Why not `serde`-based YAML: we need (a) the position of every node, (b) to survive a broken
+//! document and keep reading the next one, (c) to bound alias expansion and nesting ourselves.
+//! So we drive `saphyr-parser`'s event stream (a maintained YAML 1.2 parser) and build values
+//! directly: one pass, no intermediate tree. JSON is read by the same parser (JSON is YAML 1.2).
+
+use crate::positions::node_count;
+use crate::{Diagnostic, Position, Positions, SourceFile};
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Bounds that protect the process from hostile input
+#[derive(Debug, Clone, Copy)]
+pub struct LoadLimits {
+    /// Largest file (or stdin) accepted, in bytes
+    pub max_file_bytes: usize,
+    /// Largest single document accepted, in bytes
+    pub max_document_bytes: usize,
+    /// Most nodes one document may expand to, aliases included ("billion laughs" guard)
+    pub max_nodes: usize,
+    /// Deepest nesting accepted
+    pub max_depth: usize,
+}
+
+impl Default for LoadLimits {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 1 << 30,
+            max_document_bytes: 64 << 20,
+            max_nodes: 5_000_000,
+            max_depth: 256,
+        }
+    }
+}
+
+/// One YAML document (or JSON file) as a value, with where each node came from
+#[derive(Debug, Clone)]
+pub struct LoadedDocument {
+    /// The file it came from
+    pub file: Arc<SourceFile>,
+    /// 0-based index of the document within its file
+    pub index: usize,
+    /// The document
+    pub value: Value,
+    /// Where each node starts
+    pub positions: Positions,
+    /// Where the document starts
+    pub start: Position,
+}
+
+/// Load a file's bytes: rejects binary, non-UTF-8 and oversize input with a diagnostic
+pub fn load_bytes(
+    name: &str,
+    bytes: Vec<u8>,
+    limits: &LoadLimits,
+) -> (
+    Option<Arc<SourceFile>>,
+    Vec<LoadedDocument>,
+    Vec<Diagnostic>,
+) {
+    if bytes.len() > limits.max_file_bytes {
+        let d = Diagnostic::error(
+            "input-too-large",
+            name,
+            None,
+            format!(
+                "file is {} bytes, more than the limit of {} bytes",
+                bytes.len(),
+                limits.max_file_bytes
+            ),
+        );
+        return (None, Vec::new(), vec![d]);
+    }
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        let d = Diagnostic::error(
+            "binary-file",
+            name,
+            None,
+            "file looks binary (contains NUL bytes)",
+        )
+        .with_help("expected YAML or JSON text");
+        return (None, Vec::new(), vec![d]);
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let prefix = e.as_bytes().get(..valid).unwrap_or_default();
+            let line = prefix.iter().filter(|b| **b == b'\n').count() + 1;
+            let column = prefix.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+            let d = Diagnostic::error(
+                "invalid-utf8",
+                name,
+                Some(pos(line, column)),
+                "file is not valid UTF-8",
+            )
+            .with_help("expected YAML or JSON text encoded as UTF-8");
+            return (None, Vec::new(), vec![d]);
+        }
+    };
+    let file = SourceFile::new(name, text);
+    let (docs, diags) = load_str(&file, limits);
+    (Some(file), docs, diags)
+}
+
+/// Load every document of a file. Never fails: unreadable documents become diagnostics.
+pub fn load_str(
+    file: &Arc<SourceFile>,
+    limits: &LoadLimits,
+) -> (Vec<LoadedDocument>, Vec<Diagnostic>) {
+    let mut docs = Vec::new();
+    let mut diags = Vec::new();
+    for chunk in split_documents(&file.text) {
+        parse_chunk(file, &chunk, limits, &mut docs, &mut diags);
+    }
+    for (i, d) in docs.iter_mut().enumerate() {
+        d.index = i;
+    }
+    if docs.is_empty() && diags.is_empty() {
+        diags.push(Diagnostic::warning(
+            "empty-input",
+            &file.name,
+            None,
+            "file contains no documents",
+        ));
+    }
+    (docs, diags)
+}
+
+/// A `---`-delimited piece of a multi-document file
+#[derive(Debug, Clone, Copy)]
+struct Chunk<'a> {
+    text: &'a str,
+    /// 0-based line of the chunk's first line in the file
+    first_line: usize,
+}
+
+/// Split at `---` / `...` lines so that a syntax error in one document cannot hide the next.
+/// A marker at column 0 always ends a block scalar, so this never splits inside a document.
+fn split_documents(text: &str) -> Vec<Chunk<'_>> {
+    let mut chunks = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 0usize;
+    let mut offset = 0usize;
+    let mut pending_directives = false;
+    for (line_no, line) in text.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_end_matches(['\n', '\r']);
+        let is_marker = |m: &str| {
+            trimmed == m || (trimmed.starts_with(m) && trimmed[m.len()..].starts_with([' ', '\t']))
+        };
+        if is_marker("---") && offset > start && !pending_directives {
+            chunks.push(Chunk {
+                text: &text[start..offset],
+                first_line: start_line,
+            });
+            start = offset;
+            start_line = line_no;
+        } else if is_marker("...") {
+            chunks.push(Chunk {
+                text: &text[start..offset + line.len()],
+                first_line: start_line,
+            });
+            start = offset + line.len();
+            start_line = line_no + 1;
+        }
+        // `%YAML` directives belong to the document after them
+        pending_directives =
+            trimmed.starts_with('%') || (pending_directives && trimmed.starts_with('#'));
+        offset += line.len();
+    }
+    if start < text.len() {
+        chunks.push(Chunk {
+            text: &text[start..],
+            first_line: start_line,
+        });
+    }
+    chunks
+}
+
+fn pos(line: usize, column: usize) -> Position {
+    Position {
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        column: u32::try_from(column).unwrap_or(u32::MAX),
+    }
+}
+
+enum Frame {
+    Map {
+        map: Map<String, Value>,
+        /// Key waiting for its value, with its position and whether it is a `<<` merge key
+        key: Option<(String, Position, bool)>,
+        merges: Vec<(Value, Position)>,
+        anchor: usize,
+        /// Where this node's first position sits in the positions list
+        first: usize,
+    },
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+        first: usize,
+    },
+}
+
+struct Builder<'f> {
+    file: &'f SourceFile,
+    first_line: usize,
+    limits: LoadLimits,
+    stack: Vec<Frame>,
+    positions: Positions,
+    anchors: HashMap<usize, Value>,
+    nodes: usize,
+    start: Option<Position>,
+    diags: Vec<Diagnostic>,
+    /// Whether the last scalar was quoted (a quoted `"<<"` is an ordinary key)
+    last_key_quoted: bool,
+}
+
+/// Why a document had to be abandoned
+struct Abandon(Diagnostic);
+
+impl<'f> Builder<'f> {
+    fn position(&self, span: &Span) -> Position {
+        pos(self.first_line + span.start.line(), span.start.col() + 1)
+    }
+
+    fn error(&self, code: &'static str, at: Position, msg: String) -> Abandon {
+        Abandon(Diagnostic::error(code, &self.file.name, Some(at), msg))
+    }
+
+    /// Record the position of a node that is starting; returns its index in the list
+    fn begin_node(&mut self, at: Position) -> Result<usize, Abandon> {
+        let recorded = match self.stack.last() {
+            Some(Frame::Map {
+                key: Some((_, key_pos, _)),
+                ..
+            }) => *key_pos,
+            _ => at,
+        };
+        if self.start.is_none() {
+            self.start = Some(at);
+        }
+        self.nodes += 1;
+        if self.nodes > self.limits.max_nodes {
+            return Err(self.error(
+                "document-too-large",
+                at,
+                format!("document has more than {} nodes", self.limits.max_nodes),
+            ));
+        }
+        let index = self.positions.len();
+        self.positions.push(recorded);
+        Ok(index)
+    }
+
+    /// A finished node: becomes a key, a map value, a list item, or the document
+    fn finish(
+        &mut self,
+        value: Value,
+        anchor: usize,
+        first: usize,
+        at: Position,
+    ) -> Result<Option<Value>, Abandon> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, value.clone());
+        }
+        match self.stack.last_mut() {
+            None => Ok(Some(value)),
+            Some(Frame::Seq { items, .. }) => {
+                items.push(value);
+                Ok(None)
+            }
+            Some(Frame::Map {
+                map, key, merges, ..
+            }) => {
+                match key.take() {
+                    None => {
+                        // This node is a key. Kubernetes keys are strings; scalars of other types
+                        // are used by their text (as sigs.k8s.io/yaml does).
+                        let text = match value {
+                            Value::String(s) => s,
+                            Value::Null => "null".to_owned(),
+                            Value::Bool(b) => b.to_string(),
+                            Value::Number(n) => n.to_string(),
+                            Value::Array(_) | Value::Object(_) => {
+                                return Err(self.error(
+                                    "yaml-complex-key",
+                                    at,
+                                    "mapping keys must be scalars".to_owned(),
+                                ));
+                            }
+                        };
+                        // A key is not a node of its own: drop its position again.
+                        self.positions.truncate(first);
+                        self.nodes -= 1;
+                        let is_merge = text == "<<" && !self.last_key_quoted;
+                        *key = Some((text, at, is_merge));
+                        Ok(None)
+                    }
+                    Some((_, key_pos, true)) => {
+                        merges.push((value, key_pos));
+                        self.positions.truncate(first);
+                        Ok(None)
+                    }
+                    Some((k, key_pos, false)) => {
+                        if map.contains_key(&k) {
+                            self.positions.truncate(first);
+                            self.diags.push(
+                            Diagnostic::error(
+                                "yaml-duplicate-key",
+                                &self.file.name,
+                                Some(key_pos),
+                                format!("mapping key `{k}` is already defined; the first value is used"),
+                            )
+                            .with_help("remove one of the duplicate keys (the API server rejects them)"),
+                        );
+                        } else {
+                            map.insert(k, value);
+                        }
+                        Ok(None)
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Builder<'_> {
+    fn scalar(&mut self, text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+        self.last_key_quoted = style != ScalarStyle::Plain;
+        resolve_scalar(&text, style, tag)
+    }
+}
+
+/// YAML 1.2 core schema resolution, honouring explicit `!!` tags
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+    if let Some(tag) = tag.filter(|t| t.is_yaml_core_schema()) {
+        return match tag.suffix.as_str() {
+            "str" | "binary" | "timestamp" => Value::String(text.to_owned()),
+            "null" => Value::Null,
+            "bool" => resolve_plain(text)
+                .filter(Value::is_boolean)
+                .unwrap_or_else(|| Value::String(text.to_owned())),
+            "int" | "float" => resolve_plain(text)
+                .filter(Value::is_number)
+                .unwrap_or_else(|| Value::String(text.to_owned())),
+            _ => resolve_plain(text).unwrap_or_else(|| Value::String(text.to_owned())),
+        };
+    }
+    if style != ScalarStyle::Plain {
+        return Value::String(text.to_owned());
+    }
+    resolve_plain(text).unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+fn resolve_plain(text: &str) -> Option<Value> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    let first = text.as_bytes().first()?;
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return None;
+    }
+    let unsigned = text.strip_prefix('+').unwrap_or(text);
+    if let Some(hex) = unsigned.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok().map(Value::from);
+    }
+    if let Some(oct) = unsigned.strip_prefix("0o") {
+        return i64::from_str_radix(oct, 8).ok().map(Value::from);
+    }
+    let digits = unsigned.strip_prefix('-').unwrap_or(unsigned);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = unsigned.parse::<i64>() {
+            return Some(Value::from(i));
+        }
+        if let Ok(u) = unsigned.parse::<u64>() {
+            return Some(Value::from(u));
+        }
+        return unsigned
+            .parse::<f64>()
+            .ok()
+            .and_then(Number::from_f64)
+            .map(Value::Number);
+    }
+    if is_yaml_float(digits) {
+        return unsigned
+            .parse::<f64>()
+            .ok()
+            .and_then(Number::from_f64)
+            .map(Value::Number);
+    }
+    None
+}
+
+/// `[0-9]*(\.[0-9]*)?([eE][-+]?[0-9]+)?` with at least one digit in the mantissa
+fn is_yaml_float(s: &str) -> bool {
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((a, b)) => (a, b),
+        None => (mantissa, ""),
+    };
+    let digits_ok = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() && frac.is_empty() || !digits_ok(int) || !digits_ok(frac) {
+        return false;
+    }
+    match exponent {
+        None => mantissa.contains('.'),
+        Some(e) => {
+            let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+            !e.is_empty() && digits_ok(e)
+        }
+    }
+}
+
+fn parse_chunk(
+    file: &Arc<SourceFile>,
+    chunk: &Chunk<'_>,
+    limits: &LoadLimits,
+    docs: &mut Vec<LoadedDocument>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if chunk.text.len() > limits.max_document_bytes {
+        diags.push(
+            Diagnostic::error(
+                "document-too-large",
+                &file.name,
+                Some(pos(chunk.first_line + 1, 1)),
+                format!(
+                    "document is {} bytes, more than the limit of {} bytes",
+                    chunk.text.len(),
+                    limits.max_document_bytes
+                ),
+            )
+            .with_help("split the document, or raise the limit"),
+        );
+        return;
+    }
+    let mut parser = Parser::new_from_str(chunk.text);
+    let mut builder = Builder {
+        file,
+        first_line: chunk.first_line,
+        limits: *limits,
+        stack: Vec::new(),
+        positions: Positions::with_capacity(64),
+        anchors: HashMap::new(),
+        nodes: 0,
+        start: None,
+        diags: Vec::new(),
+        last_key_quoted: false,
+    };
+    loop {
+        let Some(next) = parser.next_event() else {
+            break;
+        };
+        let (event, span) = match next {
+            Ok(e) => e,
+            Err(e) => {
+                let m = e.marker();
+                diags.append(&mut builder.diags);
+                diags.push(
+                    Diagnostic::error(
+                        "yaml-syntax",
+                        &file.name,
+                        Some(pos(chunk.first_line + m.line(), m.col() + 1)),
+                        format!("invalid YAML: {}", e.info()),
+                    )
+                    .with_help("expected a YAML or JSON document"),
+                );
+                return;
+            }
+        };
+        match step(&mut builder, event, &span) {
+            Ok(Some(value)) => {
+                let start = builder
+                    .start
+                    .take()
+                    .unwrap_or_else(|| pos(chunk.first_line + 1, 1));
+                let positions =
+                    std::mem::replace(&mut builder.positions, Positions::with_capacity(64));
+                builder.anchors.clear();
+                builder.nodes = 0;
+                diags.append(&mut builder.diags);
+                if !value.is_null() {
+                    docs.push(LoadedDocument {
+                        file: Arc::clone(file),
+                        index: 0,
+                        value,
+                        positions,
+                        start,
+                    });
+                }
+            }
+            Ok(None) => {}
+            Err(Abandon(d)) => {
+                diags.append(&mut builder.diags);
+                diags.push(d);
+                return;
+            }
+        }
+    }
+}
+
+/// Feed one event; returns a value when a document's root node is complete
+fn step(b: &mut Builder<'_>, event: Event<'_>, span: &Span) -> Result<Option<Value>, Abandon> {
+    let at = b.position(span);
+    match event {
+        Event::Scalar(text, style, anchor, tag) => {
+            let first = b.begin_node(at)?;
+            let value = b.scalar(text, style, tag.as_deref());
+            b.finish(value, anchor, first, at)
+        }
+        Event::MappingStart(anchor, _) => {
+            let first = b.begin_node(at)?;
+            push_frame(
+                b,
+                at,
+                Frame::Map {
+                    map: Map::new(),
+                    key: None,
+                    merges: Vec::new(),
+                    anchor,
+                    first,
+                },
+            )?;
+            Ok(None)
+        }
+        Event::SequenceStart(anchor, _) => {
+            let first = b.begin_node(at)?;
+            push_frame(
+                b,
+                at,
+                Frame::Seq {
+                    items: Vec::new(),
+                    anchor,
+                    first,
+                },
+            )?;
+            Ok(None)
+        }
+        Event::MappingEnd => {
+            let Some(Frame::Map {
+                mut map,
+                merges,
+                anchor,
+                first,
+                ..
+            }) = b.stack.pop()
+            else {
+                return Err(b.error("yaml-syntax", at, "unbalanced mapping".to_owned()));
+            };
+            for (source, merge_pos) in merges {
+                apply_merge(b, &mut map, source, merge_pos, at)?;
+            }
+            b.finish(Value::Object(map), anchor, first, at)
+        }
+        Event::SequenceEnd => {
+            let Some(Frame::Seq {
+                items,
+                anchor,
+                first,
+            }) = b.stack.pop()
+            else {
+                return Err(b.error("yaml-syntax", at, "unbalanced sequence".to_owned()));
+            };
+            b.finish(Value::Array(items), anchor, first, at)
+        }
+        Event::Alias(id) => {
+            let Some(value) = b.anchors.get(&id).cloned() else {
+                return Err(b.error(
+                    "yaml-unknown-alias",
+                    at,
+                    "alias refers to an unknown anchor".to_owned(),
+                ));
+            };
+            let count = node_count(&value);
+            let first = b.begin_node(at)?;
+            b.nodes = b.nodes.saturating_add(count - 1);
+            if b.nodes > b.limits.max_nodes {
+                return Err(b.error(
+                    "yaml-alias-bomb",
+                    at,
+                    format!(
+                        "aliases expand the document past {} nodes",
+                        b.limits.max_nodes
+                    ),
+                ));
+            }
+            let recorded = b.positions_last();
+            b.positions.repeat(recorded, count - 1);
+            b.finish(value, 0, first, at)
+        }
+        Event::StreamStart
+        | Event::StreamEnd
+        | Event::DocumentStart(_)
+        | Event::DocumentEnd
+        | Event::Nothing => Ok(None),
+    }
+}
+
+impl Builder<'_> {
+    fn positions_last(&self) -> Position {
+        self.positions.last().unwrap_or_default()
+    }
+}
+
+fn push_frame(b: &mut Builder<'_>, at: Position, frame: Frame) -> Result<(), Abandon> {
+    if b.stack.len() >= b.limits.max_depth {
+        return Err(b.error(
+            "document-too-deep",
+            at,
+            format!("document nests deeper than {} levels", b.limits.max_depth),
+        ));
+    }
+    b.stack.push(frame);
+    Ok(())
+}
+
+/// `<<: *base` (YAML 1.1 merge key, which Kubernetes tooling accepts): keys not set explicitly
+/// are taken from the merged maps, appended after the explicit ones.
+fn apply_merge(
+    b: &mut Builder<'_>,
+    map: &mut Map<String, Value>,
+    source: Value,
+    merge_pos: Position,
+    at: Position,
+) -> Result<(), Abandon> {
+    let sources = match source {
+        Value::Object(m) => vec![m],
+        Value::Array(items) => items
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::Object(m) => Some(m),
+                _ => None,
+            })
+            .collect(),
+        _ => {
+            return Err(b.error(
+                "yaml-bad-merge",
+                at,
+                "`<<` merge value must be a mapping".to_owned(),
+            ));
+        }
+    };
+    for m in sources {
+        for (k, v) in m {
+            if !map.contains_key(&k) {
+                b.positions.repeat(merge_pos, node_count(&v));
+                map.insert(k, v);
+            }
+        }
+    }
+    Ok(())
+}
