@@ -1,0 +1,4 @@
+//! Checks of this area
+use palisade_engine::Check;
+
+pub(crate) static CHECKS: &[&Check] = &[];

@@ -1,0 +1,72 @@
+//! Every check against its own fixtures: `fixtures/<ID>/pass/*.yaml` must produce no finding of
+//! that check; `fixtures/<ID>/fail/*.yaml` must produce findings on exactly the lines marked with
+//! a `# expect: <ID>` comment (one finding per marker).
+
+use palisade_checks::{all, run_inventory_checks, run_resource_checks};
+use palisade_engine::{Check, Inventory};
+use palisade_model::resources_from_document;
+use palisade_source::{LoadLimits, SourceFile, load_str};
+use std::path::Path;
+
+fn findings_lines(check: &'static Check, path: &Path) -> (Vec<u32>, Vec<u32>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let file = SourceFile::new(path.display().to_string(), text.clone());
+    let (docs, diags) = load_str(&file, &LoadLimits::default());
+    assert!(diags.is_empty(), "{}: {diags:?}", path.display());
+    let mut findings = Vec::new();
+    let mut inventory = Inventory::default();
+    for doc in docs {
+        let (resources, diags) = resources_from_document(doc);
+        assert!(diags.is_empty(), "{}: {diags:?}", path.display());
+        for r in resources {
+            run_resource_checks(&[check], &r, &mut findings);
+            inventory.observe(&r);
+        }
+    }
+    run_inventory_checks(&[check], &inventory, &mut findings);
+    let mut got: Vec<u32> = findings.iter().map(|f| f.position.line).collect();
+    got.sort_unstable();
+    let marker = format!("# expect: {}", check.meta.id);
+    let mut want: Vec<u32> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let n = u32::try_from(i + 1).unwrap();
+        want.extend(std::iter::repeat_n(n, line.matches(&marker).count()));
+    }
+    (got, want)
+}
+
+#[test]
+fn fixtures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for check in all() {
+        for kind in ["pass", "fail"] {
+            let Ok(dir) = std::fs::read_dir(root.join(check.meta.id).join(kind)) else {
+                continue;
+            };
+            for entry in dir {
+                let path = entry.unwrap().path();
+                cases += 1;
+                let (got, want) = findings_lines(check, &path);
+                if kind == "fail" && want.is_empty() {
+                    failures.push(format!(
+                        "{}: fail fixture has no `# expect:` marker",
+                        path.display()
+                    ));
+                } else if got != want {
+                    failures.push(format!(
+                        "{}: findings on lines {got:?}, expected {want:?}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} fixtures wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,169 @@
+use palisade_model::{Resource, ResourceRef};
+use palisade_source::{JsonPointer, Position, SourceFile};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Kinds kept whole for cross-resource checks. They are small and few; workloads, which are
+/// many and large, are kept only as [`WorkloadSummary`] so memory stays flat on big scans.
+const RETAINED_KINDS: &[&str] = &[
+    "Namespace",
+    "NetworkPolicy",
+    "PodDisruptionBudget",
+    "HorizontalPodAutoscaler",
+    "Service",
+    "Ingress",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ServiceAccount",
+    "LimitRange",
+    "ResourceQuota",
+];
+
+/// What cross-resource checks need to know about one workload
+#[derive(Debug, Clone)]
+pub struct WorkloadSummary {
+    /// Which workload
+    pub reference: ResourceRef,
+    /// Its file
+    pub file: Arc<SourceFile>,
+    /// Where `metadata` starts (findings about the whole workload point here)
+    pub position: Position,
+    /// Labels of its pod template
+    pub pod_labels: Vec<(String, String)>,
+    /// `spec.replicas`, when set
+    pub replicas: Option<i64>,
+    /// `serviceAccountName` of its pod, when set
+    pub service_account: Option<String>,
+}
+
+/// Everything cross-resource checks see of a scan
+#[derive(Debug, Default)]
+pub struct Inventory {
+    /// Resources of the retained kinds
+    pub resources: Vec<Resource>,
+    /// Every workload (pod-template bearing resource)
+    pub workloads: Vec<WorkloadSummary>,
+    /// Every namespace any scanned resource lives in
+    pub namespaces_in_use: BTreeSet<String>,
+}
+
+impl Inventory {
+    /// Take note of a scanned resource
+    pub fn observe(&mut self, resource: &Resource) {
+        if let Some(ns) = &resource.namespace {
+            if !self.namespaces_in_use.contains(ns) {
+                self.namespaces_in_use.insert(ns.clone());
+            }
+        }
+        if let Some(pod) = resource.pod_template() {
+            let pod_labels = pod
+                .metadata
+                .and_then(|m| m.get("labels"))
+                .and_then(serde_json::Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect();
+            self.workloads.push(WorkloadSummary {
+                reference: resource.reference(),
+                file: Arc::clone(&resource.file),
+                position: resource.locate(&JsonPointer::root().key("metadata")),
+                pod_labels,
+                replicas: resource
+                    .get("spec/replicas")
+                    .and_then(serde_json::Value::as_i64),
+                service_account: pod
+                    .get("serviceAccountName")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned),
+            });
+        }
+        if RETAINED_KINDS.contains(&resource.kind.as_str()) {
+            self.resources.push(resource.clone());
+        }
+    }
+
+    /// Merge another inventory (built on another thread) into this one
+    pub fn merge(&mut self, other: Self) {
+        self.resources.extend(other.resources);
+        self.workloads.extend(other.workloads);
+        self.namespaces_in_use.extend(other.namespaces_in_use);
+    }
+
+    /// Retained resources of one kind
+    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
+        self.resources.iter().filter(move |r| r.kind == kind)
+    }
+}
+
+/// Does a `LabelSelector` (`matchLabels` + `matchExpressions`) select these labels?
+/// An empty selector selects everything, as in Kubernetes.
+pub fn selector_matches<'a>(
+    selector: &serde_json::Value,
+    labels: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+) -> bool {
+    let get = |key: &str| labels.clone().find(|(k, _)| *k == key).map(|(_, v)| v);
+    let match_labels_ok = selector
+        .get("matchLabels")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flatten()
+        .all(|(k, v)| get(k) == v.as_str());
+    let expressions_ok = selector
+        .get("matchExpressions")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .all(|expr| {
+            let key = expr
+                .get("key")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            let values: Vec<&str> = expr
+                .get("values")
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(serde_json::Value::as_str)
+                .collect();
+            match expr.get("operator").and_then(serde_json::Value::as_str) {
+                Some("In") => get(key).is_some_and(|v| values.contains(&v)),
+                Some("NotIn") => get(key).is_none_or(|v| !values.contains(&v)),
+                Some("Exists") => get(key).is_some(),
+                Some("DoesNotExist") => get(key).is_none(),
+                _ => false,
+            }
+        });
+    match_labels_ok && expressions_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn label_selectors() {
+        let labels = [("app", "web"), ("tier", "fe")];
+        let it = labels.iter().copied();
+        assert!(selector_matches(&json!({}), it.clone()));
+        assert!(selector_matches(
+            &json!({"matchLabels": {"app": "web"}}),
+            it.clone()
+        ));
+        assert!(!selector_matches(
+            &json!({"matchLabels": {"app": "db"}}),
+            it.clone()
+        ));
+        assert!(selector_matches(
+            &json!({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["fe", "be"]}]}),
+            it.clone()
+        ));
+        assert!(!selector_matches(
+            &json!({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]}),
+            it
+        ));
+    }
+}
