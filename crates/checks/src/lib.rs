@@ -7,6 +7,7 @@
 
 mod helpers;
 mod prelude;
+pub mod pss_rules;
 pub mod registry;
 mod runner;
 
@@ -15,6 +16,7 @@ mod images;
 mod namespaces;
 mod network;
 mod pod;
+mod pod_hardening;
 mod rbac;
 mod secrets;
 mod workload;

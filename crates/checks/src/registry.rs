@@ -6,6 +6,7 @@ use palisade_engine::Check;
 /// The areas, in catalog order
 static AREAS: &[&[&Check]] = &[
     crate::pod::CHECKS,
+    crate::pod_hardening::CHECKS,
     crate::workload::CHECKS,
     crate::rbac::CHECKS,
     crate::network::CHECKS,

@@ -98,6 +98,11 @@ impl Config {
             .map(|(_, v)| v)
     }
 
+    /// The severity the config gives a rule, if it overrides the default
+    pub fn severity_for(&self, id: &str, name: &str) -> Option<Severity> {
+        self.override_for(id, name).and_then(|o| o.severity)
+    }
+
     /// Is a check turned off by the config?
     pub fn disabled(&self, id: &str, name: &str) -> bool {
         self.override_for(id, name).and_then(|o| o.enabled) == Some(false)
@@ -105,10 +110,7 @@ impl Config {
 
     /// Apply severity overrides and path/namespace excludes to a finding
     pub fn apply(&self, finding: &mut Finding) {
-        if let Some(sev) = self
-            .override_for(&finding.rule_id, &finding.rule_name)
-            .and_then(|o| o.severity)
-        {
+        if let Some(sev) = self.severity_for(&finding.rule_id, &finding.rule_name) {
             finding.severity = sev;
         }
         if finding.suppressed.is_some() {
@@ -123,12 +125,12 @@ impl Config {
                 return;
             }
         }
-        if let Some(ns) = &finding.resource.namespace {
-            if self.exclude.namespaces.iter().any(|n| n == ns) {
-                finding.suppressed = Some(Suppression::Config {
-                    reason: format!("namespace `{ns}` is excluded in the configuration"),
-                });
-            }
+        if let Some(ns) = &finding.resource.namespace
+            && self.exclude.namespaces.iter().any(|n| n == ns)
+        {
+            finding.suppressed = Some(Suppression::Config {
+                reason: format!("namespace `{ns}` is excluded in the configuration"),
+            });
         }
     }
 }

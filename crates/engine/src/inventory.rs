@@ -52,10 +52,10 @@ pub struct Inventory {
 impl Inventory {
     /// Take note of a scanned resource
     pub fn observe(&mut self, resource: &Resource) {
-        if let Some(ns) = &resource.namespace {
-            if !self.namespaces_in_use.contains(ns) {
-                self.namespaces_in_use.insert(ns.clone());
-            }
+        if let Some(ns) = &resource.namespace
+            && !self.namespaces_in_use.contains(ns)
+        {
+            self.namespaces_in_use.insert(ns.clone());
         }
         if let Some(pod) = resource.pod_template() {
             let pod_labels = pod

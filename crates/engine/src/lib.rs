@@ -13,6 +13,7 @@ mod config;
 mod finding;
 mod framework;
 mod inventory;
+mod rule;
 mod selector;
 mod severity;
 
@@ -23,6 +24,7 @@ pub use config::{
 };
 pub use finding::{Finding, Suppression};
 pub use framework::{Control, Framework};
+pub use rule::RuleInfo;
 pub use inventory::{Inventory, WorkloadSummary, selector_matches};
 pub use selector::{Selector, SelectorError};
 pub use severity::{Severity, SeverityParseError};

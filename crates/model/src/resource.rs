@@ -72,20 +72,20 @@ pub fn resources_from_document(doc: LoadedDocument) -> (Vec<Resource>, Vec<Diagn
         return (Vec::new(), diags);
     };
     let kind = map.get("kind").and_then(Value::as_str).unwrap_or_default();
-    if kind.ends_with("List") {
-        if let Some(items) = map.get("items").and_then(Value::as_array) {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                let ptr = JsonPointer::root().key("items").index(i);
-                let sub = positions.subtree(&value, &ptr).unwrap_or_default();
-                let at = positions.locate(&value, &ptr).0;
-                match Resource::new(item.clone(), Arc::clone(&file), index, sub, at) {
-                    Ok(r) => out.push(r),
-                    Err(d) => diags.push(d),
-                }
+    if kind.ends_with("List")
+        && let Some(items) = map.get("items").and_then(Value::as_array)
+    {
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let ptr = JsonPointer::root().key("items").index(i);
+            let sub = positions.subtree(&value, &ptr).unwrap_or_default();
+            let at = positions.locate(&value, &ptr).0;
+            match Resource::new(item.clone(), Arc::clone(&file), index, sub, at) {
+                Ok(r) => out.push(r),
+                Err(d) => diags.push(d),
             }
-            return (out, diags);
         }
+        return (out, diags);
     }
     match Resource::new(value, file, index, positions, start) {
         Ok(r) => (vec![r], diags),

@@ -457,10 +457,7 @@ fn parse_chunk(
         diags: Vec::new(),
         last_key_quoted: false,
     };
-    loop {
-        let Some(next) = parser.next_event() else {
-            break;
-        };
+    while let Some(next) = parser.next_event() {
         let (event, span) = match next {
             Ok(e) => e,
             Err(e) => {

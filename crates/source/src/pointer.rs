@@ -55,8 +55,7 @@ impl JsonPointer {
     #[must_use]
     pub fn join(&self, relative: &str) -> Self {
         let mut next = self.clone();
-        next.0
-            .extend(Self::parse(&format!("/{relative}")).0.into_iter());
+        next.0.extend(Self::parse(&format!("/{relative}")).0);
         next
     }
 

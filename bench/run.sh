@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Scan-speed benchmark: palisade vs. the raw YAML parse floor vs. Checkov, same input, same run.
+#
+#   bench/run.sh                 real-world corpus + synthetic 25/50/100 MB corpora, with Checkov
+#   bench/run.sh --no-checkov    skip Checkov (it needs minutes on the large inputs)
+#   SIZES="10 20" bench/run.sh   other synthetic sizes (MB)
+#
+# Needs: cargo, python3, /usr/bin/time (GNU time). Checkov is installed into bench/out/venv
+# with pip unless CHECKOV points at an existing binary. Results: bench/out/results.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=bench/out
+mkdir -p "$OUT"
+SHARED=../shared/corpora/real-world
+SIZES=${SIZES:-"25 50 100"}
+CHECKOV_TIMEOUT=${CHECKOV_TIMEOUT:-900}
+RUN_CHECKOV=1
+[[ "${1:-}" == "--no-checkov" ]] && RUN_CHECKOV=0
+
+cargo build --release --quiet -p palisade -p palisade-source --bin palisade --example parse_floor
+PALISADE=target/release/palisade
+FLOOR=target/release/examples/parse_floor
+
+if [[ $RUN_CHECKOV == 1 && -z "${CHECKOV:-}" ]]; then
+  if [[ ! -x $OUT/venv/bin/checkov ]]; then
+    python3 -m venv "$OUT/venv"
+    "$OUT/venv/bin/pip" install --quiet checkov==3.3.30
+  fi
+  CHECKOV=$OUT/venv/bin/checkov
+fi
+
+# run LABEL CMD… -> prints "wall_s peak_rss_kb" (best of 3 for fast commands, 1 run otherwise)
+measure() {
+  local runs=$1; shift
+  local best_wall="" best_rss=""
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" > "$OUT/last.out" 2> "$OUT/last.err" || true
+    read -r wall rss < <(tail -n1 "$OUT/time.txt")
+    if [[ -z $best_wall ]] || awk "BEGIN{exit !($wall < $best_wall)}"; then best_wall=$wall; best_rss=$rss; fi
+  done
+  echo "$best_wall $best_rss"
+}
+
+mb() { du -sb "$1" | awk '{printf "%.1f", $1/1e6}'; }
+rate() { awk "BEGIN{ if ($2 > 0) printf \"%.1f\", $1/$2; else print \"-\" }"; }
+
+corpora=()
+if [[ -d $SHARED ]]; then
+  mkdir -p "$OUT/real-world"
+  cp -r "$SHARED"/* "$OUT/real-world/"
+  corpora+=("$OUT/real-world")
+else
+  echo "note: $SHARED not found; real-world corpus skipped" >&2
+fi
+for size in $SIZES; do
+  dir=$OUT/synthetic-${size}mb
+  [[ -d $dir ]] || python3 bench/gen_corpus.py "$dir" "$size" >/dev/null
+  corpora+=("$dir")
+done
+
+{
+  echo "# Scan benchmark results"
+  echo
+  echo "- date: $(date -u +%Y-%m-%d)"
+  echo "- machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+  echo "- palisade $($PALISADE --version | awk '{print $2}') (release build), all built-in checks + PSS baseline, \`-o json\`"
+  echo
+  echo "| corpus | MB | manifests | palisade s | MB/s | manifests/s | peak RSS MB | parse floor s | floor MB/s | rate vs floor | checkov s | checkov RSS MB |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+} > "$OUT/results.md"
+
+for dir in "${corpora[@]}"; do
+  size=$(mb "$dir")
+  read -r p_wall p_rss < <(measure 3 "$PALISADE" scan --no-progress -o json "$dir")
+  manifests=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["resources"])' "$OUT/last.out" 2>/dev/null || echo "?")
+  read -r f_wall _ < <(measure 3 "$FLOOR" "$dir")
+  c_wall="-"; c_rss="-"
+  if [[ $RUN_CHECKOV == 1 ]]; then
+    read -r c_wall c_rss < <(measure 1 timeout "$CHECKOV_TIMEOUT" "$CHECKOV" -d "$dir" --framework kubernetes --quiet --compact -o json)
+    c_rss=$(awk "BEGIN{printf \"%.0f\", $c_rss/1024}")
+  fi
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+    "$(basename "$dir")" "$size" "$manifests" "$p_wall" "$(rate "$size" "$p_wall")" \
+    "$(rate "$manifests" "$p_wall")" "$(awk "BEGIN{printf \"%.0f\", $p_rss/1024}")" \
+    "$f_wall" "$(rate "$size" "$f_wall")" \
+    "$(awk "BEGIN{ if ($p_wall > 0) printf \"%.0f%%\", 100*$f_wall/$p_wall; else print \"-\" }")" \
+    "$c_wall" "$c_rss" >> "$OUT/results.md"
+done
+
+cat "$OUT/results.md"

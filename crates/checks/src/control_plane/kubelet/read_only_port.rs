@@ -1,0 +1,84 @@
+use super::{Field, KUBELET_KINDS, Lookup, Node, sources};
+use crate::prelude::*;
+
+const PORT: Field = Field {
+    path: "readOnlyPort",
+    flag: "read-only-port",
+};
+
+declare_check! {
+    /// ## What it checks
+    /// Kubelet settings that open the read-only port: `readOnlyPort` other than `0` in a
+    /// `KubeletConfiguration` (default `0`), or `--read-only-port` other than `0` on a command
+    /// line (default `10255` when the kubelet is started with flags only).
+    ///
+    /// ## Why it matters
+    /// The read-only port serves pod specs, node metrics and configuration over plain HTTP with
+    /// no authentication or authorization — a free reconnaissance feed for anyone on the
+    /// network.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: KubeletConfiguration
+    /// readOnlyPort: 0
+    /// ```
+    pub static META = CheckMeta {
+        id: "KLT-004",
+        name: "kubelet-read-only-port",
+        title: "Kubelet read-only port open",
+        severity: Severity::Medium,
+        tags: &["node", "kubelet", "network"],
+        kinds: KUBELET_KINDS,
+        remediation: "set `readOnlyPort: 0` in the KubeletConfiguration (or pass `--read-only-port=0`)",
+        controls: &[
+            cis("4.2.4"),
+            nsa("NSA-NET-WORKER"),
+            attack("T1613"),
+            nist("AC-3"),
+            nist("CM-7"),
+            sp190("4.3.5"),
+            pci("2.2.4"),
+            soc2("CC6.6"),
+            hipaa("164.312(a)(1)"),
+        ],
+    };
+}
+
+pub(crate) static CHECK: Check = Check {
+    meta: &META,
+    run: CheckFn::Resource(run),
+};
+
+fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
+    for src in sources(res, Node::Kubelet) {
+        match src.get(PORT) {
+            Lookup::Set { raw, pointer } => {
+                if raw.as_i64() != Some(0) {
+                    ctx.report(
+                        res,
+                        &pointer,
+                        format!(
+                            "{} serves an unauthenticated read-only port: {} is `{}`",
+                            src.who(),
+                            src.name(PORT),
+                            raw.shown()
+                        ),
+                    );
+                }
+            }
+            Lookup::Absent {
+                pointer,
+                flags_only: true,
+            } => ctx.report(
+                res,
+                &pointer,
+                format!(
+                    "{} serves an unauthenticated read-only port: {} is not set and defaults to `10255`",
+                    src.who(),
+                    src.name(PORT)
+                ),
+            ),
+            Lookup::Absent { .. } | Lookup::Unknown => {}
+        }
+    }
+}

@@ -1,0 +1,71 @@
+use super::{Field, KUBELET_KINDS, Lookup, Node, duration_is_zero, sources};
+use crate::prelude::*;
+
+const TIMEOUT: Field = Field {
+    path: "streamingConnectionIdleTimeout",
+    flag: "streaming-connection-idle-timeout",
+};
+
+declare_check! {
+    /// ## What it checks
+    /// Kubelet settings that disable the idle timeout of streaming connections:
+    /// `streamingConnectionIdleTimeout` (or `--streaming-connection-idle-timeout`) set to a zero
+    /// duration. The default is `4h`.
+    ///
+    /// ## Why it matters
+    /// Exec, attach and port-forward sessions then never time out: forgotten sessions stay open
+    /// indefinitely and idle connections can pile up until the kubelet runs out of resources.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: KubeletConfiguration
+    /// streamingConnectionIdleTimeout: 5m
+    /// ```
+    pub static META = CheckMeta {
+        id: "KLT-005",
+        name: "kubelet-streaming-idle-timeout",
+        title: "Kubelet streaming connections never time out",
+        severity: Severity::Low,
+        tags: &["node", "kubelet"],
+        kinds: KUBELET_KINDS,
+        remediation: "set `streamingConnectionIdleTimeout` to a non-zero duration such as `5m` (or remove it to keep the 4h default)",
+        controls: &[
+            cis("4.2.5"),
+            nsa("NSA-NET-WORKER"),
+            attack("T1499"),
+            nist("AC-17"),
+            nist("CM-6"),
+            pci("2.2.6"),
+            soc2("CC6.1"),
+            hipaa("164.312(a)(1)"),
+        ],
+    };
+}
+
+pub(crate) static CHECK: Check = Check {
+    meta: &META,
+    run: CheckFn::Resource(run),
+};
+
+fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
+    for src in sources(res, Node::Kubelet) {
+        if let Lookup::Set { raw, pointer } = src.get(TIMEOUT) {
+            let zero = match raw.as_i64() {
+                Some(n) => n == 0,
+                None => raw.as_str().and_then(duration_is_zero) == Some(true),
+            };
+            if zero {
+                ctx.report(
+                    res,
+                    &pointer,
+                    format!(
+                        "{} never closes idle exec/attach/port-forward sessions: {} is `{}`",
+                        src.who(),
+                        src.name(TIMEOUT),
+                        raw.shown()
+                    ),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Shared pieces of the workload checks
+use crate::prelude::*;
+
+/// Controllers that keep pods running (as opposed to Jobs, CronJobs and bare Pods)
+pub(crate) const LONG_RUNNING_KINDS: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+];
+
+/// `requests` or `limits`
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bound {
+    Request,
+    Limit,
+}
+
+fn is_set(v: Option<&Value>) -> bool {
+    v.is_some_and(|v| !v.is_null())
+}
+
+/// Report every init and regular container that has no `resource` (`cpu` / `memory`) request
+/// or limit. A limit also counts as a request (Kubernetes copies it), and pod-level
+/// `spec.resources` counts for every container. Ephemeral containers cannot have resources.
+pub(crate) fn report_missing_resource(
+    ctx: &mut CheckCtx<'_>,
+    res: &Resource,
+    bound: Bound,
+    resource: &str,
+    label: &str,
+) {
+    let Some(pod) = res.pod_template() else {
+        return;
+    };
+    let limit = format!("resources/limits/{resource}");
+    let request = format!("resources/requests/{resource}");
+    let has = |limit_value: Option<&Value>, request_value: Option<&Value>| {
+        is_set(limit_value) || (bound == Bound::Request && is_set(request_value))
+    };
+    if has(pod.get(&limit), pod.get(&request)) {
+        return;
+    }
+    let (field, noun) = match bound {
+        Bound::Request => ("requests", "request"),
+        Bound::Limit => ("limits", "limit"),
+    };
+    let containers = pod
+        .containers_of(ContainerKind::Init)
+        .chain(pod.containers_of(ContainerKind::Regular));
+    for c in containers {
+        if !has(c.get(&limit), c.get(&request)) {
+            ctx.report(
+                res,
+                &c.pointer_to(&format!("resources/{field}/{resource}")),
+                format!("container `{}` has no {label} {noun}", c.name()),
+            );
+        }
+    }
+}
+
+/// Report every regular container of a long-running workload that has no `probe`
+pub(crate) fn report_missing_probe(
+    ctx: &mut CheckCtx<'_>,
+    res: &Resource,
+    probe: &str,
+    label: &str,
+) {
+    let Some(pod) = res.pod_template() else {
+        return;
+    };
+    for c in pod.containers_of(ContainerKind::Regular) {
+        if !is_set(c.get(probe)) {
+            ctx.report(
+                res,
+                &c.pointer_to(probe),
+                format!("container `{}` has no {label} probe", c.name()),
+            );
+        }
+    }
+}
+
+/// Pointer from the resource root to the pod spec of a workload kind
+pub(crate) fn pod_spec_pointer(kind: &str) -> JsonPointer {
+    let base: &[&str] = match kind {
+        "Pod" => &[],
+        "PodTemplate" => &["template"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template"],
+        _ => &["spec", "template"],
+    };
+    base.iter()
+        .fold(JsonPointer::root(), |p, s| p.key(s))
+        .key("spec")
+}
+
+/// Are two optional namespaces the same (unset matches only unset)?
+pub(crate) fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
+    a == b
+}

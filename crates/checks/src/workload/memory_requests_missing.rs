@@ -1,0 +1,52 @@
+use super::common::{Bound, report_missing_resource};
+use crate::prelude::*;
+
+declare_check! {
+    /// ## What it checks
+    /// Containers and init containers (in Pods and in the pod template of every workload kind)
+    /// with no memory request. A memory limit counts, since Kubernetes then uses the limit as
+    /// the request, and so do pod-level `spec.resources`.
+    ///
+    /// ## Why it matters
+    /// The scheduler places pods by their requests. Without a memory request nodes get
+    /// overcommitted, and when memory runs short the kubelet evicts pods that exceed their
+    /// (zero) request first.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// containers:
+    /// - name: app
+    ///   resources:
+    ///     requests:
+    ///       cpu: 100m          # fails: no memory
+    /// ```
+    pub static META = CheckMeta {
+        id: "WKL-003",
+        name: "memory-requests-missing",
+        title: "Container has no memory request",
+        severity: Severity::Low,
+        tags: &["workload", "resources"],
+        kinds: palisade_model::WORKLOAD_KINDS,
+        remediation: "set `resources.requests.memory` to the memory the container needs under \
+                      normal load",
+        controls: &[
+            nsa("NSA-NET-RESPOL"),
+            attack("T1499"),
+            nist("SC-5"),
+            nist("SC-6"),
+            sp190("4.4.3"),
+            pci("2.2.1"),
+            soc2("A1.1"),
+            hipaa("164.308(a)(7)"),
+        ],
+    };
+}
+
+pub(crate) static CHECK: Check = Check {
+    meta: &META,
+    run: CheckFn::Resource(run),
+};
+
+fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
+    report_missing_resource(ctx, res, Bound::Request, "memory", "memory");
+}

@@ -1,0 +1,188 @@
+//! Command-line flags (clap derive). Flag names follow kubectl/Kyverno/ruff conventions.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  palisade scan examples/                      scan a directory of manifests
+  helm template my-chart | palisade scan -     scan rendered Helm output from stdin
+  palisade scan --framework cis -o table k8s/  CIS Benchmark compliance score per control
+  palisade scan -o sarif . > palisade.sarif    SARIF for GitHub code scanning
+  palisade checks --tag rbac                   list the RBAC checks
+  palisade explain POD-001                     docs of one check";
+
+/// One fast binary that enforces and proves Kubernetes security and compliance
+#[derive(Debug, Parser)]
+#[command(name = "palisade", version, about, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    /// What to do
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan manifests with Pod Security Standards and the built-in checks
+    Scan(ScanArgs),
+    /// List the built-in checks
+    Checks(ChecksArgs),
+    /// Print the documentation of one check
+    Explain(ExplainArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+}
+
+/// Output formats of `scan`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Diagnostics with source snippets, then a summary (default)
+    Human,
+    /// One row per finding
+    Table,
+    /// Machine-readable JSON
+    Json,
+    /// The JSON report as YAML
+    Yaml,
+    /// SARIF 2.1.0 (GitHub code scanning)
+    Sarif,
+    /// JUnit XML (CI dashboards)
+    Junit,
+    /// Kyverno-compatible wgpolicyk8s.io/v1alpha2 PolicyReports
+    Policyreport,
+}
+
+/// When to use colors
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal and NO_COLOR is unset
+    Auto,
+    /// Always
+    Always,
+    /// Never
+    Never,
+}
+
+/// `palisade scan`
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  palisade scan k8s/ charts/rendered.yaml
+  kustomize build overlays/prod | palisade scan -
+  palisade scan --select pss --pss-level restricted -o sarif k8s/
+  palisade scan --select POD,rbac --ignore POD-007 --fail-on high k8s/
+  palisade scan --framework nsa-cisa-1.2 k8s/
+
+Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input errors.
+Suppress a finding with the annotation `ignore.palisade.dev/<CHECK-ID>: \"<reason>\"`
+or in .palisade.yaml (see README).")]
+pub struct ScanArgs {
+    /// Files, directories (recursive: .yaml, .yml, .json), kustomize directories, or `-` for stdin
+    #[arg(default_value = ".")]
+    pub paths: Vec<String>,
+
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = OutputFormat::Human)]
+    pub output: OutputFormat,
+
+    /// Rules to run: IDs (POD-001), prefixes (POD, PSS), names, tags (rbac) or ALL
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<String>,
+
+    /// Rules not to run (same forms as --select)
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<String>,
+
+    /// Pod Security Standards level for the PSS rules
+    #[arg(long, value_name = "baseline|restricted|privileged")]
+    pub pss_level: Option<String>,
+
+    /// Pod Security Standards version (v1.0 … v1.37, or latest)
+    #[arg(long, value_name = "v1.N|latest")]
+    pub pss_version: Option<String>,
+
+    /// Lowest severity that makes the scan exit 1
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+
+    /// Score results per control of a compliance framework (cis-1.12, nsa-cisa-1.2, mitre-attack,
+    /// nist-800-53, nist-800-190, pci-dss-4.0, soc2, hipaa, pss) and run only its checks
+    #[arg(long, value_name = "ID")]
+    pub framework: Option<String>,
+
+    /// Configuration file (default: .palisade.yaml in the current directory, if present)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// When to color the output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// List suppressed findings too
+    #[arg(long)]
+    pub show_suppressed: bool,
+
+    /// Never show a progress bar
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Output formats of `checks`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned table
+    Table,
+    /// JSON array, one object per check
+    Json,
+    /// Same as JSON, as YAML
+    Yaml,
+    /// Markdown reference (the generated docs)
+    Markdown,
+}
+
+/// `palisade checks`
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  palisade checks
+  palisade checks --framework cis -o json
+  palisade checks --severity high --tag rbac")]
+pub struct ChecksArgs {
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ListFormat::Table)]
+    pub output: ListFormat,
+
+    /// Only checks mapped to this framework
+    #[arg(long, value_name = "ID")]
+    pub framework: Option<String>,
+
+    /// Only checks at or above this severity
+    #[arg(long, value_name = "SEVERITY")]
+    pub severity: Option<String>,
+
+    /// Only checks with this tag (or ID prefix)
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+}
+
+/// `palisade explain`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  palisade explain POD-001\n  palisade explain privileged-container\n  palisade explain PSS-runAsNonRoot"
+)]
+pub struct ExplainArgs {
+    /// Check ID or name
+    pub check: String,
+}
+
+/// `palisade completions`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  palisade completions bash > /etc/bash_completion.d/palisade\n  palisade completions zsh > \"${fpath[1]}/_palisade\""
+)]
+pub struct CompletionsArgs {
+    /// Shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

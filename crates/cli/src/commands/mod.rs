@@ -1,0 +1,5 @@
+//! One module per subcommand
+pub mod checks;
+pub mod completions;
+pub mod explain;
+pub mod scan;

@@ -1,0 +1,237 @@
+//! `palisade scan`
+
+use crate::args::{ColorChoice, OutputFormat, ScanArgs};
+use crate::{input, pipeline};
+use anyhow::{Context, Result, bail};
+use palisade_checks::pss_rules;
+use palisade_engine::{Config, Framework, RuleInfo, Selector, Severity};
+use palisade_pss::{Level, Version};
+use palisade_report::{Format, RenderOptions, ScanReport};
+use palisade_source::{LoadLimits, SourceFile, load_str};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+/// Default for `--fail-on`: every finding but informational ones fails the run
+const DEFAULT_FAIL_ON: Severity = Severity::Low;
+const DEFAULT_CONFIG: &str = ".palisade.yaml";
+
+/// Run a scan; returns the exit code
+pub fn run(args: &ScanArgs) -> Result<u8> {
+    let config = load_config(args.config.as_deref())?;
+    let plan = plan(args, config)?;
+
+    let (inputs, mut diagnostics) = input::collect(&args.paths);
+    let progress = progress_bar(args, inputs.len());
+    let tick = || {
+        if let Some(p) = &progress {
+            p.inc(1);
+        }
+    };
+    let mut outcome = pipeline::run(&plan, &inputs, &tick);
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    diagnostics.append(&mut outcome.diagnostics);
+    diagnostics.sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
+
+    let compliance = match framework_arg(args)? {
+        Some(fw) => Some(palisade_frameworks::score(
+            fw,
+            &plan.rules,
+            &outcome.findings,
+        )),
+        None => None,
+    };
+    let report = ScanReport {
+        findings: &outcome.findings,
+        diagnostics: &diagnostics,
+        rules: &plan.rules,
+        files_scanned: outcome.files,
+        resources_scanned: outcome.resources,
+        compliance: compliance.as_ref(),
+    };
+    let options = RenderOptions {
+        color: use_color(args.color),
+        show_suppressed: args.show_suppressed,
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    palisade_report::render(format(args.output), &report, &options, &mut out)?;
+    out.flush()?;
+
+    let fail_on = match &args.fail_on {
+        Some(s) => s.parse::<Severity>()?,
+        None => plan.config.fail_on.unwrap_or(DEFAULT_FAIL_ON),
+    };
+    Ok(
+        if diagnostics
+            .iter()
+            .any(palisade_source::Diagnostic::is_error)
+        {
+            2
+        } else if outcome
+            .findings
+            .iter()
+            .any(|f| f.is_active() && f.severity >= fail_on)
+        {
+            1
+        } else {
+            0
+        },
+    )
+}
+
+fn format(o: OutputFormat) -> Format {
+    match o {
+        OutputFormat::Human => Format::Human,
+        OutputFormat::Table => Format::Table,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Yaml => Format::Yaml,
+        OutputFormat::Sarif => Format::Sarif,
+        OutputFormat::Junit => Format::Junit,
+        OutputFormat::Policyreport => Format::PolicyReport,
+    }
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn progress_bar(args: &ScanArgs, total: usize) -> Option<indicatif::ProgressBar> {
+    if args.no_progress || total < 2 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} scanning {pos}/{len} files {wide_bar} {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// Read `.palisade.yaml` (explicit path, or the default one when present)
+pub fn load_config(path: Option<&Path>) -> Result<Config> {
+    let path = match path {
+        Some(p) => p,
+        None if Path::new(DEFAULT_CONFIG).is_file() => Path::new(DEFAULT_CONFIG),
+        None => return Ok(Config::default()),
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config `{}`", path.display()))?;
+    let file = SourceFile::new(path.display().to_string(), text);
+    let (docs, diags) = load_str(&file, &LoadLimits::default());
+    if let Some(d) = diags.iter().find(|d| d.is_error()) {
+        bail!("{d}");
+    }
+    let value = docs.into_iter().next().map(|d| d.value).unwrap_or_default();
+    let value = if value.is_null() {
+        serde_json::json!({})
+    } else {
+        value
+    };
+    Config::from_value(value).with_context(|| format!("in config `{}`", path.display()))
+}
+
+fn framework_arg(args: &ScanArgs) -> Result<Option<Framework>> {
+    args.framework
+        .as_deref()
+        .map(|s| {
+            Framework::parse(s).with_context(|| {
+                let known: Vec<_> = Framework::ALL.iter().map(|f| f.id()).collect();
+                format!(
+                    "unknown framework `{s}` (expected one of: {})",
+                    known.join(", ")
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Decide which rules run
+fn plan(args: &ScanArgs, config: Config) -> Result<pipeline::Plan> {
+    let select = if args.select.is_empty() {
+        config.select.clone()
+    } else {
+        args.select.clone()
+    };
+    let mut ignore = config.ignore.clone();
+    ignore.extend(args.ignore.iter().cloned());
+    let selector = Selector::new(&select, &ignore);
+
+    let level_text = args.pss_level.clone().or_else(|| config.pss_level.clone());
+    let level: Level = match &level_text {
+        Some(s) => s.parse()?,
+        None => Level::Baseline,
+    };
+    let version: Version = match args.pss_version.as_ref().or(config.pss_version.as_ref()) {
+        Some(s) => s.parse()?,
+        None => Version::Latest,
+    };
+    let framework = framework_arg(args)?;
+    let in_framework = |controls: &[palisade_engine::Control]| {
+        framework.is_none_or(|fw| controls.iter().any(|c| c.framework == fw))
+    };
+
+    let checks: Vec<_> = palisade_checks::all()
+        .filter(|c| {
+            let m = c.meta;
+            selector.enabled(m.id, m.name, m.tags)
+                && !config.disabled(m.id, m.name)
+                && in_framework(m.controls)
+        })
+        .collect();
+    let pss_rules: Vec<RuleInfo> = pss_rules::rules(level, version)
+        .into_iter()
+        .filter(|r| {
+            selector.enabled(&r.id, &r.name, r.tags)
+                && !config.disabled(&r.id, &r.name)
+                && in_framework(r.controls)
+        })
+        .collect();
+
+    let every_rule: Vec<(String, String, &'static [&'static str])> = palisade_checks::all()
+        .map(|c| (c.meta.id.to_owned(), c.meta.name.to_owned(), c.meta.tags))
+        .chain(
+            pss_rules::all_rules()
+                .into_iter()
+                .map(|r| (r.id.into_owned(), r.name.into_owned(), r.tags)),
+        )
+        .collect();
+    if let Some(e) = selector
+        .unknown_tokens(
+            every_rule
+                .iter()
+                .map(|(i, n, t)| (i.as_str(), n.as_str(), *t)),
+        )
+        .into_iter()
+        .next()
+    {
+        bail!("{e}; see `palisade checks`");
+    }
+
+    let pss_rule_ids = pss_rules.iter().map(|r| r.id.to_string()).collect();
+    let pss = (!pss_rules.is_empty() && level != Level::Privileged).then_some((level, version));
+    let mut rules: Vec<RuleInfo> = checks.iter().map(|c| RuleInfo::from(c.meta)).collect();
+    rules.extend(pss_rules);
+    for r in &mut rules {
+        if let Some(sev) = config.severity_for(&r.id, &r.name) {
+            r.severity = sev;
+        }
+    }
+    Ok(pipeline::Plan {
+        checks,
+        pss,
+        pss_rule_ids,
+        rules,
+        config,
+        limits: LoadLimits::default(),
+        keep_source: args.output == OutputFormat::Human,
+    })
+}

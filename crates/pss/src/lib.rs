@@ -1,0 +1,176 @@
+//! Pod Security Standards, evaluated with the exact semantics of Kubernetes Pod Security
+//! Admission (`k8s.io/pod-security-admission`).
+//!
+//! [`evaluate`] runs the checks of a [`Level`] at a policy [`Version`] (v1.0 … v1.37, or
+//! `latest`) against any workload's pod template and returns upstream's reasons and details,
+//! word for word, plus pointers to the offending fields. Restricted includes every baseline
+//! check except those a restricted check replaces at that version; versions newer than the
+//! newest known policy evaluate as it. [`namespace_policy`] and [`Exemptions`] carry the
+//! namespace-label and exemption rules an admission webhook needs.
+//!
+//! The checks read a one-pass view of the pod and allocate only when they fail; the list of
+//! check revisions per (level, version) is built once.
+
+mod checks;
+mod exemptions;
+mod level;
+mod namespace;
+mod pod;
+mod registry;
+mod text;
+mod version;
+
+pub use exemptions::Exemptions;
+pub use level::{Level, ParseLevelError};
+pub use namespace::{
+    AUDIT_LEVEL_LABEL, AUDIT_VERSION_LABEL, Defaults, ENFORCE_LEVEL_LABEL, ENFORCE_VERSION_LABEL,
+    LevelVersion, NamespacePolicy, WARN_LEVEL_LABEL, WARN_VERSION_LABEL, namespace_policy,
+};
+pub use registry::{CheckInfo, checks};
+pub use version::{NEWEST_MINOR, ParseVersionError, Version};
+
+use palisade_model::PodTemplate;
+use palisade_source::JsonPointer;
+
+/// One failed check
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Upstream check ID, e.g. `privileged` or `capabilities_restricted`
+    pub check_id: &'static str,
+    /// Level of the check (a baseline check can fail a restricted evaluation)
+    pub level: Level,
+    /// Upstream's short reason, e.g. `allowPrivilegeEscalation != false`
+    pub reason: String,
+    /// Upstream's detail, e.g. `container "app" must set securityContext.allowPrivilegeEscalation=false`
+    pub detail: String,
+    /// From the resource root to each offending field; a field that must be added is pointed
+    /// at where it belongs (locating it falls back to its nearest existing ancestor)
+    pub pointers: Vec<JsonPointer>,
+}
+
+/// Evaluate a pod (template) against a level at a policy version.
+///
+/// Violations come in upstream's order (baseline check IDs sorted, then restricted ones);
+/// empty means allowed. `privileged` never has violations.
+pub fn evaluate(template: &PodTemplate<'_>, level: Level, version: Version) -> Vec<Violation> {
+    let plan = registry::plan(level, version);
+    if plan.is_empty() {
+        return Vec::new();
+    }
+    let pod = pod::PodView::new(template);
+    let mut violations = Vec::new();
+    for check in plan {
+        if let Some(failure) = (check.run)(&pod) {
+            violations.push(Violation {
+                check_id: check.id,
+                level: check.level,
+                reason: failure.reason,
+                detail: failure.detail,
+                pointers: failure.pointers,
+            });
+        }
+    }
+    violations
+}
+
+/// `reason1 (detail1), reason2 (detail2)`, upstream's aggregated forbidden detail
+pub fn aggregate_reason(violations: &[Violation]) -> String {
+    let mut out = String::new();
+    for (i, v) in violations.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        // Upstream substitutes a placeholder for a check that fails without a reason.
+        out.push_str(if v.reason.is_empty() {
+            "unknown forbidden reason"
+        } else {
+            &v.reason
+        });
+        if !v.detail.is_empty() {
+            out.push_str(" (");
+            out.push_str(&v.detail);
+            out.push(')');
+        }
+    }
+    out
+}
+
+/// The enforce error: `violates PodSecurity "restricted:latest": ...`
+pub fn deny_message(level: Level, version: Version, violations: &[Violation]) -> String {
+    format!(
+        "violates PodSecurity \"{}\": {}",
+        LevelVersion::new(level, version),
+        aggregate_reason(violations)
+    )
+}
+
+/// The warning and audit annotation: `would violate PodSecurity "restricted:latest": ...`
+pub fn warn_message(level: Level, version: Version, violations: &[Violation]) -> String {
+    format!(
+        "would violate PodSecurity \"{}\": {}",
+        LevelVersion::new(level, version),
+        aggregate_reason(violations)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn eval(pod: &serde_json::Value, level: Level, version: Version) -> Vec<Violation> {
+        let t = PodTemplate::of("Pod", pod).unwrap();
+        evaluate(&t, level, version)
+    }
+
+    #[test]
+    fn restricted_message_matches_upstream() {
+        let pod = json!({"spec": {"containers": [{"name": "app", "image": "nginx"}]}});
+        let v = eval(&pod, Level::Restricted, Version::Latest);
+        assert_eq!(
+            deny_message(Level::Restricted, Version::Latest, &v),
+            r#"violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "app" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "app" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "app" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "app" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#
+        );
+        assert!(eval(&pod, Level::Baseline, Version::Latest).is_empty());
+        assert!(eval(&pod, Level::Privileged, Version::Latest).is_empty());
+        assert_eq!(v[0].level, Level::Restricted);
+        assert_eq!(
+            v[0].pointers[0].to_string(),
+            "/spec/containers/0/securityContext/allowPrivilegeEscalation"
+        );
+    }
+
+    #[test]
+    fn works_on_templates_and_warns() {
+        let deploy = json!({"spec": {"template": {"spec": {
+            "hostNetwork": true,
+            "containers": [{"name": "a", "securityContext": {"privileged": true}}],
+        }}}});
+        let t = PodTemplate::of("Deployment", &deploy).unwrap();
+        let v = evaluate(&t, Level::Baseline, Version::V1(30));
+        assert_eq!(
+            warn_message(Level::Baseline, Version::V1(30), &v),
+            r#"would violate PodSecurity "baseline:v1.30": host namespaces (hostNetwork), privileged (container "a" must not set securityContext.privileged=true)"#
+        );
+        assert_eq!(
+            v[0].pointers[0].to_string(),
+            "/spec/template/spec/hostNetwork"
+        );
+        assert_eq!(v[1].check_id, "privileged");
+    }
+
+    #[test]
+    fn aggregates_empty_details_and_reasons() {
+        let v = Violation {
+            check_id: "x",
+            level: Level::Baseline,
+            reason: String::new(),
+            detail: String::new(),
+            pointers: Vec::new(),
+        };
+        assert_eq!(
+            aggregate_reason(&[v.clone(), v]),
+            "unknown forbidden reason, unknown forbidden reason"
+        );
+    }
+}

@@ -1,0 +1,358 @@
+//! A typed view of the pod, read in one pass before the checks run.
+//!
+//! Upstream decodes the pod into Go structs once and every check reads fields; this is the same
+//! idea over `serde_json`: one walk over the spec and each container collects the fields the
+//! checks read, iterating object entries (no hashing) and allocating nothing for ordinary pods.
+//! Values of the wrong JSON type would fail Go decoding; here they read as unset.
+
+use palisade_model::{ContainerKind, PodTemplate};
+use palisade_source::JsonPointer;
+use serde_json::{Map, Value};
+use std::fmt::Write as _;
+
+/// Containers kept inline; pods with more spill to the heap
+const INLINE_CONTAINERS: usize = 8;
+
+/// The `securityContext` fields the checks read (pod or container level)
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SecurityContext<'a> {
+    /// `privileged: true`
+    pub privileged: bool,
+    /// `allowPrivilegeEscalation`
+    pub allow_privilege_escalation: Option<bool>,
+    /// `capabilities` when it is an object
+    pub capabilities: Option<&'a Map<String, Value>>,
+    /// `procMount` (`Some("")` when set to the empty string)
+    pub proc_mount: Option<&'a str>,
+    /// `runAsNonRoot`
+    pub run_as_non_root: Option<bool>,
+    /// `runAsUser: 0`
+    pub run_as_user_zero: bool,
+    /// `seccompProfile.type` when `seccompProfile` is an object (`""` if `type` is unset)
+    pub seccomp_type: Option<&'a str>,
+    /// `seLinuxOptions` when it is an object
+    pub se_linux: Option<&'a Map<String, Value>>,
+    /// `appArmorProfile.type` when `appArmorProfile` is an object (`""` if `type` is unset)
+    pub app_armor_type: Option<&'a str>,
+    /// `windowsOptions.hostProcess: true`
+    pub host_process: bool,
+    /// `sysctls` (pod level only)
+    pub sysctls: &'a [Value],
+}
+
+impl SecurityContext<'_> {
+    const EMPTY: Self = Self {
+        privileged: false,
+        allow_privilege_escalation: None,
+        capabilities: None,
+        proc_mount: None,
+        run_as_non_root: None,
+        run_as_user_zero: false,
+        seccomp_type: None,
+        se_linux: None,
+        app_armor_type: None,
+        host_process: false,
+        sysctls: &[],
+    };
+}
+
+impl<'a> SecurityContext<'a> {
+    fn read(value: &'a Value) -> Self {
+        let mut sc = Self::EMPTY;
+        let Some(map) = value.as_object() else {
+            return sc;
+        };
+        for (key, v) in map {
+            match key.as_str() {
+                "privileged" => sc.privileged = v.as_bool() == Some(true),
+                "allowPrivilegeEscalation" => sc.allow_privilege_escalation = v.as_bool(),
+                "capabilities" => sc.capabilities = v.as_object(),
+                "procMount" => sc.proc_mount = v.as_str(),
+                "runAsNonRoot" => sc.run_as_non_root = v.as_bool(),
+                "runAsUser" => sc.run_as_user_zero = is_zero(v),
+                "seccompProfile" => sc.seccomp_type = profile_type(v),
+                "seLinuxOptions" => sc.se_linux = v.as_object(),
+                "appArmorProfile" => sc.app_armor_type = profile_type(v),
+                "windowsOptions" => {
+                    sc.host_process = v.get("hostProcess").and_then(Value::as_bool) == Some(true);
+                }
+                "sysctls" => sc.sysctls = v.as_array().map_or(&[], Vec::as_slice),
+                _ => {}
+            }
+        }
+        sc
+    }
+}
+
+/// `type` of a profile object; `""` when the object has no string `type`
+fn profile_type(v: &Value) -> Option<&str> {
+    let map = v.as_object()?;
+    Some(map.get("type").and_then(Value::as_str).unwrap_or(""))
+}
+
+fn is_zero(v: &Value) -> bool {
+    v.as_number()
+        .is_some_and(|n| n.as_i64() == Some(0) || n.as_u64() == Some(0) || n.as_f64() == Some(0.0))
+}
+
+/// One container (init, regular or ephemeral) as the checks see it
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ContainerView<'a> {
+    /// Which list it is in
+    pub kind: ContainerKind,
+    /// Index in that list
+    pub index: usize,
+    /// `name` (empty if missing)
+    pub name: &'a str,
+    /// `securityContext`
+    pub sc: SecurityContext<'a>,
+    /// `ports`
+    pub ports: &'a [Value],
+    /// `livenessProbe`, `readinessProbe`, `startupProbe`
+    pub probes: [Option<&'a Value>; 3],
+    /// `lifecycle`
+    pub lifecycle: Option<&'a Value>,
+}
+
+/// Field names of [`ContainerView::probes`], in order
+pub(crate) const PROBE_FIELDS: [&str; 3] = ["livenessProbe", "readinessProbe", "startupProbe"];
+
+impl ContainerView<'_> {
+    const EMPTY: Self = Self {
+        kind: ContainerKind::Regular,
+        index: 0,
+        name: "",
+        sc: SecurityContext::EMPTY,
+        ports: &[],
+        probes: [None; 3],
+        lifecycle: None,
+    };
+}
+
+impl<'a> ContainerView<'a> {
+    fn read(kind: ContainerKind, index: usize, value: &'a Value) -> Self {
+        let mut c = Self {
+            kind,
+            index,
+            ..Self::EMPTY
+        };
+        let Some(map) = value.as_object() else {
+            return c;
+        };
+        for (key, v) in map {
+            match key.as_str() {
+                "name" => c.name = v.as_str().unwrap_or(""),
+                "securityContext" => c.sc = SecurityContext::read(v),
+                "ports" => c.ports = v.as_array().map_or(&[], Vec::as_slice),
+                "livenessProbe" => c.probes[0] = non_null(v),
+                "readinessProbe" => c.probes[1] = non_null(v),
+                "startupProbe" => c.probes[2] = non_null(v),
+                "lifecycle" => c.lifecycle = non_null(v),
+                _ => {}
+            }
+        }
+        c
+    }
+
+    /// Pointer (from the resource root) to `path` inside this container
+    pub fn pointer(&self, pod: &PodView<'_>, path: &str) -> JsonPointer {
+        let mut text = pod.spec_text();
+        let _ = write!(text, "/{}/{}/{path}", self.kind.field(), self.index);
+        JsonPointer::parse(&text)
+    }
+}
+
+fn non_null(v: &Value) -> Option<&Value> {
+    (!v.is_null()).then_some(v)
+}
+
+/// The pod as the checks see it
+#[derive(Debug)]
+pub(crate) struct PodView<'a> {
+    /// Where the pod sits in its resource, for pointers
+    pub template: PodTemplate<'a>,
+    /// `metadata.annotations`
+    pub annotations: Option<&'a Map<String, Value>>,
+    /// `hostNetwork: true`
+    pub host_network: bool,
+    /// `hostPID: true`
+    pub host_pid: bool,
+    /// `hostIPC: true`
+    pub host_ipc: bool,
+    /// `hostUsers`
+    pub host_users: Option<bool>,
+    /// `os.name` (empty if unset)
+    pub os_name: &'a str,
+    /// `securityContext`
+    pub sc: SecurityContext<'a>,
+    /// `volumes`
+    pub volumes: &'a [Value],
+    inline: [ContainerView<'a>; INLINE_CONTAINERS],
+    len: usize,
+    spill: Vec<ContainerView<'a>>,
+}
+
+impl<'a> PodView<'a> {
+    /// Read the fields every check needs
+    pub fn new(template: &PodTemplate<'a>) -> Self {
+        let mut pod = Self {
+            template: *template,
+            annotations: template
+                .metadata
+                .and_then(|m| m.get("annotations"))
+                .and_then(Value::as_object),
+            host_network: false,
+            host_pid: false,
+            host_ipc: false,
+            host_users: None,
+            os_name: "",
+            sc: SecurityContext::EMPTY,
+            volumes: &[],
+            inline: [ContainerView::EMPTY; INLINE_CONTAINERS],
+            len: 0,
+            spill: Vec::new(),
+        };
+        let mut lists: [&'a [Value]; 3] = [&[]; 3];
+        if let Some(spec) = template.spec.as_object() {
+            for (key, v) in spec {
+                match key.as_str() {
+                    "hostNetwork" => pod.host_network = v.as_bool() == Some(true),
+                    "hostPID" => pod.host_pid = v.as_bool() == Some(true),
+                    "hostIPC" => pod.host_ipc = v.as_bool() == Some(true),
+                    "hostUsers" => pod.host_users = v.as_bool(),
+                    "os" => pod.os_name = v.get("name").and_then(Value::as_str).unwrap_or(""),
+                    "securityContext" => pod.sc = SecurityContext::read(v),
+                    "volumes" => pod.volumes = v.as_array().map_or(&[], Vec::as_slice),
+                    "initContainers" => lists[0] = v.as_array().map_or(&[], Vec::as_slice),
+                    "containers" => lists[1] = v.as_array().map_or(&[], Vec::as_slice),
+                    "ephemeralContainers" => lists[2] = v.as_array().map_or(&[], Vec::as_slice),
+                    _ => {}
+                }
+            }
+        }
+        // Upstream visits init containers, then containers, then ephemeral containers.
+        let kinds = [
+            ContainerKind::Init,
+            ContainerKind::Regular,
+            ContainerKind::Ephemeral,
+        ];
+        let total: usize = lists.iter().map(|l| l.len()).sum();
+        if total > INLINE_CONTAINERS {
+            pod.spill.reserve_exact(total);
+        }
+        for (kind, list) in kinds.into_iter().zip(lists) {
+            for (index, value) in list.iter().enumerate() {
+                let c = ContainerView::read(kind, index, value);
+                if total > INLINE_CONTAINERS {
+                    pod.spill.push(c);
+                } else if let Some(slot) = pod.inline.get_mut(pod.len) {
+                    *slot = c;
+                    pod.len += 1;
+                }
+            }
+        }
+        pod
+    }
+
+    /// Every container, in upstream's visiting order
+    pub fn containers(&self) -> &[ContainerView<'a>] {
+        if self.spill.is_empty() {
+            self.inline.get(..self.len).unwrap_or(&[])
+        } else {
+            &self.spill
+        }
+    }
+
+    /// `spec.os.name == "windows"`
+    pub fn is_windows(&self) -> bool {
+        self.os_name == "windows"
+    }
+
+    /// `spec.hostUsers == false`: the pod runs in its own user namespace
+    pub fn in_user_namespace(&self) -> bool {
+        self.host_users == Some(false)
+    }
+
+    /// Text of the pointer to the pod spec.
+    ///
+    /// Pointers are built as text and parsed once: extending a `JsonPointer` segment by segment
+    /// clones it each time, which dominated the cost of reporting a violation.
+    fn pod_text(&self) -> String {
+        let mut text = String::with_capacity(96);
+        for segment in self.template.base {
+            text.push('/');
+            text.push_str(segment);
+        }
+        text
+    }
+
+    fn spec_text(&self) -> String {
+        let mut text = self.pod_text();
+        text.push_str("/spec");
+        text
+    }
+
+    /// Pointer (from the resource root) to `path` in the pod spec
+    pub fn spec_pointer(&self, path: &str) -> JsonPointer {
+        let mut text = self.spec_text();
+        text.push('/');
+        text.push_str(path);
+        JsonPointer::parse(&text)
+    }
+
+    /// Pointer (from the resource root) to one annotation of the pod
+    pub fn annotation_pointer(&self, key: &str) -> JsonPointer {
+        let mut text = self.pod_text();
+        text.push_str("/metadata/annotations/");
+        // Annotation keys contain `/`: escape as RFC 6901 requires (`parse` undoes it).
+        text.push_str(&key.replace('~', "~0").replace('/', "~1"));
+        JsonPointer::parse(&text)
+    }
+
+    /// String-valued annotations (Go's `map[string]string`)
+    pub fn annotations(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.annotations
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_containers_in_upstream_order() {
+        let pod = json!({"spec": {
+            "ephemeralContainers": [{"name": "e"}],
+            "containers": [{"name": "c", "securityContext": {"privileged": true, "runAsUser": 0}}],
+            "initContainers": [{"name": "i"}],
+            "hostUsers": false,
+            "os": {"name": "windows"},
+        }});
+        let t = PodTemplate::of("Pod", &pod).unwrap();
+        let view = PodView::new(&t);
+        let names: Vec<_> = view.containers().iter().map(|c| c.name).collect();
+        assert_eq!(names, ["i", "c", "e"]);
+        assert!(view.containers()[1].sc.privileged && view.containers()[1].sc.run_as_user_zero);
+        assert!(view.in_user_namespace() && view.is_windows());
+        assert_eq!(
+            view.containers()[1]
+                .pointer(&view, "securityContext/privileged")
+                .to_string(),
+            "/spec/containers/0/securityContext/privileged"
+        );
+    }
+
+    #[test]
+    fn spills_large_pods() {
+        let containers: Vec<_> = (0..20).map(|i| json!({"name": format!("c{i}")})).collect();
+        let pod = json!({"spec": {"containers": containers}});
+        let t = PodTemplate::of("Pod", &pod).unwrap();
+        let view = PodView::new(&t);
+        assert_eq!(view.containers().len(), 20);
+        assert_eq!(view.containers()[19].name, "c19");
+    }
+}

@@ -1,0 +1,601 @@
+//! SARIF 2.1.0 output, for GitHub code scanning and other SARIF consumers
+
+use crate::ScanReport;
+use crate::common::{dedent_doc, token_end};
+use palisade_engine::{Finding, RuleInfo, Severity, Suppression};
+use palisade_source::{Diagnostic, DiagnosticSeverity, Position, SourceFile};
+use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
+const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Key of our entry in `partialFingerprints`
+const FINGERPRINT_KEY: &str = "palisadeFindingHash/v1";
+
+pub(crate) fn render(report: &ScanReport<'_>) -> std::io::Result<String> {
+    let mut text = serde_json::to_string_pretty(&document(report))?;
+    text.push('\n');
+    Ok(text)
+}
+
+pub(crate) fn document(report: &ScanReport<'_>) -> Value {
+    let rules = rule_list(report);
+    let index: HashMap<&str, usize> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_ref(), i))
+        .collect();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| result(f, index.get(f.rule_id.as_ref()).copied()))
+        .collect();
+    json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "palisade",
+                    "informationUri": INFORMATION_URI,
+                    "version": TOOL_VERSION,
+                    "semanticVersion": TOOL_VERSION,
+                    "rules": rules.iter().map(|r| rule_descriptor(r)).collect::<Vec<_>>(),
+                }
+            },
+            "invocations": [invocation(report.diagnostics)],
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    })
+}
+
+/// Every rule that ran, plus (defensively) any rule a finding names that is not among them, so
+/// that every result has a `ruleIndex`
+fn rule_list<'r>(report: &'r ScanReport<'_>) -> Vec<Cow<'r, RuleInfo>> {
+    let mut rules: Vec<Cow<'r, RuleInfo>> = report.rules.iter().map(Cow::Borrowed).collect();
+    for f in report.findings {
+        if !rules.iter().any(|r| r.id == f.rule_id) {
+            rules.push(Cow::Owned(RuleInfo {
+                id: f.rule_id.clone(),
+                name: f.rule_name.clone(),
+                title: f.rule_name.clone(),
+                severity: f.severity,
+                doc: Cow::Borrowed(""),
+                remediation: f.remediation.clone(),
+                tags: f.tags,
+                controls: f.controls,
+            }));
+        }
+    }
+    rules
+}
+
+/// SARIF level of a severity
+pub(crate) fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub's `security-severity` (CVSS-like 0–10, as a string)
+pub(crate) fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+fn rule_descriptor(r: &RuleInfo) -> Value {
+    let doc = dedent_doc(&r.doc);
+    let full = if doc.is_empty() {
+        r.title.to_string()
+    } else {
+        doc.clone()
+    };
+    let mut help_text = full.clone();
+    let mut help_md = full.clone();
+    if !r.remediation.is_empty() {
+        help_text.push_str(&format!("\n\nRemediation: {}", r.remediation));
+        help_md.push_str(&format!("\n\n## Remediation\n{}", r.remediation));
+    }
+    let mut tags: Vec<String> = vec!["security".to_owned()];
+    tags.extend(r.tags.iter().map(|t| (*t).to_owned()));
+    tags.extend(r.controls.iter().map(ToString::to_string));
+    json!({
+        "id": r.id,
+        "name": r.name,
+        "shortDescription": { "text": r.title },
+        "fullDescription": { "text": full, "markdown": full },
+        "help": { "text": help_text, "markdown": help_md },
+        "defaultConfiguration": { "level": level(r.severity) },
+        "properties": {
+            "tags": tags,
+            "precision": "high",
+            "problem.severity": problem_severity(r.severity),
+            "security-severity": security_severity(r.severity),
+            "severity": r.severity.as_str(),
+        },
+    })
+}
+
+/// GitHub's `problem.severity` (used when `security-severity` is not shown)
+fn problem_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "recommendation",
+    }
+}
+
+fn result(f: &Finding, rule_index: Option<usize>) -> Value {
+    let message = if f.message.trim().is_empty() {
+        f.rule_name.to_string()
+    } else {
+        f.message.clone()
+    };
+    let mut logical = Map::new();
+    logical.insert("name".into(), json!(f.resource.name));
+    logical.insert("fullyQualifiedName".into(), json!(f.resource.to_string()));
+    logical.insert("kind".into(), json!("resource"));
+    logical.insert(
+        "properties".into(),
+        json!({
+            "apiVersion": f.resource.api_version,
+            "kind": f.resource.kind,
+            "namespace": f.resource.namespace,
+        }),
+    );
+    let mut location = Map::new();
+    let mut physical = physical_location(&f.file.name, Some(f.position));
+    add_snippets(&mut physical, &f.file, f.position);
+    location.insert("physicalLocation".into(), physical);
+    location.insert("logicalLocations".into(), json!([Value::Object(logical)]));
+    let mut r = Map::new();
+    r.insert("ruleId".into(), json!(f.rule_id));
+    if let Some(i) = rule_index {
+        r.insert("ruleIndex".into(), json!(i));
+    }
+    r.insert("level".into(), json!(level(f.severity)));
+    r.insert("message".into(), json!({ "text": message }));
+    r.insert("locations".into(), json!([Value::Object(location)]));
+    r.insert(
+        "partialFingerprints".into(),
+        json!({ FINGERPRINT_KEY: fingerprint(f) }),
+    );
+    if let Some(s) = &f.suppressed {
+        let kind = match s {
+            Suppression::Annotation { .. } => "inSource",
+            Suppression::Config { .. } => "external",
+        };
+        r.insert(
+            "suppressions".into(),
+            json!([{ "kind": kind, "status": "accepted", "justification": s.reason() }]),
+        );
+    }
+    r.insert(
+        "properties".into(),
+        json!({
+            "severity": f.severity.as_str(),
+            "pointer": f.pointer,
+            "remediation": f.remediation,
+            "controls": f.controls.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        }),
+    );
+    Value::Object(r)
+}
+
+/// `{ artifactLocation: { uri }, region? }`; the region is left out when the position is unknown
+fn physical_location(file: &str, position: Option<Position>) -> Value {
+    let mut p = Map::new();
+    p.insert(
+        "artifactLocation".into(),
+        json!({ "uri": artifact_uri(file) }),
+    );
+    if let Some(pos) = position.filter(|p| p.line > 0) {
+        let mut region = Map::new();
+        region.insert("startLine".into(), json!(pos.line));
+        if pos.column > 0 {
+            region.insert("startColumn".into(), json!(pos.column));
+        }
+        p.insert("region".into(), Value::Object(region));
+    }
+    Value::Object(p)
+}
+
+/// With the source text at hand: the region's end (the offending token: a key up to its `:`, or
+/// a scalar), its `snippet`, and a `contextRegion` (the line before and the offending line)
+fn add_snippets(physical: &mut Value, file: &SourceFile, at: Position) {
+    let Some(line) = file.line_text(at.line).filter(|_| at.line > 0) else {
+        return;
+    };
+    let chars: Vec<char> = line.chars().collect();
+    let start = usize::try_from(at.column.saturating_sub(1)).unwrap_or_default();
+    if at.column > 0 && start < chars.len() {
+        let end = token_end(&chars, start).max(start + 1);
+        let token: String = chars.get(start..end).unwrap_or_default().iter().collect();
+        if let Some(region) = physical.get_mut("region").and_then(Value::as_object_mut) {
+            region.insert("endLine".into(), json!(at.line));
+            region.insert("endColumn".into(), json!(end + 1));
+            region.insert("snippet".into(), json!({ "text": token }));
+        }
+    }
+    // the context must be a proper superset of the region: only with a line before
+    if at.line < 2 {
+        return;
+    }
+    let first = at.line - 1;
+    let mut context = String::new();
+    for n in first..=at.line {
+        if let Some(t) = file.line_text(n) {
+            context.push_str(t);
+            context.push('\n');
+        }
+    }
+    if let Some(p) = physical.as_object_mut() {
+        p.insert(
+            "contextRegion".into(),
+            json!({ "startLine": first, "endLine": at.line, "snippet": { "text": context } }),
+        );
+    }
+}
+
+/// A file name as the user gave it, as a SARIF URI reference: forward slashes, no leading `./`,
+/// percent-encoded (spaces and every other byte outside RFC 3986 unreserved characters and `/`).
+/// Absolute paths become `file://` URIs.
+pub(crate) fn artifact_uri(path: &str) -> String {
+    let slashed = path.replace('\\', "/");
+    let mut rel = slashed.as_str();
+    while let Some(rest) = rel.strip_prefix("./") {
+        rel = rest.trim_start_matches('/');
+    }
+    let bytes = rel.as_bytes();
+    let drive = bytes.len() >= 3
+        && bytes.first().is_some_and(u8::is_ascii_alphabetic)
+        && bytes.get(1) == Some(&b':')
+        && bytes.get(2) == Some(&b'/');
+    let (prefix, rest) = if drive {
+        let (d, r) = rel.split_at(2);
+        (format!("file:///{d}"), r)
+    } else if rel.starts_with('/') {
+        ("file://".to_owned(), rel)
+    } else {
+        (String::new(), rel)
+    };
+    let mut out = prefix;
+    for b in rest.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Stable across runs and line moves: rule, resource identity and JSON pointer (FNV-1a, 64 bit)
+fn fingerprint(f: &Finding) -> String {
+    let r = &f.resource;
+    let parts = [
+        f.rule_id.as_ref(),
+        r.api_version.as_str(),
+        r.kind.as_str(),
+        r.namespace.as_deref().unwrap_or(""),
+        r.name.as_str(),
+        f.pointer.as_str(),
+    ];
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+fn invocation(diagnostics: &[Diagnostic]) -> Value {
+    let notifications: Vec<Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let mut text = d.message.clone();
+            if let Some(help) = &d.help {
+                text.push_str(&format!(" (help: {help})"));
+            }
+            json!({
+                "level": match d.severity {
+                    DiagnosticSeverity::Error => "error",
+                    DiagnosticSeverity::Warning => "warning",
+                },
+                "message": { "text": text },
+                "descriptor": { "id": d.code },
+                "locations": [{ "physicalLocation": physical_location(&d.file, d.position) }],
+            })
+        })
+        .collect();
+    json!({
+        "executionSuccessful": !diagnostics.iter().any(Diagnostic::is_error),
+        "toolExecutionNotifications": notifications,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::Fixture;
+
+    fn run(v: &Value) -> &Value {
+        &v["runs"][0]
+    }
+
+    #[test]
+    fn header_and_driver() {
+        let fx = Fixture::new();
+        let v = document(&fx.report());
+        assert_eq!(v["$schema"], SCHEMA);
+        assert_eq!(v["version"], "2.1.0");
+        assert_eq!(v["runs"].as_array().unwrap().len(), 1);
+        let driver = &run(&v)["tool"]["driver"];
+        assert_eq!(driver["name"], "palisade");
+        assert!(
+            driver["informationUri"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://")
+        );
+        let rules = driver["rules"].as_array().unwrap();
+        assert_eq!(
+            rules.len(),
+            5,
+            "every rule that ran, with or without findings"
+        );
+        let pod1 = &rules[0];
+        assert_eq!(pod1["id"], "POD-001");
+        assert_eq!(pod1["name"], "privileged-container");
+        assert_eq!(
+            pod1["shortDescription"]["text"],
+            "Container runs privileged"
+        );
+        assert_eq!(
+            pod1["fullDescription"]["text"],
+            "## What it checks\nContainer runs privileged.\n\n## Example\n```yaml\nx: 1\n```"
+        );
+        assert!(
+            pod1["help"]["text"]
+                .as_str()
+                .unwrap()
+                .ends_with("\n\nRemediation: fix privileged-container")
+        );
+        assert!(
+            pod1["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("## Remediation\nfix privileged-container")
+        );
+        assert_eq!(pod1["defaultConfiguration"]["level"], "error");
+        assert_eq!(pod1["properties"]["security-severity"], "9.5");
+        assert_eq!(
+            pod1["properties"]["tags"],
+            json!([
+                "security",
+                "pod-security",
+                "pss-baseline",
+                "cis-1.12:5.2.2",
+                "pss:privileged"
+            ])
+        );
+        let levels: Vec<&str> = rules
+            .iter()
+            .map(|r| r["defaultConfiguration"]["level"].as_str().unwrap())
+            .collect();
+        assert_eq!(levels, ["error", "error", "warning", "note", "error"]);
+        assert_eq!(rules[2]["properties"]["security-severity"], "5.5");
+        assert_eq!(rules[3]["properties"]["security-severity"], "3.0");
+    }
+
+    #[test]
+    fn results_point_at_files_and_resources() {
+        let fx = Fixture::new();
+        let v = document(&fx.report());
+        let results = run(&v)["results"].as_array().unwrap();
+        assert_eq!(results.len(), 4, "suppressed findings are results too");
+        let img = &results[0];
+        assert_eq!(img["ruleId"], "IMG-001");
+        assert_eq!(img["ruleIndex"], 3);
+        assert_eq!(img["level"], "note");
+        let loc = &img["locations"][0];
+        assert_eq!(
+            loc["physicalLocation"]["artifactLocation"]["uri"],
+            "pods/pod.yaml"
+        );
+        assert_eq!(
+            loc["physicalLocation"]["region"],
+            json!({"startLine": 9, "startColumn": 5, "endLine": 9, "endColumn": 10, "snippet": {"text": "image"}})
+        );
+        assert_eq!(
+            loc["physicalLocation"]["contextRegion"],
+            json!({"startLine": 8, "endLine": 9, "snippet": {"text": "  - name: c\n    image: nginx:latest\n"}})
+        );
+        assert_eq!(
+            loc["logicalLocations"][0],
+            json!({
+                "name": "p", "fullyQualifiedName": "Pod/dev/p", "kind": "resource",
+                "properties": {"apiVersion": "v1", "kind": "Pod", "namespace": "dev"},
+            })
+        );
+        let ns = &results[3];
+        assert_eq!(
+            ns["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "ns%20dir/namespace.yaml"
+        );
+        assert_eq!(
+            ns["message"]["text"],
+            "namespace `prod` has no NetworkPolicy <&\"'>"
+        );
+        assert!(results.iter().all(|r| {
+            r["partialFingerprints"][FINGERPRINT_KEY]
+                .as_str()
+                .is_some_and(|h| h.len() == 16)
+        }));
+    }
+
+    #[test]
+    fn suppressions() {
+        let fx = Fixture::new();
+        let v = document(&fx.report());
+        let results = run(&v)["results"].as_array().unwrap();
+        assert_eq!(
+            results[2]["suppressions"],
+            json!([{"kind": "inSource", "status": "accepted", "justification": "legacy & <ok>"}])
+        );
+        assert!(results[1].get("suppressions").is_none());
+        let mut f = fx.findings[1].clone();
+        f.suppressed = Some(Suppression::Config {
+            reason: "path excluded".into(),
+        });
+        assert_eq!(result(&f, Some(0))["suppressions"][0]["kind"], "external");
+    }
+
+    #[test]
+    fn fingerprints_are_stable_and_ignore_lines() {
+        let fx = Fixture::new();
+        let a = fingerprint(&fx.findings[1]);
+        let mut moved = fx.findings[1].clone();
+        moved.position.line += 10;
+        assert_eq!(fingerprint(&moved), a);
+        moved.pointer.push_str("/x");
+        assert_ne!(fingerprint(&moved), a);
+        // pinned: the value must not change between releases
+        assert_eq!(a, "539aee37cbf252cf");
+        assert_eq!(a.len(), 16);
+    }
+
+    #[test]
+    fn diagnostics_are_notifications() {
+        let fx = Fixture::new();
+        let v = document(&fx.report());
+        let inv = &run(&v)["invocations"][0];
+        assert_eq!(inv["executionSuccessful"], false);
+        let n = inv["toolExecutionNotifications"].as_array().unwrap();
+        assert_eq!(n[0]["level"], "error");
+        assert_eq!(n[0]["descriptor"]["id"], "yaml-syntax");
+        assert_eq!(
+            n[0]["message"]["text"],
+            "mapping values are not allowed here (help: check the indentation)"
+        );
+        assert_eq!(
+            n[0]["locations"][0]["physicalLocation"],
+            json!({"artifactLocation": {"uri": "manifests/deploy.yaml"}, "region": {"startLine": 24, "startColumn": 7}})
+        );
+        assert_eq!(n[1]["level"], "warning");
+        assert!(
+            n[1]["locations"][0]["physicalLocation"]
+                .get("region")
+                .is_none()
+        );
+        let clean = document(&fx.clean_report());
+        assert_eq!(run(&clean)["invocations"][0]["executionSuccessful"], true);
+        assert_eq!(run(&clean)["results"], json!([]));
+    }
+
+    #[test]
+    fn uris() {
+        assert_eq!(artifact_uri("a/b.yaml"), "a/b.yaml");
+        assert_eq!(artifact_uri("./a/b.yaml"), "a/b.yaml");
+        assert_eq!(artifact_uri("././a b/c#1.yaml"), "a%20b/c%231.yaml");
+        assert_eq!(artifact_uri("dir\\win.yaml"), "dir/win.yaml");
+        assert_eq!(artifact_uri("/abs/x.yaml"), "file:///abs/x.yaml");
+        assert_eq!(artifact_uri("C:\\x\\y.yaml"), "file:///C:/x/y.yaml");
+        assert_eq!(artifact_uri("<stdin>"), "%3Cstdin%3E");
+        assert_eq!(artifact_uri("é.yaml"), "%C3%A9.yaml");
+    }
+
+    #[test]
+    fn unknown_rules_still_get_an_index() {
+        let fx = Fixture::new();
+        let report = ScanReport {
+            rules: &[],
+            ..fx.report()
+        };
+        let v = document(&report);
+        let rules = run(&v)["tool"]["driver"]["rules"].as_array().unwrap();
+        assert_eq!(rules.len(), 4);
+        for r in run(&v)["results"].as_array().unwrap() {
+            let i = usize::try_from(r["ruleIndex"].as_u64().unwrap()).unwrap();
+            assert_eq!(rules[i]["id"], r["ruleId"]);
+        }
+    }
+
+    /// Edge cases for the validator: odd paths, unknown positions, no source text
+    fn edge_findings(fx: &Fixture) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (name, text, line) in [
+            ("<stdin>", "", 0),
+            ("/abs/dir/x y.yaml", "a: 1\n", 1),
+            ("C:\\work\\k8s.yaml", "a: 1\n", 1),
+            ("./é/ü.yaml", "", 3),
+        ] {
+            let mut f = fx.findings[1].clone();
+            f.file = palisade_source::SourceFile::new(name, text);
+            f.position = Position { line, column: 0 };
+            out.push(f);
+        }
+        out
+    }
+
+    #[test]
+    fn edge_positions_stay_valid() {
+        let fx = Fixture::new();
+        let findings = edge_findings(&fx);
+        let report = ScanReport {
+            findings: &findings,
+            ..fx.report()
+        };
+        let v = document(&report);
+        let results = run(&v)["results"].as_array().unwrap();
+        let phys = |i: usize| &results[i]["locations"][0]["physicalLocation"];
+        assert!(phys(0).get("region").is_none());
+        assert_eq!(phys(0)["artifactLocation"]["uri"], "%3Cstdin%3E");
+        assert_eq!(phys(1)["region"], json!({"startLine": 1}));
+        assert!(phys(1).get("contextRegion").is_none());
+        assert_eq!(
+            phys(1)["artifactLocation"]["uri"],
+            "file:///abs/dir/x%20y.yaml"
+        );
+        assert_eq!(
+            phys(2)["artifactLocation"]["uri"],
+            "file:///C:/work/k8s.yaml"
+        );
+        assert_eq!(phys(3)["region"], json!({"startLine": 3}));
+    }
+
+    /// Writes SARIF samples into the directory `$PALISADE_SARIF_OUT` (for validating with the
+    /// SARIF multitool by hand)
+    #[test]
+    fn write_samples_when_asked() {
+        if let Ok(dir) = std::env::var("PALISADE_SARIF_OUT") {
+            let dir = std::path::Path::new(&dir);
+            let fx = Fixture::new();
+            let edge = edge_findings(&fx);
+            let edge_report = ScanReport {
+                findings: &edge,
+                rules: &[],
+                ..fx.report()
+            };
+            for (name, report) in [
+                ("fixture.sarif", fx.report()),
+                ("clean.sarif", fx.clean_report()),
+                ("edge.sarif", edge_report),
+            ] {
+                std::fs::write(dir.join(name), render(&report).unwrap()).unwrap();
+            }
+        }
+    }
+}
