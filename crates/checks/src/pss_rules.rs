@@ -22,11 +22,11 @@ const BASELINE: &[&str] = &["pss", "pss-baseline", "pod-security"];
 const RESTRICTED: &[&str] = &["pss", "pss-restricted", "pod-security"];
 
 macro_rules! pss_rule {
-    ($id:literal, $sev:ident, $tags:expr, [$($c:expr),* $(,)?], $fix:literal) => {
+    ($id:literal, $name:literal, $sev:ident, $tags:expr, [$($c:expr),* $(,)?], $fix:literal) => {
         PssRule {
             id: $id,
             rule_id: concat!("PSS-", $id),
-            name: concat!("pss-", $id),
+            name: concat!("pod-security-", $name),
             severity: Severity::$sev,
             tags: $tags,
             controls: &[pss($id), nsa("NSA-POD-PSA"), $($c),*],
@@ -38,6 +38,7 @@ macro_rules! pss_rule {
 static RULES: &[PssRule] = &[
     pss_rule!(
         "appArmorProfile",
+        "app-armor-profile",
         Medium,
         BASELINE,
         [nsa("NSA-POD-HARDEN"), attack("T1611"), nist("CM-7")],
@@ -45,6 +46,7 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "capabilities_baseline",
+        "capabilities-baseline",
         Medium,
         BASELINE,
         [cis("5.2.9"), attack("T1611"), attack("T1068"), nist("AC-6")],
@@ -52,6 +54,7 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "hostNamespaces",
+        "host-namespaces",
         High,
         BASELINE,
         [
@@ -65,6 +68,7 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "hostPathVolumes",
+        "host-path-volumes",
         Medium,
         BASELINE,
         [cis("5.2.11"), attack("T1611"), nist("AC-6")],
@@ -72,6 +76,7 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "hostPorts",
+        "host-ports",
         Medium,
         BASELINE,
         [cis("5.2.12"), nist("SC-7")],
@@ -79,12 +84,14 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "hostProbesAndHostLifecycle",
+        "host-probes-and-host-lifecycle",
         Medium,
         BASELINE,
         [nist("SC-7")],
         "remove `host` from probe and lifecycle handlers"
     ),
     pss_rule!(
+        "privileged",
         "privileged",
         Critical,
         BASELINE,
@@ -93,6 +100,7 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "procMount",
+        "proc-mount",
         Medium,
         BASELINE,
         [attack("T1611"), nist("CM-7")],
@@ -100,6 +108,7 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "seccompProfile_baseline",
+        "seccomp-profile-baseline",
         Medium,
         BASELINE,
         [cis("5.6.2"), nsa("NSA-POD-HARDEN"), nist("CM-7")],
@@ -107,12 +116,14 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "seLinuxOptions",
+        "se-linux-options",
         Medium,
         BASELINE,
         [nsa("NSA-POD-HARDEN"), nist("AC-3")],
         "remove custom SELinux `user`/`role` and use an allowed `type`"
     ),
     pss_rule!(
+        "sysctls",
         "sysctls",
         Medium,
         BASELINE,
@@ -121,6 +132,7 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "windowsHostProcess",
+        "windows-host-process",
         High,
         BASELINE,
         [cis("5.2.10"), attack("T1611")],
@@ -128,6 +140,7 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "allowPrivilegeEscalation",
+        "allow-privilege-escalation",
         Medium,
         RESTRICTED,
         [cis("5.2.6"), attack("T1068"), nist("AC-6")],
@@ -135,6 +148,7 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "capabilities_restricted",
+        "capabilities-restricted",
         Medium,
         RESTRICTED,
         [cis("5.2.8"), cis("5.2.9"), attack("T1068"), nist("AC-6")],
@@ -142,6 +156,7 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "procMount_restricted",
+        "proc-mount-restricted",
         Medium,
         RESTRICTED,
         [attack("T1611")],
@@ -149,6 +164,7 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "restrictedVolumes",
+        "restricted-volumes",
         Medium,
         RESTRICTED,
         [cis("5.2.11"), nist("AC-6")],
@@ -156,6 +172,7 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "runAsNonRoot",
+        "run-as-non-root",
         Medium,
         RESTRICTED,
         [cis("5.2.7"), nsa("NSA-POD-NONROOT"), nist("AC-6")],
@@ -163,6 +180,7 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "runAsUser",
+        "run-as-user",
         Medium,
         RESTRICTED,
         [cis("5.2.7"), nsa("NSA-POD-NONROOT"), nist("AC-6")],
@@ -170,6 +188,7 @@ static RULES: &[PssRule] = &[
     ),
     pss_rule!(
         "seccompProfile_restricted",
+        "seccomp-profile-restricted",
         Medium,
         RESTRICTED,
         [cis("5.6.2"), nsa("NSA-POD-HARDEN"), nist("CM-7")],

@@ -1,6 +1,10 @@
 //! Every check against its own fixtures: `fixtures/<ID>/pass/*.yaml` must produce no finding of
 //! that check; `fixtures/<ID>/fail/*.yaml` must produce findings on exactly the lines marked with
 //! a `# expect: <ID>` comment (one finding per marker).
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use palisade_checks::{all, run_inventory_checks, run_resource_checks};
 use palisade_engine::{Check, Inventory};

@@ -24,7 +24,7 @@ pub use config::{
 };
 pub use finding::{Finding, Suppression};
 pub use framework::{Control, Framework};
-pub use rule::RuleInfo;
 pub use inventory::{Inventory, WorkloadSummary, selector_matches};
+pub use rule::RuleInfo;
 pub use selector::{Selector, SelectorError};
 pub use severity::{Severity, SeverityParseError};

@@ -17,7 +17,7 @@ impl Selector {
         let split = |v: &[S]| {
             v.iter()
                 .flat_map(|s| s.as_ref().split(','))
-                .map(|s| s.trim().to_ascii_lowercase())
+                .map(|s| s.trim().to_owned())
                 .filter(|s| !s.is_empty())
                 .collect::<Vec<_>>()
         };
@@ -28,11 +28,14 @@ impl Selector {
     }
 
     fn token_matches(token: &str, id: &str, name: &str, tags: &[&str]) -> bool {
-        let id = id.to_ascii_lowercase();
-        token == "all"
-            || id == token
+        let is_prefix = id.len() > token.len()
+            && id
+                .get(..token.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(token));
+        token.eq_ignore_ascii_case("all")
+            || id.eq_ignore_ascii_case(token)
             || name.eq_ignore_ascii_case(token)
-            || (id.starts_with(token) && id.len() > token.len())
+            || is_prefix
             || tags.iter().any(|t| t.eq_ignore_ascii_case(token))
     }
 

@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use palisade_model::PodTemplate;
-use palisade_pss::{Level, Version, evaluate};
+use palisade_pss::{Level, PreparedPod, Version, evaluate};
 use serde_json::{Value, json};
 use std::hint::black_box;
 
@@ -92,6 +92,17 @@ fn bench(c: &mut Criterion) {
                 black_box((base, strict))
             });
         });
+        c.bench_function(
+            &format!("pss/{name}/baseline+restricted latest, prepared once"),
+            |b| {
+                b.iter(|| {
+                    let pod = PreparedPod::new(black_box(&template));
+                    let base = pod.evaluate(Level::Baseline, Version::Latest);
+                    let strict = pod.evaluate(Level::Restricted, Version::Latest);
+                    black_box((base, strict))
+                });
+            },
+        );
         c.bench_function(&format!("pss/{name}/restricted latest"), |b| {
             b.iter(|| {
                 black_box(evaluate(

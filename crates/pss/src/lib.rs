@@ -53,24 +53,43 @@ pub struct Violation {
 /// Violations come in upstream's order (baseline check IDs sorted, then restricted ones);
 /// empty means allowed. `privileged` never has violations.
 pub fn evaluate(template: &PodTemplate<'_>, level: Level, version: Version) -> Vec<Violation> {
-    let plan = registry::plan(level, version);
-    if plan.is_empty() {
+    if level == Level::Privileged {
         return Vec::new();
     }
-    let pod = pod::PodView::new(template);
-    let mut violations = Vec::new();
-    for check in plan {
-        if let Some(failure) = (check.run)(&pod) {
-            violations.push(Violation {
-                check_id: check.id,
-                level: check.level,
-                reason: failure.reason,
-                detail: failure.detail,
-                pointers: failure.pointers,
-            });
+    PreparedPod::new(template).evaluate(level, version)
+}
+
+/// A pod read once, to evaluate at several levels (e.g. a namespace's enforce, audit and warn
+/// policies) without reading it again
+#[derive(Debug)]
+pub struct PreparedPod<'a> {
+    view: pod::PodView<'a>,
+}
+
+impl<'a> PreparedPod<'a> {
+    /// Read the fields the checks need
+    pub fn new(template: &PodTemplate<'a>) -> Self {
+        Self {
+            view: pod::PodView::new(template),
         }
     }
-    violations
+
+    /// Same as [`evaluate`]
+    pub fn evaluate(&self, level: Level, version: Version) -> Vec<Violation> {
+        let mut violations = Vec::new();
+        for check in registry::plan(level, version) {
+            if let Some(failure) = (check.run)(&self.view) {
+                violations.push(Violation {
+                    check_id: check.id,
+                    level: check.level,
+                    reason: failure.reason,
+                    detail: failure.detail,
+                    pointers: failure.pointers,
+                });
+            }
+        }
+        violations
+    }
 }
 
 /// `reason1 (detail1), reason2 (detail2)`, upstream's aggregated forbidden detail
@@ -133,6 +152,14 @@ mod tests {
         );
         assert!(eval(&pod, Level::Baseline, Version::Latest).is_empty());
         assert!(eval(&pod, Level::Privileged, Version::Latest).is_empty());
+        let t = PodTemplate::of("Pod", &pod).unwrap();
+        let prepared = PreparedPod::new(&t);
+        assert_eq!(prepared.evaluate(Level::Restricted, Version::Latest), v);
+        assert!(
+            prepared
+                .evaluate(Level::Baseline, Version::V1(0))
+                .is_empty()
+        );
         assert_eq!(v[0].level, Level::Restricted);
         assert_eq!(
             v[0].pointers[0].to_string(),

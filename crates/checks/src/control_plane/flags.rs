@@ -53,11 +53,24 @@ impl Component {
     }
 }
 
-/// One word of a command line and where it is written
-#[derive(Debug, Clone)]
+/// Where a word of a command line is written
+#[derive(Debug, Clone, Copy)]
+enum At {
+    /// `command[i]`
+    Command(usize),
+    /// `args[i]`
+    Args(usize),
+    /// Word `i` of a plain list (tests)
+    #[cfg(test)]
+    List(usize),
+}
+
+/// One word of a command line and where it is written (pointers are only built for the flags
+/// of containers that run a component)
+#[derive(Debug, Clone, Copy)]
 struct Word<'a> {
     text: &'a str,
-    pointer: JsonPointer,
+    at: At,
 }
 
 /// One occurrence of a flag on a command line (or, for etcd, in an `ETCD_*` variable)
@@ -114,7 +127,7 @@ pub(crate) struct Flags<'a> {
 
 impl<'a> Flags<'a> {
     /// Parse command-line words (the executable already removed)
-    fn parse(words: &[Word<'a>]) -> Self {
+    fn parse(words: &[Word<'a>], locate: &dyn Fn(At) -> JsonPointer) -> Self {
         let mut flags = Vec::new();
         for (i, word) in words.iter().enumerate() {
             let t = word.text;
@@ -140,7 +153,7 @@ impl<'a> Flags<'a> {
                 name,
                 inline,
                 next: if inline.is_some() { None } else { next },
-                pointer: word.pointer.clone(),
+                pointer: locate(word.at),
             });
         }
         Self { flags }
@@ -154,10 +167,13 @@ impl<'a> Flags<'a> {
             .enumerate()
             .map(|(i, w)| Word {
                 text: w,
-                pointer: JsonPointer::root().index(i),
+                at: At::List(i),
             })
             .collect();
-        Self::parse(&words)
+        Self::parse(&words, &|at| match at {
+            At::List(i) => JsonPointer::root().index(i),
+            At::Command(_) | At::Args(_) => JsonPointer::root(),
+        })
     }
 
     /// The last occurrence of a flag (the one that takes effect)
@@ -271,7 +287,7 @@ pub(crate) fn invocations(res: &Resource, component: Component) -> Vec<Invocatio
         .collect()
 }
 
-fn words_of<'a>(c: &Container<'a>, field: &str) -> Vec<Word<'a>> {
+fn words_of<'a>(c: &Container<'a>, field: &str, at: fn(usize) -> At) -> Vec<Word<'a>> {
     c.get(field)
         .and_then(Value::as_array)
         .into_iter()
@@ -280,7 +296,7 @@ fn words_of<'a>(c: &Container<'a>, field: &str) -> Vec<Word<'a>> {
         .filter_map(|(i, v)| {
             Some(Word {
                 text: v.as_str()?,
-                pointer: c.pointer_to(field).index(i),
+                at: at(i),
             })
         })
         .collect()
@@ -321,8 +337,28 @@ fn invocation<'a>(
     component: Component,
     by_label: bool,
 ) -> Option<Invocation<'a>> {
-    let command = words_of(&c, "command");
-    let args = words_of(&c, "args");
+    let command = words_of(&c, "command", At::Command);
+    let args = words_of(&c, "args", At::Args);
+    let all: Vec<Word<'a>> = command.iter().chain(args.iter()).copied().collect();
+    let words = if let Some(start) = start_of_flags(&all, component) {
+        all.get(start..).unwrap_or_default().to_vec()
+    } else if let Some(words) = shell_script(&all, component) {
+        words
+    } else if command.is_empty()
+        && args.first().is_some_and(|w| w.text.starts_with('-'))
+        && (by_label || image_is(&c, component))
+    {
+        args.clone()
+    } else {
+        return None;
+    };
+    let locate = |at: At| match at {
+        At::Command(i) => c.pointer_to("command").index(i),
+        At::Args(i) => c.pointer_to("args").index(i),
+        #[cfg(test)]
+        At::List(_) => c.pointer(),
+    };
+    let mut flags = Flags::parse(&words, &locate);
     let anchor = if !command.is_empty() {
         c.pointer_to("command")
     } else if !args.is_empty() {
@@ -330,21 +366,6 @@ fn invocation<'a>(
     } else {
         c.pointer()
     };
-    let all: Vec<Word<'a>> = command.iter().chain(args.iter()).cloned().collect();
-    let flags = if let Some(start) = start_of_flags(&all, component) {
-        Flags::parse(all.get(start..).unwrap_or_default())
-    } else if let Some(words) = shell_script(&all, component) {
-        Flags::parse(&words)
-    } else if command.is_empty()
-        && !args.is_empty()
-        && args.first().is_some_and(|w| w.text.starts_with('-'))
-        && (by_label || image_is(&c, component))
-    {
-        Flags::parse(&args)
-    } else {
-        return None;
-    };
-    let mut flags = flags;
     if component == Component::Etcd {
         flags.prepend(etcd_env_flags(&c));
     }
@@ -393,7 +414,7 @@ fn shell_script<'a>(words: &[Word<'a>], component: Component) -> Option<Vec<Word
         }
         out.push(Word {
             text: unquote(t.trim_end_matches(';')),
-            pointer: script.pointer.clone(),
+            at: script.at,
         });
     }
     Some(out)

@@ -72,3 +72,84 @@ pub(crate) static CHECKS: &[&Check] = &[
     &kubelet::seccomp_default::CHECK,
     &kubelet::kube_proxy_metrics_bind::CHECK,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::CHECKS;
+    use palisade_engine::Finding;
+    use palisade_model::resources_from_document;
+    use palisade_source::{LoadLimits, SourceFile, load_str};
+    use std::path::Path;
+
+    fn findings(fixture: &str) -> Vec<Finding> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(fixture);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file = SourceFile::new(fixture, text);
+        let (docs, diags) = load_str(&file, &LoadLimits::default());
+        assert!(diags.is_empty(), "{diags:?}");
+        let mut out = Vec::new();
+        for doc in docs {
+            for r in resources_from_document(doc).0 {
+                crate::run_resource_checks(CHECKS, &r, &mut out);
+            }
+        }
+        out
+    }
+
+    /// The hardened manifests and config files used as pass fixtures satisfy every control-plane
+    /// and node check at once, not only the one they were written for
+    #[test]
+    fn hardened_configuration_passes_every_check() {
+        for fixture in [
+            "API-001/pass/static-pod.yaml",
+            "API-006/pass/authorization-config.yaml",
+            "API-025/pass/aescbc.yaml",
+            "API-025/pass/kms-wildcard.yaml",
+            "API-031/pass/policy.yaml",
+            "API-033/pass/pod-security-config.yaml",
+            "API-033/pass/admission-config.yaml",
+            "CMS-002/pass/static-pod.yaml",
+            "CMS-008/pass/static-pod.yaml",
+            "CMS-008/pass/scheduler-config.yaml",
+            "ETCD-001/pass/static-pod.yaml",
+            "KLT-001/pass/kubelet-config.yaml",
+            "KLT-001/pass/configmap.yaml",
+            "KLT-001/pass/flags.yaml",
+            "KLT-015/pass/kube-proxy-config.yaml",
+            "KLT-015/pass/kubeadm-configmap.yaml",
+        ] {
+            let got: Vec<String> = findings(fixture)
+                .iter()
+                .map(|f| format!("{} {}", f.rule_id, f.message))
+                .collect();
+            assert!(got.is_empty(), "{fixture}: {got:#?}");
+        }
+    }
+
+    /// One misconfiguration gives exactly the findings it should, from the checks it concerns
+    #[test]
+    fn defaults_are_reported_by_the_right_checks() {
+        let ids = |fixture: &str| {
+            let mut ids: Vec<String> = findings(fixture)
+                .iter()
+                .map(|f| f.rule_id.to_string())
+                .collect();
+            ids.sort();
+            ids
+        };
+        // no --authorization-mode: AlwaysAllow, so neither Node nor RBAC
+        assert_eq!(
+            ids("API-006/fail/defaulted.yaml"),
+            ["API-006", "API-007", "API-008"]
+        );
+        // a kubelet started with flags only falls back to the insecure legacy defaults
+        assert_eq!(ids("KLT-001/fail/flags-only.yaml"), ["KLT-001"]);
+        assert_eq!(
+            ids("KLT-001/pass/config-flag.yaml"),
+            Vec::<String>::new(),
+            "absent flags are decided by the --config file"
+        );
+    }
+}

@@ -43,15 +43,12 @@ pub(crate) fn bool_flag_of(
     problem: &str,
 ) {
     match inv.flags.get(name) {
-        Some(flag) => {
-            if flag.bool_value() == Some(bad) {
-                ctx.report(
-                    res,
-                    &flag.pointer,
-                    format!("{} {problem}: `{}`", inv.who(), flag.shown()),
-                );
-            }
-        }
+        Some(flag) if flag.bool_value() == Some(bad) => ctx.report(
+            res,
+            &flag.pointer,
+            format!("{} {problem}: `{}`", inv.who(), flag.shown()),
+        ),
+        Some(_) => {}
         None if default == bad => ctx.report(
             res,
             &inv.anchor,

@@ -3,7 +3,7 @@
 
 use super::{CheckDef, Failure};
 use crate::Level;
-use crate::pod::PodView;
+use crate::pod::{PodView, field};
 use crate::registry::CheckInfo;
 use crate::text::{containers_phrase, join_quote};
 use serde_json::Value;
@@ -39,8 +39,8 @@ const ALLOWED: [&str; 13] = [
 ];
 
 /// `capabilities.add` entries (strings only; anything else would not decode upstream)
-pub(crate) fn added(caps: &serde_json::Map<String, Value>) -> impl Iterator<Item = (usize, &str)> {
-    caps.get("add")
+pub(crate) fn added(caps: &Value) -> impl Iterator<Item = (usize, &str)> {
+    field(caps, "add")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()

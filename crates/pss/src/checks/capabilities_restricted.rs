@@ -4,7 +4,7 @@
 use super::capabilities_baseline::added;
 use super::{CheckDef, Failure};
 use crate::Level;
-use crate::pod::PodView;
+use crate::pod::{PodView, field};
 use crate::registry::CheckInfo;
 use crate::text::{containers_phrase, join_quote};
 use serde_json::Value;
@@ -34,8 +34,7 @@ fn v1_22(pod: &PodView<'_>) -> Option<Failure> {
             continue;
         };
         // Exact, case-sensitive "ALL", as upstream compares strings.
-        let drops_all = caps
-            .get("drop")
+        let drops_all = field(caps, "drop")
             .and_then(Value::as_array)
             .is_some_and(|d| d.iter().any(|v| v.as_str() == Some("ALL")));
         if !drops_all {

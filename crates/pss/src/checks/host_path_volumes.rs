@@ -3,7 +3,7 @@
 
 use super::{CheckDef, Failure};
 use crate::Level;
-use crate::pod::PodView;
+use crate::pod::{PodView, field, str_field};
 use crate::registry::CheckInfo;
 use crate::text::{join_quote, pluralize};
 use serde_json::Value;
@@ -22,12 +22,12 @@ pub(crate) const CHECK: CheckDef = CheckDef {
 
 /// `name` of a volume (empty if missing)
 pub(crate) fn volume_name(volume: &Value) -> &str {
-    volume.get("name").and_then(Value::as_str).unwrap_or("")
+    str_field(volume, "name")
 }
 
 /// A volume source field that is set (`null` reads as unset, like a nil pointer)
-pub(crate) fn has_source(volume: &Value, field: &str) -> bool {
-    volume.get(field).is_some_and(|v| !v.is_null())
+fn has_source(volume: &Value, name: &str) -> bool {
+    field(volume, name).is_some_and(|v| !v.is_null())
 }
 
 fn v1_0(pod: &PodView<'_>) -> Option<Failure> {

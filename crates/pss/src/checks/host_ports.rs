@@ -2,7 +2,7 @@
 
 use super::{CheckDef, Failure};
 use crate::Level;
-use crate::pod::PodView;
+use crate::pod::{PodView, field};
 use crate::registry::CheckInfo;
 use crate::text::{containers_phrase, pluralize};
 use serde_json::Value;
@@ -22,7 +22,7 @@ pub(crate) const CHECK: CheckDef = CheckDef {
 
 /// A set, non-zero `hostPort`
 fn host_port(port: &Value) -> Option<&serde_json::Number> {
-    let n = port.get("hostPort")?.as_number()?;
+    let n = field(port, "hostPort")?.as_number()?;
     let zero = n.as_i64() == Some(0) || n.as_f64() == Some(0.0);
     (!zero).then_some(n)
 }

@@ -3,7 +3,7 @@
 
 use super::{CheckDef, Failure};
 use crate::Level;
-use crate::pod::{PROBE_FIELDS, PodView};
+use crate::pod::{PROBE_FIELDS, PodView, field, str_field};
 use crate::registry::CheckInfo;
 use crate::text::{join_quote, pluralize};
 use serde_json::Value;
@@ -21,14 +21,22 @@ pub(crate) const CHECK: CheckDef = CheckDef {
     revisions: &[v1_34],
 };
 
-const HANDLERS: [&str; 2] = ["httpGet", "tcpSocket"];
-
-/// Non-empty `host` values of one probe or lifecycle handler, with the handler field
-fn hosts(handler: Option<&Value>) -> impl Iterator<Item = (&'static str, &str)> {
-    HANDLERS.into_iter().filter_map(move |field| {
-        let host = handler?.get(field)?.get("host")?.as_str()?;
-        (!host.is_empty()).then_some((field, host))
-    })
+/// Non-empty `host` of a probe's or lifecycle handler's `httpGet` / `tcpSocket`, with the
+/// handler field, in that order
+fn hosts(handler: &Value) -> [Option<(&'static str, &str)>; 2] {
+    let mut found = [None, None];
+    for (key, v) in handler.as_object().into_iter().flatten() {
+        let slot = match key.as_str() {
+            "httpGet" => 0,
+            "tcpSocket" => 1,
+            _ => continue,
+        };
+        let host = str_field(v, "host");
+        if !host.is_empty() {
+            found[slot] = Some((if slot == 0 { "httpGet" } else { "tcpSocket" }, host));
+        }
+    }
+    found
 }
 
 fn v1_34(pod: &PodView<'_>) -> Option<Failure> {
@@ -37,24 +45,23 @@ fn v1_34(pod: &PodView<'_>) -> Option<Failure> {
     let mut bad_hosts = BTreeSet::new();
     let mut pointers = Vec::new();
     for c in pod.containers() {
-        let lifecycle = c.lifecycle;
-        let handlers = PROBE_FIELDS
+        let probes = PROBE_FIELDS
             .iter()
             .zip(c.probes)
-            .map(|(field, probe)| ((*field, None), probe))
-            .chain(["postStart", "preStop"].into_iter().map(|event| {
-                (
-                    ("lifecycle", Some(event)),
-                    lifecycle.and_then(|l| l.get(event)),
-                )
-            }));
-        for ((field, event), handler) in handlers {
-            for (kind, host) in hosts(handler) {
+            .filter_map(|(name, probe)| Some((*name, probe?)));
+        let lifecycle = ["postStart", "preStop"]
+            .into_iter()
+            .filter_map(|event| Some((event, field(c.lifecycle?, event)?)));
+        for (path, handler) in probes
+            .map(|(name, h)| (Path::Probe(name), h))
+            .chain(lifecycle.map(|(event, h)| (Path::Lifecycle(event), h)))
+        {
+            for (kind, host) in hosts(handler).into_iter().flatten() {
                 names.insert(c.name);
                 bad_hosts.insert(host);
-                let path = match event {
-                    Some(event) => format!("{field}/{event}/{kind}/host"),
-                    None => format!("{field}/{kind}/host"),
+                let path = match path {
+                    Path::Probe(name) => format!("{name}/{kind}/host"),
+                    Path::Lifecycle(event) => format!("lifecycle/{event}/{kind}/host"),
                 };
                 pointers.push(c.pointer(pod, &path));
             }
@@ -79,6 +86,13 @@ fn v1_34(pod: &PodView<'_>) -> Option<Failure> {
         ),
         pointers,
     })
+}
+
+/// Where a handler sits in the container
+#[derive(Clone, Copy)]
+enum Path {
+    Probe(&'static str),
+    Lifecycle(&'static str),
 }
 
 #[cfg(test)]

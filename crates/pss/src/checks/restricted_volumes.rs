@@ -1,12 +1,13 @@
 //! `restrictedVolumes` (restricted): only ephemeral, projected-data and claim-backed volume
 //! types. Replaces `hostPathVolumes` under the restricted level.
 
-use super::host_path_volumes::{has_source, volume_name};
+use super::host_path_volumes::volume_name;
 use super::{CheckDef, Failure};
 use crate::Level;
 use crate::pod::PodView;
 use crate::registry::CheckInfo;
 use crate::text::{join_quote, pluralize};
+use serde_json::Value;
 use std::collections::BTreeSet;
 
 pub(crate) const CHECK: CheckDef = CheckDef {
@@ -62,13 +63,24 @@ const RESTRICTED: [&str; 21] = [
 
 /// The restricted type of a volume, if it has one.
 ///
+/// One pass over the volume's fields: any allowed source admits it (upstream checks those
+/// first), otherwise the set restricted source earliest in upstream's order names the type.
 /// A volume with no known source is allowed: the API server defaults it to `emptyDir` before
 /// admission (and drops unknown fields), so upstream never sees it without a source.
-fn restricted_type(volume: &serde_json::Value) -> Option<&'static str> {
-    if ALLOWED.iter().any(|f| has_source(volume, f)) {
-        return None;
+fn restricted_type(volume: &Value) -> Option<&'static str> {
+    let mut first: Option<usize> = None;
+    for (key, v) in volume.as_object()? {
+        if v.is_null() {
+            continue;
+        }
+        if ALLOWED.contains(&key.as_str()) {
+            return None;
+        }
+        if let Some(i) = RESTRICTED.iter().position(|r| r == key) {
+            first = Some(first.map_or(i, |f| f.min(i)));
+        }
     }
-    RESTRICTED.into_iter().find(|f| has_source(volume, f))
+    first.and_then(|i| RESTRICTED.get(i).copied())
 }
 
 fn v1_0(pod: &PodView<'_>) -> Option<Failure> {

@@ -2,10 +2,10 @@
 
 use super::{CheckDef, Failure};
 use crate::Level;
-use crate::pod::PodView;
+use crate::pod::{PodView, str_field};
 use crate::registry::CheckInfo;
 use crate::text::{containers_phrase, join_quote, pluralize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeSet;
 
 pub(crate) const CHECK: CheckDef = CheckDef {
@@ -38,23 +38,19 @@ fn v1_31(pod: &PodView<'_>) -> Option<Failure> {
     check(pod, TYPES_1_31)
 }
 
-fn field<'a>(opts: &'a Map<String, Value>, key: &str) -> &'a str {
-    opts.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
 /// The offending sub-fields of one `seLinuxOptions` (`type`, `user`, `role`)
-fn offending(opts: &Map<String, Value>, types: &[&str]) -> [bool; 3] {
+fn offending(opts: &Value, types: &[&str]) -> [bool; 3] {
     [
-        !types.contains(&field(opts, "type")),
-        !field(opts, "user").is_empty(),
-        !field(opts, "role").is_empty(),
+        !types.contains(&str_field(opts, "type")),
+        !str_field(opts, "user").is_empty(),
+        !str_field(opts, "role").is_empty(),
     ]
 }
 
 const SUBFIELDS: [&str; 3] = ["type", "user", "role"];
 
 fn check(pod: &PodView<'_>, types: &[&str]) -> Option<Failure> {
-    let is_bad = |opts: Option<&Map<String, Value>>| {
+    let is_bad = |opts: Option<&Value>| {
         opts.is_some_and(|o| offending(o, types).iter().any(|b| *b))
     };
     let pod_bad = is_bad(pod.sc.se_linux);
@@ -71,11 +67,11 @@ fn check(pod: &PodView<'_>, types: &[&str]) -> Option<Failure> {
     let mut bad_types = BTreeSet::new();
     let (mut set_user, mut set_role) = (false, false);
     let mut pointers = Vec::new();
-    let mut record = |opts: &Map<String, Value>,
+    let mut record = |opts: &Value,
                       base: &dyn Fn(&str) -> palisade_source::JsonPointer| {
         let flags = offending(opts, types);
         if flags[0] {
-            bad_types.insert(field(opts, "type").to_owned());
+            bad_types.insert(str_field(opts, "type").to_owned());
         }
         set_user |= flags[1];
         set_role |= flags[2];

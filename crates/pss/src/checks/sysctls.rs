@@ -2,9 +2,8 @@
 
 use super::{CheckDef, Failure};
 use crate::Level;
-use crate::pod::PodView;
+use crate::pod::{PodView, str_field};
 use crate::registry::CheckInfo;
-use serde_json::Value;
 
 pub(crate) const CHECK: CheckDef = CheckDef {
     info: CheckInfo {
@@ -69,7 +68,7 @@ fn check(pod: &PodView<'_>, safe: usize) -> Option<Failure> {
         .sysctls
         .iter()
         .enumerate()
-        .map(|(i, s)| (i, s.get("name").and_then(Value::as_str).unwrap_or("")))
+        .map(|(i, s)| (i, str_field(s, "name")))
         .filter(|(_, name)| !allowed.contains(name))
         .collect();
     if bad.is_empty() {
@@ -89,7 +88,7 @@ fn check(pod: &PodView<'_>, safe: usize) -> Option<Failure> {
 mod tests {
     use super::*;
     use crate::checks::test_support::{expect_fail, expect_pass, run};
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn pod(names: &[&str]) -> Value {
         let sysctls: Vec<_> = names

@@ -278,13 +278,12 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
                         }
                         None => unlogged.push((rule, vec![verb])),
                     }
-                } else if concern.body_is_secret
+                } else if let Some(i) = rule
+                    && concern.body_is_secret
                     && matches!(level, "Request" | "RequestResponse")
-                    && !leaking.iter().any(|(r, _)| Some(*r) == rule)
+                    && !leaking.iter().any(|(r, _)| *r == i)
                 {
-                    if let Some(i) = rule {
-                        leaking.push((i, level));
-                    }
+                    leaking.push((i, level));
                 }
             }
         }

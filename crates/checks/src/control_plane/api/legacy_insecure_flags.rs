@@ -79,10 +79,10 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
         {
             report(flag, "accepts clear-text basic-auth passwords");
         }
-        if let Some(flag) = f.get("kubelet-https") {
-            if flag.bool_value() == Some(false) {
-                report(flag, "talks to kubelets over plain HTTP");
-            }
+        if let Some(flag) = f.get("kubelet-https")
+            && flag.bool_value() == Some(false)
+        {
+            report(flag, "talks to kubelets over plain HTTP");
         }
     }
 }

@@ -217,17 +217,17 @@ pub(super) fn require_authz_mode(
                 ),
             ),
             AuthzModes::Flag(modes) => {
-                if !modes.iter().any(|(m, _)| *m == mode) {
-                    if let Some(f) = inv.flags.get("authorization-mode") {
-                        ctx.report(
-                            res,
-                            &f.pointer,
-                            format!(
-                                "{} does not include `{mode}` in `--authorization-mode`; {consequence}",
-                                inv.who()
-                            ),
-                        );
-                    }
+                if !modes.iter().any(|(m, _)| *m == mode)
+                    && let Some(f) = inv.flags.get("authorization-mode")
+                {
+                    ctx.report(
+                        res,
+                        &f.pointer,
+                        format!(
+                            "{} does not include `{mode}` in `--authorization-mode`; {consequence}",
+                            inv.who()
+                        ),
+                    );
                 }
             }
         }

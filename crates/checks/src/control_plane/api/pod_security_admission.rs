@@ -99,13 +99,13 @@ fn check_defaults(ctx: &mut CheckCtx<'_>, res: &Resource, config: &Value, at: &J
         Some("privileged") => ctx.report(
             res,
             &at.key("defaults").key("enforce"),
-            "PodSecurity admission enforces `privileged` by default, so unlabelled namespaces accept any pod",
+            "the PodSecurity admission configuration enforces `privileged` by default, so unlabelled namespaces accept any pod",
         ),
         Some(_) => {}
         None => ctx.report(
             res,
             &at.key("defaults"),
-            "PodSecurity admission sets no `defaults.enforce` (default `privileged`), so unlabelled namespaces accept any pod",
+            "the PodSecurity admission configuration sets no `defaults.enforce` (default `privileged`), so unlabelled namespaces accept any pod",
         ),
     }
 }

@@ -41,14 +41,14 @@ pub(crate) static CHECK: Check = Check {
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     for inv in invocations(res, Component::ApiServer) {
-        if let Some(flag) = inv.flags.get("secure-port") {
-            if flag.value().map(str::trim) == Some("0") {
-                ctx.report(
-                    res,
-                    &flag.pointer,
-                    format!("{} turns its HTTPS port off: `{}`", inv.who(), flag.shown()),
-                );
-            }
+        if let Some(flag) = inv.flags.get("secure-port")
+            && flag.value().map(str::trim) == Some("0")
+        {
+            ctx.report(
+                res,
+                &flag.pointer,
+                format!("{} turns its HTTPS port off: `{}`", inv.who(), flag.shown()),
+            );
         }
     }
 }

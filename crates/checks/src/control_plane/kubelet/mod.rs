@@ -184,11 +184,6 @@ impl<'a> Source<'a> {
         }
     }
 
-    /// True when settings come from a command line
-    pub(super) fn is_flags(&self) -> bool {
-        matches!(self.origin, Origin::Flags { .. })
-    }
-
     /// Where a finding about the whole source points
     pub(super) fn pointer(&self) -> JsonPointer {
         match &self.origin {
@@ -350,6 +345,54 @@ pub(super) fn duration_is_zero(text: &str) -> Option<bool> {
     Some(zero)
 }
 
+/// Report a boolean kubelet setting whose effective value is `bad`. `defaults` are the
+/// config-file default and the command-line default. `problem` completes "<source> <problem>".
+pub(super) fn bool_setting(
+    ctx: &mut palisade_engine::CheckCtx<'_>,
+    res: &Resource,
+    field: Field,
+    defaults: (bool, bool),
+    bad: bool,
+    problem: &str,
+) {
+    for src in sources(res, Node::Kubelet) {
+        match src.get(field) {
+            Lookup::Set { raw, pointer } => {
+                if raw.as_bool() == Some(bad) {
+                    ctx.report(
+                        res,
+                        &pointer,
+                        format!(
+                            "{} {problem}: {} is `{}`",
+                            src.who(),
+                            src.name(field),
+                            raw.shown()
+                        ),
+                    );
+                }
+            }
+            Lookup::Absent {
+                pointer,
+                flags_only,
+            } => {
+                let default = if flags_only { defaults.1 } else { defaults.0 };
+                if default == bad {
+                    ctx.report(
+                        res,
+                        &pointer,
+                        format!(
+                            "{} {problem}: {} is not set and defaults to `{default}`",
+                            src.who(),
+                            src.name(field)
+                        ),
+                    );
+                }
+            }
+            Lookup::Unknown => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,53 +462,5 @@ mod tests {
                 ..
             }
         ));
-    }
-}
-
-/// Report a boolean kubelet setting whose effective value is `bad`. `defaults` are the
-/// config-file default and the command-line default. `problem` completes "<source> <problem>".
-pub(super) fn bool_setting(
-    ctx: &mut palisade_engine::CheckCtx<'_>,
-    res: &Resource,
-    field: Field,
-    defaults: (bool, bool),
-    bad: bool,
-    problem: &str,
-) {
-    for src in sources(res, Node::Kubelet) {
-        match src.get(field) {
-            Lookup::Set { raw, pointer } => {
-                if raw.as_bool() == Some(bad) {
-                    ctx.report(
-                        res,
-                        &pointer,
-                        format!(
-                            "{} {problem}: {} is `{}`",
-                            src.who(),
-                            src.name(field),
-                            raw.shown()
-                        ),
-                    );
-                }
-            }
-            Lookup::Absent {
-                pointer,
-                flags_only,
-            } => {
-                let default = if flags_only { defaults.1 } else { defaults.0 };
-                if default == bad {
-                    ctx.report(
-                        res,
-                        &pointer,
-                        format!(
-                            "{} {problem}: {} is not set and defaults to `{default}`",
-                            src.who(),
-                            src.name(field)
-                        ),
-                    );
-                }
-            }
-            Lookup::Unknown => {}
-        }
     }
 }

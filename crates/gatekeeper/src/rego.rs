@@ -1,0 +1,294 @@
+//! The Rego engine: a template compiled once into a regorus engine, evaluated per review.
+//!
+//! Each template gets its own engine (so packages of different templates never clash), holding
+//! the main module (after the multi-body desugaring, see [`crate::rewrite`]) and its `libs`.
+//! Evaluation sets `input = {"review": …, "parameters": …}`, adds `data.inventory`, and reads
+//! `data.<package>.violation`: a set, so identical `{msg, details}` results collapse, as in
+//! Gatekeeper. Builtin errors are not fatal (OPA's default), and any other evaluation error is
+//! returned as text: the caller turns it into a violation, as Gatekeeper does.
+
+use crate::engine::{CompiledTemplate, EngineKind, Evaluator, RawViolation};
+use crate::review::{Inventory, Review};
+use crate::rewrite::desugar_multi_body_rules;
+use crate::template::{Constraint, RegoSource, RegoVersion};
+use crate::GatekeeperError;
+use serde_json::{Map, Value};
+
+/// Module names used in compiler messages
+const MAIN_MODULE: &str = "template.rego";
+
+/// A template compiled for the Rego engine
+#[derive(Debug, Clone)]
+pub struct RegoTemplate {
+    engine: regorus::Engine,
+    rule: String,
+}
+
+impl RegoTemplate {
+    /// Parse and prepare a template's Rego (`template` names it in errors)
+    pub fn compile(template: &str, source: &RegoSource) -> Result<Self, GatekeeperError> {
+        let compile_error = |e: &dyn std::fmt::Display| GatekeeperError::RegoCompile {
+            name: template.to_owned(),
+            message: compact_error(&e.to_string()),
+        };
+        let mut engine = regorus::Engine::new();
+        engine.set_rego_v0(source.version == RegoVersion::V0);
+        engine.set_strict_builtin_errors(false);
+        let main = desugar_multi_body_rules(&source.rego).into_owned();
+        let package = engine
+            .add_policy(MAIN_MODULE.to_owned(), main)
+            .map_err(|e| compile_error(&e))?;
+        for (i, lib) in source.libs.iter().enumerate() {
+            let lib = desugar_multi_body_rules(lib).into_owned();
+            let lib_package = engine
+                .add_policy(format!("lib{i}.rego"), lib)
+                .map_err(|e| compile_error(&e))?;
+            if lib_package != "data.lib" && !lib_package.starts_with("data.lib.") {
+                return Err(GatekeeperError::InvalidTemplate {
+                    name: template.to_owned(),
+                    reason: format!(
+                        "library package `{}` must be `lib` or start with `lib.`",
+                        lib_package.trim_start_matches("data.")
+                    ),
+                });
+            }
+        }
+        let declares_violation = engine
+            .has_declared_rule_rooted_at(MAIN_MODULE, "violation")
+            .map_err(|e| compile_error(&e))?;
+        if !declares_violation {
+            return Err(GatekeeperError::InvalidTemplate {
+                name: template.to_owned(),
+                reason: "the Rego does not define a `violation` rule".into(),
+            });
+        }
+        // analyse the modules once, so every evaluator cloned from here starts prepared
+        engine
+            .eval_query("true".to_owned(), false)
+            .map_err(|e| compile_error(&e))?;
+        Ok(Self {
+            engine,
+            rule: format!("{package}.violation"),
+        })
+    }
+}
+
+impl CompiledTemplate for RegoTemplate {
+    fn engine(&self) -> EngineKind {
+        EngineKind::Rego
+    }
+
+    fn evaluator(&self, inventory: &Inventory) -> Result<Box<dyn Evaluator>, GatekeeperError> {
+        let mut engine = self.engine.clone();
+        if let Some(data) = inventory.to_data() {
+            let mut root = Map::new();
+            root.insert("inventory".into(), data);
+            engine
+                .add_data(regorus::Value::from(Value::Object(root)))
+                .map_err(|e| GatekeeperError::Inventory(compact_error(&e.to_string())))?;
+        }
+        Ok(Box::new(RegoEvaluator {
+            engine,
+            rule: self.rule.clone(),
+        }))
+    }
+}
+
+/// A compiled template bound to one inventory
+#[derive(Debug)]
+struct RegoEvaluator {
+    engine: regorus::Engine,
+    rule: String,
+}
+
+impl Evaluator for RegoEvaluator {
+    fn evaluate(
+        &mut self,
+        review: &Review,
+        constraint: &Constraint,
+    ) -> Result<Vec<RawViolation>, String> {
+        let mut input = Map::new();
+        input.insert("review".into(), review.request.clone());
+        input.insert("parameters".into(), constraint.parameters.clone());
+        self.engine
+            .set_input(regorus::Value::from(Value::Object(input)));
+        let result = self
+            .engine
+            .eval_rule(self.rule.clone())
+            .map_err(|e| compact_error(&e.to_string()))?;
+        if result == regorus::Value::Undefined {
+            return Ok(Vec::new());
+        }
+        let json = serde_json::to_value(&result).map_err(|e| e.to_string())?;
+        let Value::Array(items) = json else {
+            return Err(format!(
+                "`violation` must be a set of objects, got {}",
+                compact_json(&json)
+            ));
+        };
+        let mut out: Vec<RawViolation> = Vec::with_capacity(items.len());
+        for item in items {
+            // Gatekeeper's hook reads `r.msg`: results without one are dropped
+            let Some(msg) = item.get("msg") else { continue };
+            let msg = match msg {
+                Value::String(s) => s.clone(),
+                other => compact_json(other),
+            };
+            let details = item
+                .get("details")
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Map::new()));
+            let v = RawViolation { msg, details };
+            // the hook's result set keeps only {msg, details}: equal pairs collapse
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn compact_json(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// regorus renders errors rustc-style over several lines (location, snippet, caret,
+/// `error: …`); keep `file:line:col: message` on one line
+pub(crate) fn compact_error(text: &str) -> String {
+    let location = text
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("--> "))
+        .map(str::trim);
+    let message = text
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("error: "))
+        .map(str::trim);
+    match (location, message) {
+        (Some(loc), Some(msg)) => format!("{loc}: {msg}"),
+        (None, Some(msg)) => msg.to_owned(),
+        _ => text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn compile(rego: &str) -> Result<RegoTemplate, GatekeeperError> {
+        RegoTemplate::compile(
+            "t",
+            &RegoSource {
+                rego: rego.into(),
+                libs: vec![],
+                version: RegoVersion::V0,
+            },
+        )
+    }
+
+    fn constraint(params: Value) -> Constraint {
+        Constraint {
+            kind: "K".into(),
+            name: "c".into(),
+            object: json!({}),
+            parameters: params,
+            matcher: crate::matching::Match::default(),
+            enforcement_action: crate::template::EnforcementAction::Deny,
+        }
+    }
+
+    #[test]
+    fn duplicate_violations_collapse_and_details_default() {
+        let t = compile(
+            "package t\nviolation[{\"msg\": m}] { m := \"same\"; input.review.object.a }\nviolation[{\"msg\": m, \"details\": {}}] { m := \"same\" }\nviolation[{\"msg\": m, \"details\": {\"k\": 1}}] { m := \"same\" }\n",
+        )
+        .unwrap();
+        let mut ev = t.evaluator(&Inventory::new()).unwrap();
+        let review = Review::from_object(&json!({"apiVersion": "v1", "kind": "Pod", "a": true}));
+        let mut v = ev.evaluate(&review, &constraint(json!({}))).unwrap();
+        v.sort_by_key(|r| r.details.to_string());
+        assert_eq!(v.len(), 2, "{v:?}");
+        assert_eq!(v[0].details, json!({}));
+        assert_eq!(v[1].details, json!({"k": 1}));
+    }
+
+    #[test]
+    fn sees_parameters_and_inventory() {
+        let t = compile(
+            "package t\nviolation[{\"msg\": msg}] {\n  other := data.inventory.namespace[ns][\"v1\"][\"Pod\"][name]\n  name != input.review.object.metadata.name\n  msg := sprintf(\"%v/%v %v\", [ns, name, input.parameters.tag])\n}\n",
+        )
+        .unwrap();
+        let mut inventory = Inventory::new();
+        inventory
+            .add(&json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b", "namespace": "x"}}))
+            .unwrap();
+        let mut ev = t.evaluator(&inventory).unwrap();
+        let review = Review::from_object(&json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}}));
+        let v = ev.evaluate(&review, &constraint(json!({"tag": "t1"}))).unwrap();
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].msg, "x/b t1");
+        // an evaluator without inventory sees `data.inventory` undefined
+        let mut empty = t.evaluator(&Inventory::new()).unwrap();
+        assert!(empty.evaluate(&review, &constraint(json!({}))).unwrap().is_empty());
+    }
+
+    #[test]
+    fn compile_and_eval_errors() {
+        let err = compile("package t\nviolation[{\"msg\": m}] {\n  m := \n}\n").unwrap_err();
+        assert!(matches!(err, GatekeeperError::RegoCompile { .. }), "{err}");
+        assert!(err.to_string().contains("template.rego:"), "{err}");
+        let missing = compile("package t\nallow { true }\n").unwrap_err();
+        assert!(missing.to_string().contains("violation"), "{missing}");
+        let bad_lib = RegoTemplate::compile(
+            "t",
+            &RegoSource {
+                rego: "package t\nviolation[{\"msg\": \"x\"}] { false }\n".into(),
+                libs: vec!["package helpers\nx := 1\n".into()],
+                version: RegoVersion::V0,
+            },
+        );
+        assert!(bad_lib.is_err());
+        // a conflict at evaluation time is returned as text (a violation for the caller)
+        let t = compile("package t\nx := 1 { true }\nx := 2 { true }\nviolation[{\"msg\": sprintf(\"%v\", [x])}] { true }\n").unwrap();
+        let mut ev = t.evaluator(&Inventory::new()).unwrap();
+        let review = Review::from_object(&json!({"apiVersion": "v1", "kind": "Pod"}));
+        assert!(ev.evaluate(&review, &constraint(json!({}))).is_err());
+    }
+
+    #[test]
+    fn builtin_errors_are_undefined_like_opa() {
+        let t = compile("package t\nviolation[{\"msg\": \"n\"}] { to_number(\"abc\") > 1 }\nviolation[{\"msg\": \"ok\"}] { true }\n").unwrap();
+        let mut ev = t.evaluator(&Inventory::new()).unwrap();
+        let review = Review::from_object(&json!({"apiVersion": "v1", "kind": "Pod"}));
+        let v = ev.evaluate(&review, &constraint(json!({}))).unwrap();
+        assert_eq!(v.iter().map(|r| r.msg.as_str()).collect::<Vec<_>>(), ["ok"]);
+    }
+
+    #[test]
+    fn rego_v1_sources() {
+        let t = RegoTemplate::compile(
+            "t",
+            &RegoSource {
+                rego: "package t\nviolation contains {\"msg\": \"v1\"} if { input.review.object.kind == \"Pod\" }\n".into(),
+                libs: vec![],
+                version: RegoVersion::V1,
+            },
+        )
+        .unwrap();
+        let mut ev = t.evaluator(&Inventory::new()).unwrap();
+        let review = Review::from_object(&json!({"apiVersion": "v1", "kind": "Pod"}));
+        assert_eq!(ev.evaluate(&review, &constraint(json!({}))).unwrap()[0].msg, "v1");
+    }
+
+    #[test]
+    fn compacts_regorus_errors() {
+        let text = "\n--> p.rego:11:18\n   |\n11 | bad := x { x := 1/0 }\n   |                  ^\nerror: divide by zero";
+        assert_eq!(compact_error(text), "p.rego:11:18: divide by zero");
+        assert_eq!(compact_error("plain\n message"), "plain message");
+    }
+}

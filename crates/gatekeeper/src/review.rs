@@ -1,0 +1,464 @@
+//! What a template sees: `input.review` built as Gatekeeper builds it, and `data.inventory`.
+//!
+//! `input.review` is the JSON form of an `admission/v1` `AdmissionRequest`. For a plain object
+//! (gator's `unstructuredToAdmissionRequest`) that is: `kind` = the object's
+//! `{group, version, kind}`, `name`/`namespace` from its metadata (omitted when empty),
+//! `operation: ""`, `userInfo: {}`, an empty `resource`, `uid: ""`, `object` = the object,
+//! `oldObject: null`. For an `AdmissionReview` the request is taken as written (unknown fields are
+//! rejected, as gator decodes it strictly) with the zero values of the typed struct filled in,
+//! and on `DELETE` the `oldObject` is copied into `object` for Rego (`setObjectOnDelete`).
+//! `namespaceObject` is `null`: gator never sideloads the Namespace into the review.
+
+use crate::GatekeeperError;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap};
+
+/// Group of `AdmissionReview` objects that gator reviews as requests
+const ADMISSION_GROUP: &str = "admission.k8s.io";
+
+/// Fields of `admission/v1 AdmissionRequest`, for gator's strict decoding
+const REQUEST_FIELDS: &[&str] = &[
+    "uid",
+    "kind",
+    "resource",
+    "subResource",
+    "requestKind",
+    "requestResource",
+    "requestSubResource",
+    "name",
+    "namespace",
+    "operation",
+    "userInfo",
+    "object",
+    "oldObject",
+    "dryRun",
+    "options",
+];
+
+/// One request under review
+#[derive(Debug, Clone, PartialEq)]
+pub struct Review {
+    /// `input.review` for Rego
+    pub request: Value,
+    /// The object as sent (before the `DELETE` copy), `None` when absent
+    pub object: Option<Value>,
+    /// The old object, `None` when absent
+    pub old_object: Option<Value>,
+    /// `request.namespace` (empty when absent): the Namespace the matcher looks up
+    pub namespace: String,
+}
+
+impl Review {
+    /// The review gator builds for a plain object
+    pub fn from_object(object: &Value) -> Self {
+        let api_version = str_at(object, &["apiVersion"]);
+        let (group, version) = split_api_version(api_version);
+        let name = str_at(object, &["metadata", "name"]);
+        let namespace = str_at(object, &["metadata", "namespace"]);
+        let mut request = Map::new();
+        request.insert("uid".into(), json!(""));
+        request.insert(
+            "kind".into(),
+            json!({"group": group, "version": version, "kind": str_at(object, &["kind"])}),
+        );
+        request.insert(
+            "resource".into(),
+            json!({"group": "", "version": "", "resource": ""}),
+        );
+        if !name.is_empty() {
+            request.insert("name".into(), json!(name));
+        }
+        if !namespace.is_empty() {
+            request.insert("namespace".into(), json!(namespace));
+        }
+        request.insert("operation".into(), json!(""));
+        request.insert("userInfo".into(), json!({}));
+        request.insert("object".into(), object.clone());
+        request.insert("oldObject".into(), Value::Null);
+        request.insert("options".into(), Value::Null);
+        request.insert("namespaceObject".into(), Value::Null);
+        Self {
+            request: Value::Object(request),
+            object: Some(object.clone()),
+            old_object: None,
+            namespace: namespace.to_owned(),
+        }
+    }
+
+    /// True for `kind: AdmissionReview` in the `admission.k8s.io` group (any version)
+    pub fn is_admission_review(value: &Value) -> bool {
+        str_at(value, &["kind"]) == "AdmissionReview"
+            && split_api_version(str_at(value, &["apiVersion"])).0 == ADMISSION_GROUP
+    }
+
+    /// The review gator builds for an `AdmissionReview`
+    pub fn from_admission_review(review: &Value) -> Result<Self, GatekeeperError> {
+        let invalid = |m: &str| GatekeeperError::InvalidReview(m.to_owned());
+        let Some(req) = review.get("request").filter(|r| !r.is_null()) else {
+            return Err(invalid(
+                "the AdmissionReview has no `request` (an AdmissionRequest)",
+            ));
+        };
+        let Some(fields) = req.as_object() else {
+            return Err(invalid("`request` must be a mapping"));
+        };
+        if let Some(unknown) = fields.keys().find(|k| !REQUEST_FIELDS.contains(&k.as_str())) {
+            return Err(GatekeeperError::InvalidReview(format!(
+                "unknown field `request.{unknown}` in the AdmissionReview"
+            )));
+        }
+        let object = fields.get("object").filter(|o| !o.is_null()).cloned();
+        let old_object = fields.get("oldObject").filter(|o| !o.is_null()).cloned();
+        if object.is_none() && old_object.is_none() {
+            return Err(invalid(
+                "the AdmissionRequest has no `object` or `oldObject` to review",
+            ));
+        }
+        for (what, o) in [("object", &object), ("oldObject", &old_object)] {
+            if let Some(o) = o {
+                if !o.is_object() || str_at(o, &["kind"]).is_empty() {
+                    return Err(GatekeeperError::InvalidReview(format!(
+                        "`request.{what}` must be a Kubernetes object with a `kind`"
+                    )));
+                }
+            }
+        }
+        let mut request = Map::new();
+        let zero_gvk = |k: &str| json!({"group": "", "version": "", k: ""});
+        request.insert(
+            "uid".into(),
+            fields.get("uid").cloned().unwrap_or_else(|| json!("")),
+        );
+        request.insert(
+            "kind".into(),
+            with_zero_fields(fields.get("kind"), &zero_gvk("kind")),
+        );
+        request.insert(
+            "resource".into(),
+            with_zero_fields(fields.get("resource"), &zero_gvk("resource")),
+        );
+        for optional in [
+            "subResource",
+            "requestKind",
+            "requestResource",
+            "requestSubResource",
+            "name",
+            "namespace",
+        ] {
+            if let Some(v) = fields.get(optional).filter(|v| !is_empty(v)) {
+                request.insert(optional.into(), v.clone());
+            }
+        }
+        let operation = fields.get("operation").cloned().unwrap_or_else(|| json!(""));
+        let is_delete = operation.as_str() == Some("DELETE");
+        request.insert("operation".into(), operation);
+        request.insert(
+            "userInfo".into(),
+            fields
+                .get("userInfo")
+                .filter(|u| !u.is_null())
+                .cloned()
+                .unwrap_or_else(|| json!({})),
+        );
+        let rego_object = match (&object, is_delete) {
+            (None, true) => old_object.clone(),
+            _ => object.clone(),
+        };
+        request.insert("object".into(), rego_object.unwrap_or(Value::Null));
+        request.insert(
+            "oldObject".into(),
+            old_object.clone().unwrap_or(Value::Null),
+        );
+        if let Some(dry_run) = fields.get("dryRun").filter(|v| !v.is_null()) {
+            request.insert("dryRun".into(), dry_run.clone());
+        }
+        request.insert(
+            "options".into(),
+            fields.get("options").cloned().unwrap_or(Value::Null),
+        );
+        request.insert("namespaceObject".into(), Value::Null);
+        let namespace = fields
+            .get("namespace")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        Ok(Self {
+            request: Value::Object(request),
+            object,
+            old_object,
+            namespace,
+        })
+    }
+
+    /// The review of a document: an `AdmissionReview` or a plain object
+    pub fn from_document(value: &Value) -> Result<Self, GatekeeperError> {
+        if Self::is_admission_review(value) {
+            Self::from_admission_review(value)
+        } else {
+            Ok(Self::from_object(value))
+        }
+    }
+
+    /// `request.operation`
+    pub fn operation(&self) -> &str {
+        str_at(&self.request, &["operation"])
+    }
+}
+
+/// `value` (a mapping) with the keys of `zero` it lacks added; `zero` when `value` is absent
+fn with_zero_fields(value: Option<&Value>, zero: &Value) -> Value {
+    match (value, zero) {
+        (Some(Value::Object(given)), Value::Object(zero)) => {
+            let mut out = zero.clone();
+            for (k, v) in given {
+                out.insert(k.clone(), v.clone());
+            }
+            Value::Object(out)
+        }
+        (Some(v), _) if !v.is_null() => v.clone(),
+        _ => zero.clone(),
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        _ => false,
+    }
+}
+
+/// A string at a path, `""` when absent or not a string
+pub(crate) fn str_at<'v>(value: &'v Value, path: &[&str]) -> &'v str {
+    path.iter()
+        .try_fold(value, |v, k| v.get(k))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+/// `("apps", "v1")` for `apps/v1`, `("", "v1")` for `v1`
+pub(crate) fn split_api_version(api_version: &str) -> (&str, &str) {
+    api_version.rsplit_once('/').unwrap_or(("", api_version))
+}
+
+/// apiVersion → kind → name → object
+type ByVersion = BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>;
+
+/// `data.inventory` and the Namespace cache, built from the objects added to it
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    cluster: ByVersion,
+    namespaced: BTreeMap<String, ByVersion>,
+    namespaces: HashMap<String, Value>,
+    len: usize,
+}
+
+impl Inventory {
+    /// An empty inventory (`data.inventory` undefined, no Namespace known)
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add an object: cluster-scoped ones (no `metadata.namespace`) under
+    /// `cluster[apiVersion][kind][name]`, others under `namespace[ns][apiVersion][kind][name]`.
+    /// Namespaces also feed the cache that `namespaceSelector` and the namespace criteria use.
+    pub fn add(&mut self, object: &Value) -> Result<(), GatekeeperError> {
+        let name = str_at(object, &["metadata", "name"]);
+        let api_version = str_at(object, &["apiVersion"]);
+        let kind = str_at(object, &["kind"]);
+        let (group, version) = split_api_version(api_version);
+        if version.is_empty() {
+            return Err(GatekeeperError::Inventory(format!(
+                "resource `{name}` has no version"
+            )));
+        }
+        if kind.is_empty() {
+            return Err(GatekeeperError::Inventory(format!(
+                "resource `{name}` has no kind"
+            )));
+        }
+        let namespace = str_at(object, &["metadata", "namespace"]);
+        let root = if namespace.is_empty() {
+            &mut self.cluster
+        } else {
+            self.namespaced.entry(namespace.to_owned()).or_default()
+        };
+        root.entry(api_version.to_owned())
+            .or_default()
+            .entry(kind.to_owned())
+            .or_default()
+            .insert(name.to_owned(), object.clone());
+        if kind == "Namespace" && group.is_empty() {
+            self.namespaces.insert(name.to_owned(), object.clone());
+        }
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Number of objects added
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when nothing was added
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// A Namespace object by name
+    pub fn namespace(&self, name: &str) -> Option<&Value> {
+        self.namespaces.get(name)
+    }
+
+    /// The `data.inventory` document (`None` when empty, so that it is undefined in Rego)
+    pub fn to_data(&self) -> Option<Value> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut inventory = Map::new();
+        if !self.cluster.is_empty() {
+            inventory.insert("cluster".into(), by_version_json(&self.cluster));
+        }
+        if !self.namespaced.is_empty() {
+            let namespaces = self
+                .namespaced
+                .iter()
+                .map(|(ns, tree)| (ns.clone(), by_version_json(tree)))
+                .collect();
+            inventory.insert("namespace".into(), Value::Object(namespaces));
+        }
+        Some(Value::Object(inventory))
+    }
+}
+
+fn by_version_json(tree: &ByVersion) -> Value {
+    let map = tree
+        .iter()
+        .map(|(version, kinds)| {
+            let kinds = kinds
+                .iter()
+                .map(|(kind, names)| {
+                    let names = names.iter().map(|(n, o)| (n.clone(), o.clone())).collect();
+                    (kind.clone(), Value::Object(names))
+                })
+                .collect();
+            (version.clone(), Value::Object(kinds))
+        })
+        .collect();
+    Value::Object(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod() -> Value {
+        json!({
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "web", "namespace": "prod"},
+            "spec": {"containers": []}
+        })
+    }
+
+    #[test]
+    fn plain_object_review_matches_gator() {
+        let review = Review::from_object(&pod());
+        assert_eq!(
+            review.request,
+            json!({
+                "uid": "",
+                "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "resource": {"group": "", "version": "", "resource": ""},
+                "name": "web",
+                "namespace": "prod",
+                "operation": "",
+                "userInfo": {},
+                "object": pod(),
+                "oldObject": null,
+                "options": null,
+                "namespaceObject": null
+            })
+        );
+        assert_eq!(review.namespace, "prod");
+    }
+
+    #[test]
+    fn grouped_kind_and_missing_metadata() {
+        let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment"});
+        let review = Review::from_object(&deploy);
+        assert_eq!(
+            review.request["kind"],
+            json!({"group": "apps", "version": "v1", "kind": "Deployment"})
+        );
+        assert!(review.request.get("name").is_none());
+        assert!(review.request.get("namespace").is_none());
+    }
+
+    #[test]
+    fn admission_review_fills_zero_values() {
+        let ar = json!({
+            "apiVersion": "admission.k8s.io/v1beta1",
+            "kind": "AdmissionReview",
+            "request": {"operation": "UPDATE", "object": pod(), "oldObject": pod()}
+        });
+        assert!(Review::is_admission_review(&ar));
+        let review = Review::from_admission_review(&ar).unwrap();
+        assert_eq!(review.request["kind"], json!({"group": "", "version": "", "kind": ""}));
+        assert_eq!(review.request["userInfo"], json!({}));
+        assert_eq!(review.request["uid"], json!(""));
+        assert_eq!(review.operation(), "UPDATE");
+        assert_eq!(review.request["oldObject"], pod());
+    }
+
+    #[test]
+    fn delete_copies_old_object_for_rego() {
+        let ar = json!({
+            "apiVersion": "admission.k8s.io/v1",
+            "kind": "AdmissionReview",
+            "request": {"operation": "DELETE", "oldObject": pod(), "userInfo": {"username": "u"}}
+        });
+        let review = Review::from_admission_review(&ar).unwrap();
+        assert_eq!(review.request["object"], pod());
+        assert!(review.object.is_none());
+        assert_eq!(review.request["userInfo"]["username"], "u");
+    }
+
+    #[test]
+    fn admission_review_errors() {
+        let no_request = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"});
+        assert!(Review::from_admission_review(&no_request).is_err());
+        let unknown = json!({
+            "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"object": pod(), "bogus": 1}
+        });
+        let err = Review::from_admission_review(&unknown).unwrap_err();
+        assert!(err.to_string().contains("request.bogus"), "{err}");
+        let nothing = json!({
+            "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"operation": "CREATE"}
+        });
+        assert!(Review::from_admission_review(&nothing).is_err());
+        // another group is not an AdmissionReview
+        let other = json!({"apiVersion": "example.com/v1", "kind": "AdmissionReview"});
+        assert!(!Review::is_admission_review(&other));
+    }
+
+    #[test]
+    fn inventory_layout() {
+        let mut inv = Inventory::new();
+        assert!(inv.to_data().is_none());
+        inv.add(&pod()).unwrap();
+        inv.add(&json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "fast"}}))
+            .unwrap();
+        inv.add(&json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod", "labels": {"env": "prod"}}}))
+            .unwrap();
+        let data = inv.to_data().unwrap();
+        assert_eq!(data["namespace"]["prod"]["v1"]["Pod"]["web"]["kind"], "Pod");
+        assert_eq!(data["cluster"]["storage.k8s.io/v1"]["StorageClass"]["fast"]["metadata"]["name"], "fast");
+        assert_eq!(data["cluster"]["v1"]["Namespace"]["prod"]["kind"], "Namespace");
+        assert_eq!(inv.namespace("prod").unwrap()["metadata"]["labels"]["env"], "prod");
+        assert!(inv.add(&json!({"kind": "Pod"})).is_err());
+        assert!(inv.add(&json!({"apiVersion": "v1"})).is_err());
+    }
+}

@@ -1,0 +1,192 @@
+//! Loader behaviour on good, bad and hostile input.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
+use palisade_source::{
+    Diagnostic, JsonPointer, LoadLimits, LoadedDocument, Position, SourceFile, load_bytes, load_str,
+};
+use serde_json::{Value, json};
+
+fn load(text: &str) -> (Vec<LoadedDocument>, Vec<Diagnostic>) {
+    load_str(&SourceFile::new("t.yaml", text), &LoadLimits::default())
+}
+
+fn at(doc: &LoadedDocument, pointer: &str) -> (u32, u32) {
+    let (p, exact) = doc
+        .positions
+        .locate(&doc.value, &JsonPointer::parse(pointer));
+    assert!(exact, "{pointer} not found");
+    (p.line, p.column)
+}
+
+fn count(v: &Value) -> usize {
+    match v {
+        Value::Object(m) => 1 + m.values().map(count).sum::<usize>(),
+        Value::Array(a) => 1 + a.iter().map(count).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// Every document's position list has one entry per node, or pointers would drift
+fn assert_aligned(docs: &[LoadedDocument]) {
+    for d in docs {
+        // `subtree` of the root takes exactly as many positions as the value has nodes
+        let sub = d.positions.subtree(&d.value, &JsonPointer::root()).unwrap();
+        assert_eq!(
+            sub,
+            d.positions,
+            "positions must cover exactly {} nodes",
+            count(&d.value)
+        );
+    }
+}
+
+#[test]
+fn scalars_follow_yaml_1_2_core_schema() {
+    let (docs, diags) = load(
+        "a: 1\nb: -2\nc: 1.5\nd: 1e3\ne: true\nf: yes\ng: ~\nh: '1'\ni: 0x1F\nj: 0o17\nk: .inf\nl: 007\nm: !!str 5\nn: \"true\"\n",
+    );
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(
+        docs[0].value,
+        json!({"a": 1, "b": -2, "c": 1.5, "d": 1000.0, "e": true, "f": "yes", "g": null, "h": "1",
+               "i": 31, "j": 15, "k": ".inf", "l": 7, "m": "5", "n": "true"})
+    );
+}
+
+#[test]
+fn positions_point_at_keys_and_items() {
+    let (docs, _) = load(
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: x\n  - name: b\n    securityContext: {privileged: true}\n",
+    );
+    let d = &docs[0];
+    assert_eq!(at(d, "/spec/containers/0/image"), (6, 5));
+    assert_eq!(at(d, "/spec/containers/1"), (7, 5));
+    assert_eq!(
+        at(d, "/spec/containers/1/securityContext/privileged"),
+        (8, 23)
+    );
+    let (missing, exact) = d.positions.locate(
+        &d.value,
+        &JsonPointer::parse("/spec/containers/0/resources/limits"),
+    );
+    assert!(!exact);
+    assert_eq!(missing, Position { line: 5, column: 5 });
+    assert_aligned(&docs);
+}
+
+#[test]
+fn a_broken_document_does_not_hide_the_next() {
+    let (docs, diags) = load("a: 1\n---\nb: [1, 2\nc: }\n---\nd: 4\n");
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[1].value, json!({"d": 4}));
+    assert_eq!(at(&docs[1], "/d"), (6, 1));
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0].code, "yaml-syntax");
+    assert!(diags[0].position.unwrap().line >= 3);
+}
+
+#[test]
+fn duplicate_keys_are_reported_and_the_first_value_kept() {
+    let (docs, diags) = load("a: 1\nb:\n  x: [1, 2]\nb: {y: 2}\nc: 3\n");
+    assert_eq!(docs[0].value, json!({"a": 1, "b": {"x": [1, 2]}, "c": 3}));
+    assert_eq!(diags[0].code, "yaml-duplicate-key");
+    assert_eq!(diags[0].position.unwrap().line, 4);
+    assert_eq!(at(&docs[0], "/c"), (5, 1));
+    assert_aligned(&docs);
+}
+
+#[test]
+fn anchors_aliases_and_merge_keys() {
+    let (docs, diags) =
+        load("base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\nlist: [*b]\nlast: 9\n");
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(
+        docs[0].value,
+        json!({"base": {"x": 1, "y": 2}, "use": {"y": 3, "x": 1}, "list": [{"x": 1, "y": 2}], "last": 9})
+    );
+    assert_eq!(at(&docs[0], "/last"), (6, 1));
+    assert_eq!(at(&docs[0], "/use/y"), (4, 3));
+    assert_aligned(&docs);
+}
+
+#[test]
+fn alias_bombs_and_deep_nesting_are_refused() {
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for pair in names.windows(2) {
+        let refs = vec![format!("*{}", pair[0]); 10].join(", ");
+        bomb.push_str(&format!("{}: &{} [{refs}]\n", pair[1], pair[1]));
+    }
+    let (docs, diags) = load(&bomb);
+    assert!(docs.is_empty());
+    assert_eq!(diags[0].code, "yaml-alias-bomb");
+
+    // Block nesting is bounded by our own depth limit (flow nesting by the parser's)
+    let deep: String = (1..400)
+        .map(|i| format!("{}- \n", "  ".repeat(i)))
+        .collect();
+    let (docs, diags) = load(&format!("a:\n{deep}"));
+    assert!(docs.is_empty());
+    assert_eq!(diags[0].code, "document-too-deep");
+    let (docs, diags) = load(&format!("{}{}", "[".repeat(1000), "]".repeat(1000)));
+    assert!(docs.is_empty());
+    assert_eq!(diags[0].code, "yaml-syntax");
+}
+
+#[test]
+fn binary_non_utf8_and_oversize_input() {
+    let limits = LoadLimits {
+        max_file_bytes: 64,
+        ..LoadLimits::default()
+    };
+    let (_, _, d) = load_bytes("b", vec![0, 1, 2], &limits);
+    assert_eq!(d[0].code, "binary-file");
+    let (_, _, d) = load_bytes("u", b"a: \xff\n".to_vec(), &limits);
+    assert_eq!(d[0].code, "invalid-utf8");
+    assert_eq!(d[0].position, Some(Position { line: 1, column: 4 }));
+    let (_, _, d) = load_bytes("big", vec![b'a'; 65], &limits);
+    assert_eq!(d[0].code, "input-too-large");
+}
+
+#[test]
+fn json_and_empty_input() {
+    let (docs, diags) = load("{\n  \"kind\": \"Pod\",\n  \"spec\": {\"hostPID\": true}\n}\n");
+    assert!(diags.is_empty());
+    assert_eq!(at(&docs[0], "/spec/hostPID"), (3, 12));
+    let (docs, diags) = load("# only a comment\n---\n");
+    assert!(docs.is_empty());
+    assert_eq!(diags[0].code, "empty-input");
+}
+
+/// Random damage to valid YAML never panics, and every document stays aligned
+#[test]
+fn mutated_input_never_panics() {
+    let seed = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: {app: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: \"nginx:1\"\n        args: [--x, '--y']\n        env: &e\n        - {name: A, value: |\n            multi\n            line}\n      - name: b\n        env: *e\n---\nkind: List\nitems: [1, 2]\n";
+    let alphabet: &[u8] = b"-:[]{}&*!|>'\"#%@` \n\t,?abc123";
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..3000 {
+        let mut bytes = seed.as_bytes().to_vec();
+        for _ in 0..(next() % 4 + 1) {
+            let i = usize::try_from(next() % bytes.len() as u64).unwrap();
+            let c = alphabet[usize::try_from(next() % alphabet.len() as u64).unwrap()];
+            match next() % 3 {
+                0 => bytes[i] = c,
+                1 => bytes.insert(i, c),
+                _ => {
+                    bytes.truncate(i.max(1));
+                }
+            }
+        }
+        let (_, docs, _) = load_bytes("fuzz.yaml", bytes, &LoadLimits::default());
+        assert_aligned(&docs);
+    }
+}
