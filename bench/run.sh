@@ -21,7 +21,7 @@ CHECKOV_TIMEOUT=${CHECKOV_TIMEOUT:-900}
 RUN_CHECKOV=1
 [[ "${1:-}" == "--no-checkov" ]] && RUN_CHECKOV=0
 
-cargo build --release --quiet -p palisade -p palisade-source --bin palisade --example parse_floor
+[[ ${SKIP_BUILD:-0} == 1 ]] || cargo build --release --quiet -p palisade -p palisade-source --bin palisade --example parse_floor
 PALISADE=target/release/palisade
 FLOOR=target/release/examples/parse_floor
 

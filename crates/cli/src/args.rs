@@ -32,6 +32,10 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Run policy test suites (gator `suite.yaml`) below directories
+    Test(TestArgs),
+    /// Decide resources against Gatekeeper ConstraintTemplates and Constraints
+    Apply(ApplyArgs),
 }
 
 /// Output formats of `scan`
@@ -185,4 +189,80 @@ pub struct CompletionsArgs {
     /// Shell
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Engine for Gatekeeper templates that carry both Rego and CEL code
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// CEL when a CEL engine is available and the template has CEL code, else Rego
+    Auto,
+    /// Rego only (templates with only CEL code are skipped)
+    Rego,
+    /// CEL wherever the template has CEL code (skipped while no CEL engine is available)
+    Cel,
+}
+
+/// `palisade test`
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  palisade test policies/                      every suite.yaml below policies/
+  palisade test library/general/allowedrepos   one Gatekeeper library policy
+  palisade test --engine rego --run 'disallowed' library/
+
+Prints one line per case (PASS|FAIL|SKIP  suite/test/case  reason), then
+`N passed, N failed` (`, N skipped` when any were skipped).
+Exit status: 0 all passed, 1 a case failed, 2 unreadable or invalid test files.")]
+pub struct TestArgs {
+    /// Directories to search for suite.yaml files (or suite files)
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Engine for templates with both Rego and CEL code
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
+    pub engine: EngineArg,
+
+    /// Only run tests or cases whose `test` or `test//case` name matches this regex
+    #[arg(long, value_name = "REGEX")]
+    pub run: Option<String>,
+}
+
+/// Output formats of `apply`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApplyFormat {
+    /// One row per resource × constraint decision
+    Table,
+    /// Machine-readable JSON
+    Json,
+    /// The JSON document as YAML
+    Yaml,
+}
+
+/// `palisade apply`
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  palisade apply template.yaml constraint.yaml --resource pod.yaml
+  palisade apply policies/ --resource k8s/ -o json
+  helm template my-chart | palisade apply policies/ --resource -
+
+Every resource is reviewed by every matching constraint (and is visible to referential
+templates in data.inventory), as gator does.
+Exit status: 0 nothing denied, 1 a deny-action constraint has a violation, 2 input or policy errors.")]
+pub struct ApplyArgs {
+    /// ConstraintTemplates and Constraints: files or directories
+    #[arg(required = true)]
+    pub policies: Vec<String>,
+
+    /// Resources to decide: files, directories, or `-` for stdin
+    #[arg(short = 'r', long = "resource", required = true, num_args = 1..)]
+    pub resources: Vec<String>,
+
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ApplyFormat::Table)]
+    pub output: ApplyFormat,
+
+    /// Engine for templates with both Rego and CEL code
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
+    pub engine: EngineArg,
 }

@@ -26,6 +26,8 @@ fn main() -> ExitCode {
         Command::Checks(args) => commands::checks::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Completions(args) => commands::completions::run(&args),
+        Command::Test(args) => commands::test::run(&args),
+        Command::Apply(args) => commands::apply::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

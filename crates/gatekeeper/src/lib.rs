@@ -1,1 +1,42 @@
-//! placeholder
+//! OPA Gatekeeper compatibility: ConstraintTemplates, Constraints and gator verify suites,
+//! decided as Gatekeeper decides them, offline.
+//!
+//! - [`ConstraintTemplate`], [`Constraint`]: loading, parameter schema check and defaulting
+//! - [`Match`]: `spec.match` with Gatekeeper's semantics
+//! - [`Review`], [`Inventory`]: `input.review` and `data.inventory` as Gatekeeper builds them
+//! - [`PolicySet`], [`Session`]: compile templates once, review objects, get [`Decision`]s
+//! - [`compile_template`], [`EngineChoice`], [`CelBackend`]: engine selection; Rego is built in
+//!   (regorus, Rego v0 and v1), CEL (`K8sNativeValidation`) plugs in through [`CelBackend`]
+//! - [`run_suite`]: gator verify `Suite` files
+//!
+//! No printing here: the CLI renders what these functions return.
+
+mod engine;
+mod error;
+mod matching;
+pub mod negation;
+mod rego;
+mod review;
+pub mod rewrite;
+mod schema;
+mod suite;
+mod template;
+
+pub use engine::{
+    Backend, CEL_UNAVAILABLE, CelBackend, CompiledTemplate, Decision, EngineChoice, EngineKind,
+    EngineOptions, Evaluator, Outcome, PolicySet, RawViolation, Session, Violation,
+    compile_template,
+};
+pub use error::GatekeeperError;
+pub use matching::{LabelSelector, Match, MatchError, Source, wildcard_matches};
+pub use rego::RegoTemplate;
+pub use review::{Inventory, Review};
+pub use schema::{apply_defaults, validate as validate_parameters};
+pub use suite::{
+    CaseReport, RunFilter, SUITE_GROUP, Status, SuiteError, SuiteOptions, SuiteReport,
+    read_documents, run_suite,
+};
+pub use template::{
+    ADMISSION_TARGET, CONSTRAINT_GROUP, Constraint, ConstraintTemplate, ENGINE_CEL, ENGINE_REGO,
+    EnforcementAction, RegoSource, RegoVersion, TEMPLATE_GROUP, enforcement_points,
+};

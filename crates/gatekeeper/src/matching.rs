@@ -356,7 +356,11 @@ impl LabelSelector {
                         "NotIn" => Operator::NotIn,
                         "Exists" => Operator::Exists,
                         "DoesNotExist" => Operator::DoesNotExist,
-                        other => return Err(format!("`{other}` is not a valid label selector operator")),
+                        other => {
+                            return Err(format!(
+                                "`{other}` is not a valid label selector operator"
+                            ));
+                        }
                     };
                     match operator {
                         Operator::In | Operator::NotIn if values.is_empty() => {
@@ -476,15 +480,33 @@ mod tests {
         let spec = m(json!({"namespaces": ["default"], "excludedNamespaces": ["kube-*"]}));
         // no metadata.namespace: treated as cluster-scoped, criteria ignored
         assert!(spec.matches(&pod(None, json!({})), None, O).unwrap());
-        assert!(spec.matches(&pod(Some("default"), json!({})), None, O).unwrap());
-        assert!(!spec.matches(&pod(Some("prod"), json!({})), None, O).unwrap());
+        assert!(
+            spec.matches(&pod(Some("default"), json!({})), None, O)
+                .unwrap()
+        );
+        assert!(
+            !spec
+                .matches(&pod(Some("prod"), json!({})), None, O)
+                .unwrap()
+        );
         let excluded = m(json!({"excludedNamespaces": ["kube-*"]}));
-        assert!(!excluded.matches(&pod(Some("kube-system"), json!({})), None, O).unwrap());
+        assert!(
+            !excluded
+                .matches(&pod(Some("kube-system"), json!({})), None, O)
+                .unwrap()
+        );
         // a Namespace is matched by its own name
-        assert!(!excluded.matches(&ns("kube-public", json!({})), None, O).unwrap());
+        assert!(
+            !excluded
+                .matches(&ns("kube-public", json!({})), None, O)
+                .unwrap()
+        );
         // the cached Namespace wins over metadata.namespace
         let cached = ns("default", json!({}));
-        assert!(spec.matches(&pod(Some("other"), json!({})), Some(&cached), O).unwrap());
+        assert!(
+            spec.matches(&pod(Some("other"), json!({})), Some(&cached), O)
+                .unwrap()
+        );
     }
 
     #[test]
@@ -512,16 +534,43 @@ mod tests {
                 {"key": "env", "operator": "NotIn", "values": ["dev"]}
             ]
         }}));
-        assert!(spec.matches(&pod(None, json!({"app": "web", "tier": "front"})), None, O).unwrap());
-        assert!(!spec.matches(&pod(None, json!({"app": "web", "tier": "db"})), None, O).unwrap());
-        assert!(!spec.matches(&pod(None, json!({"app": "web", "tier": "front", "legacy": "y"})), None, O).unwrap());
-        assert!(!spec.matches(&pod(None, json!({"app": "web", "tier": "front", "env": "dev"})), None, O).unwrap());
+        assert!(
+            spec.matches(&pod(None, json!({"app": "web", "tier": "front"})), None, O)
+                .unwrap()
+        );
+        assert!(
+            !spec
+                .matches(&pod(None, json!({"app": "web", "tier": "db"})), None, O)
+                .unwrap()
+        );
+        assert!(
+            !spec
+                .matches(
+                    &pod(None, json!({"app": "web", "tier": "front", "legacy": "y"})),
+                    None,
+                    O
+                )
+                .unwrap()
+        );
+        assert!(
+            !spec
+                .matches(
+                    &pod(None, json!({"app": "web", "tier": "front", "env": "dev"})),
+                    None,
+                    O
+                )
+                .unwrap()
+        );
         assert!(!spec.matches(&pod(None, json!(null)), None, O).unwrap());
         let empty = m(json!({"labelSelector": {}}));
         assert!(empty.matches(&pod(None, json!(null)), None, O).unwrap());
-        let bad = Match::parse(Some(&json!({"labelSelector": {"matchExpressions": [{"key": "a", "operator": "Exists", "values": ["x"]}]}})));
+        let bad = Match::parse(Some(
+            &json!({"labelSelector": {"matchExpressions": [{"key": "a", "operator": "Exists", "values": ["x"]}]}}),
+        ));
         assert!(bad.is_err());
-        let bad_op = Match::parse(Some(&json!({"labelSelector": {"matchExpressions": [{"key": "a", "operator": "Equals"}]}})));
+        let bad_op = Match::parse(Some(
+            &json!({"labelSelector": {"matchExpressions": [{"key": "a", "operator": "Equals"}]}}),
+        ));
         assert!(bad_op.is_err());
     }
 
@@ -529,15 +578,24 @@ mod tests {
     fn namespace_selector() {
         let spec = m(json!({"namespaceSelector": {"matchLabels": {"env": "prod"}}}));
         let prod = ns("prod", json!({"env": "prod"}));
-        assert!(spec.matches(&pod(Some("prod"), json!({})), Some(&prod), O).unwrap());
+        assert!(
+            spec.matches(&pod(Some("prod"), json!({})), Some(&prod), O)
+                .unwrap()
+        );
         let dev = ns("dev", json!({"env": "dev"}));
-        assert!(!spec.matches(&pod(Some("dev"), json!({})), Some(&dev), O).unwrap());
+        assert!(
+            !spec
+                .matches(&pod(Some("dev"), json!({})), Some(&dev), O)
+                .unwrap()
+        );
         // a Namespace is selected by its own labels
         assert!(spec.matches(&prod, None, O).unwrap());
         // cluster-scoped objects always match
         assert!(spec.matches(&pod(None, json!({})), None, O).unwrap());
         // unknown Namespace of a namespaced object: error (autoreject)
-        let err = spec.matches(&pod(Some("ghost"), json!({})), None, O).unwrap_err();
+        let err = spec
+            .matches(&pod(Some("ghost"), json!({})), None, O)
+            .unwrap_err();
         assert!(err.0.contains("ghost"), "{err:?}");
     }
 
@@ -545,14 +603,21 @@ mod tests {
     fn name_and_source() {
         let spec = m(json!({"name": "web-*", "source": "Generated"}));
         assert!(!spec.matches(&pod(None, json!({})), None, O).unwrap());
-        assert!(spec.matches(&pod(None, json!({})), None, Source::Generated).unwrap());
+        assert!(
+            spec.matches(&pod(None, json!({})), None, Source::Generated)
+                .unwrap()
+        );
         let by_name = m(json!({"name": "web-*"}));
-        let generated = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"generateName": "web-"}});
+        let generated =
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"generateName": "web-"}});
         assert!(by_name.matches(&generated, None, O).unwrap());
         let other = m(json!({"name": "db"}));
         assert!(!other.matches(&pod(None, json!({})), None, O).unwrap());
         let all = m(json!({"source": "All"}));
-        assert!(all.matches(&pod(None, json!({})), None, Source::Generated).unwrap());
+        assert!(
+            all.matches(&pod(None, json!({})), None, Source::Generated)
+                .unwrap()
+        );
     }
 
     #[test]
@@ -560,7 +625,10 @@ mod tests {
         let spec = m(json!({"labelSelector": {"matchLabels": {"app": "web"}}}));
         let new = pod(None, json!({"app": "db"}));
         let old = pod(None, json!({"app": "web"}));
-        assert!(spec.matches_request(Some(&new), Some(&old), None, O).unwrap());
+        assert!(
+            spec.matches_request(Some(&new), Some(&old), None, O)
+                .unwrap()
+        );
         assert!(!spec.matches_request(Some(&new), None, None, O).unwrap());
         assert!(spec.matches_request(None, None, None, O).is_err());
     }

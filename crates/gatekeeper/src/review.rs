@@ -102,7 +102,10 @@ impl Review {
         let Some(fields) = req.as_object() else {
             return Err(invalid("`request` must be a mapping"));
         };
-        if let Some(unknown) = fields.keys().find(|k| !REQUEST_FIELDS.contains(&k.as_str())) {
+        if let Some(unknown) = fields
+            .keys()
+            .find(|k| !REQUEST_FIELDS.contains(&k.as_str()))
+        {
             return Err(GatekeeperError::InvalidReview(format!(
                 "unknown field `request.{unknown}` in the AdmissionReview"
             )));
@@ -149,7 +152,10 @@ impl Review {
                 request.insert(optional.into(), v.clone());
             }
         }
-        let operation = fields.get("operation").cloned().unwrap_or_else(|| json!(""));
+        let operation = fields
+            .get("operation")
+            .cloned()
+            .unwrap_or_else(|| json!(""));
         let is_delete = operation.as_str() == Some("DELETE");
         request.insert("operation".into(), operation);
         request.insert(
@@ -404,7 +410,10 @@ mod tests {
         });
         assert!(Review::is_admission_review(&ar));
         let review = Review::from_admission_review(&ar).unwrap();
-        assert_eq!(review.request["kind"], json!({"group": "", "version": "", "kind": ""}));
+        assert_eq!(
+            review.request["kind"],
+            json!({"group": "", "version": "", "kind": ""})
+        );
         assert_eq!(review.request["userInfo"], json!({}));
         assert_eq!(review.request["uid"], json!(""));
         assert_eq!(review.operation(), "UPDATE");
@@ -455,9 +464,18 @@ mod tests {
             .unwrap();
         let data = inv.to_data().unwrap();
         assert_eq!(data["namespace"]["prod"]["v1"]["Pod"]["web"]["kind"], "Pod");
-        assert_eq!(data["cluster"]["storage.k8s.io/v1"]["StorageClass"]["fast"]["metadata"]["name"], "fast");
-        assert_eq!(data["cluster"]["v1"]["Namespace"]["prod"]["kind"], "Namespace");
-        assert_eq!(inv.namespace("prod").unwrap()["metadata"]["labels"]["env"], "prod");
+        assert_eq!(
+            data["cluster"]["storage.k8s.io/v1"]["StorageClass"]["fast"]["metadata"]["name"],
+            "fast"
+        );
+        assert_eq!(
+            data["cluster"]["v1"]["Namespace"]["prod"]["kind"],
+            "Namespace"
+        );
+        assert_eq!(
+            inv.namespace("prod").unwrap()["metadata"]["labels"]["env"],
+            "prod"
+        );
         assert!(inv.add(&json!({"kind": "Pod"})).is_err());
         assert!(inv.add(&json!({"apiVersion": "v1"})).is_err());
     }

@@ -40,7 +40,8 @@ pub fn desugar_multi_body_rules(src: &str) -> Cow<'_, str> {
     if inserts.is_empty() {
         return Cow::Borrowed(src);
     }
-    let mut out = String::with_capacity(src.len() + inserts.iter().map(|(_, h)| h.len() + 1).sum::<usize>());
+    let mut out =
+        String::with_capacity(src.len() + inserts.iter().map(|(_, h)| h.len() + 1).sum::<usize>());
     let mut last = 0;
     for (pos, head) in &inserts {
         out.push_str(src.get(last..*pos).unwrap_or_default());
@@ -238,7 +239,10 @@ mod tests {
             .unwrap();
         engine.set_input(regorus::Value::from_json_str(r#"{"a": "dev", "b": "admin"}"#).unwrap());
         let names = engine.eval_rule("data.t.names".into()).unwrap();
-        assert_eq!(names.to_json_str().unwrap().replace([' ', '\n'], ""), r#"["admin","dev"]"#);
+        assert_eq!(
+            names.to_json_str().unwrap().replace([' ', '\n'], ""),
+            r#"["admin","dev"]"#
+        );
         let admin = engine.eval_rule("data.t.any_admin".into()).unwrap();
         assert_eq!(admin, regorus::Value::from(true));
     }

@@ -28,9 +28,7 @@ pub fn apply_defaults(value: &mut Value, schema: &Value) {
                     }
                 }
             }
-            let additional = schema
-                .get("additionalProperties")
-                .filter(|a| a.is_object());
+            let additional = schema.get("additionalProperties").filter(|a| a.is_object());
             for (key, child) in map.iter_mut() {
                 let sub = schema
                     .get("properties")
@@ -87,7 +85,10 @@ fn validate_at(value: &Value, schema: &Value, path: &str) -> Result<(), String> 
             _ => true,
         };
         if !ok {
-            return Err(format!("{path}: must be of type {ty}, got {}", type_of(value)));
+            return Err(format!(
+                "{path}: must be of type {ty}, got {}",
+                type_of(value)
+            ));
         }
     }
     if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
@@ -98,9 +99,7 @@ fn validate_at(value: &Value, schema: &Value, path: &str) -> Result<(), String> 
     match value {
         Value::Object(map) => {
             let props = schema.get("properties").and_then(Value::as_object);
-            let additional = schema
-                .get("additionalProperties")
-                .filter(|a| a.is_object());
+            let additional = schema.get("additionalProperties").filter(|a| a.is_object());
             for (key, child) in map {
                 let sub = props.and_then(|p| p.get(key)).or(additional);
                 if let Some(sub) = sub {
@@ -123,7 +122,8 @@ fn validate_at(value: &Value, schema: &Value, path: &str) -> Result<(), String> 
 fn is_integer(v: &Value) -> bool {
     v.as_i64().is_some()
         || v.as_u64().is_some()
-        || v.as_f64().is_some_and(|f| f.fract() == 0.0 && f.is_finite())
+        || v.as_f64()
+            .is_some_and(|f| f.fract() == 0.0 && f.is_finite())
 }
 
 fn type_of(v: &Value) -> &'static str {
@@ -221,7 +221,10 @@ mod tests {
         assert!(validate(&json!({"repos": ["a"], "max": 3, "port": "http"}), &schema).is_ok());
         assert!(validate(&json!({"unknown": true}), &schema).is_ok());
         let err = validate(&json!({"repos": ["a", 1]}), &schema).unwrap_err();
-        assert_eq!(err, "parameters.repos[1]: must be of type string, got number");
+        assert_eq!(
+            err,
+            "parameters.repos[1]: must be of type string, got number"
+        );
         assert!(validate(&json!({"max": 1.5}), &schema).is_err());
         assert!(validate(&json!({"port": true}), &schema).is_err());
     }

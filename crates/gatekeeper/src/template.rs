@@ -116,7 +116,8 @@ impl ConstraintTemplate {
         let legacy_rego = match target.get("rego") {
             Some(Value::String(rego)) if !rego.trim().is_empty() => Some(RegoSource {
                 rego: rego.clone(),
-                libs: string_list(target.get("libs")).map_err(|e| invalid(format!("`libs`: {e}")))?,
+                libs: string_list(target.get("libs"))
+                    .map_err(|e| invalid(format!("`libs`: {e}")))?,
                 version: RegoVersion::V0,
             }),
             _ => None,
@@ -390,7 +391,8 @@ mod tests {
         assert_eq!(both.rego.unwrap().version, RegoVersion::V1);
         let cel_only = ConstraintTemplate::parse(&template(json!({"code": [
             {"engine": "K8sNativeValidation", "source": {}}
-        ]}))).unwrap();
+        ]})))
+        .unwrap();
         assert!(cel_only.rego.is_none() && cel_only.cel.is_some());
     }
 
@@ -420,7 +422,10 @@ mod tests {
         .unwrap();
         assert_eq!(c.parameters, json!({"labels": ["a"], "strict": false}));
         assert_eq!(c.object["spec"]["parameters"]["strict"], json!(false));
-        assert_eq!(c.enforcement_action.actions_at(enforcement_points::GATOR), vec!["warn"]);
+        assert_eq!(
+            c.enforcement_action.actions_at(enforcement_points::GATOR),
+            vec!["warn"]
+        );
 
         let no_params = Constraint::parse(
             &json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sDemo", "metadata": {"name": "d"}}),
@@ -442,7 +447,10 @@ mod tests {
             &json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sOther", "metadata": {"name": "d"}}),
             &t,
         );
-        assert!(matches!(other_kind, Err(GatekeeperError::UnknownConstraintKind { .. })));
+        assert!(matches!(
+            other_kind,
+            Err(GatekeeperError::UnknownConstraintKind { .. })
+        ));
     }
 
     #[test]
@@ -461,8 +469,19 @@ mod tests {
             &t,
         )
         .unwrap();
-        assert_eq!(c.enforcement_action.actions_at(enforcement_points::GATOR), vec!["deny"]);
-        assert_eq!(c.enforcement_action.actions_at(enforcement_points::VALIDATION), vec!["warn"]);
-        assert!(c.enforcement_action.actions_at(enforcement_points::VAP).is_empty());
+        assert_eq!(
+            c.enforcement_action.actions_at(enforcement_points::GATOR),
+            vec!["deny"]
+        );
+        assert_eq!(
+            c.enforcement_action
+                .actions_at(enforcement_points::VALIDATION),
+            vec!["warn"]
+        );
+        assert!(
+            c.enforcement_action
+                .actions_at(enforcement_points::VAP)
+                .is_empty()
+        );
     }
 }

@@ -29,6 +29,35 @@ pub use namespace::{
 pub use registry::{CheckInfo, checks};
 pub use version::{NEWEST_MINOR, ParseVersionError, Version};
 
+// The allow-lists of the newest policy, for tools that report the same controls their own way
+// (one finding per field rather than upstream's aggregated message).
+
+/// Capabilities Baseline lets a container add (the default set of container runtimes)
+pub const BASELINE_CAPABILITIES: &[&str] = &checks::capabilities_baseline::ALLOWED;
+/// Sysctls Baseline allows (older policy versions allow a prefix of this list)
+pub const SAFE_SYSCTLS: &[&str] = &checks::sysctls::SAFE;
+/// `seLinuxOptions.type` values Baseline allows, `""` included (since policy v1.31)
+pub const SELINUX_TYPES: &[&str] = checks::se_linux_options::TYPES_1_31;
+/// Volume sources Restricted allows
+pub const RESTRICTED_VOLUME_TYPES: &[&str] = &checks::restricted_volumes::ALLOWED;
+/// Key prefix of the deprecated per-container AppArmor annotations
+pub const APPARMOR_ANNOTATION_PREFIX: &str = checks::app_armor_profile::ANNOTATION_PREFIX;
+
+/// Is this `seccompProfile.type` allowed (when set)?
+pub fn seccomp_type_allowed(profile_type: &str) -> bool {
+    checks::seccomp_profile_baseline::valid_type(profile_type)
+}
+
+/// Is this `appArmorProfile.type` allowed (when set)?
+pub fn apparmor_type_allowed(profile_type: &str) -> bool {
+    checks::app_armor_profile::allowed_type(profile_type)
+}
+
+/// Is this value of a deprecated per-container AppArmor annotation allowed?
+pub fn apparmor_annotation_allowed(value: &str) -> bool {
+    checks::app_armor_profile::allowed_annotation(value)
+}
+
 use palisade_model::PodTemplate;
 use palisade_source::JsonPointer;
 
@@ -184,6 +213,42 @@ mod tests {
             "/spec/template/spec/hostNetwork"
         );
         assert_eq!(v[1].check_id, "privileged");
+    }
+
+    #[test]
+    fn exported_allow_lists_are_allowed_by_the_newest_policy() {
+        let containers: Vec<_> = SELINUX_TYPES
+            .iter()
+            .map(|t| {
+                json!({"name": t, "securityContext": {
+                    "seLinuxOptions": {"type": t},
+                    "capabilities": {"add": BASELINE_CAPABILITIES},
+                    "seccompProfile": {"type": "Localhost"},
+                    "appArmorProfile": {"type": "RuntimeDefault"},
+                }})
+            })
+            .collect();
+        let sysctls: Vec<_> = SAFE_SYSCTLS.iter().map(|n| json!({"name": n})).collect();
+        let volumes: Vec<_> = RESTRICTED_VOLUME_TYPES
+            .iter()
+            .map(|t| {
+                json!({"name": t}).as_object().cloned().map(|mut v| {
+                    v.insert((*t).to_owned(), json!({}));
+                    v
+                })
+            })
+            .collect();
+        let annotation = format!("{APPARMOR_ANNOTATION_PREFIX}x");
+        let pod = json!({
+            "metadata": {"annotations": {annotation: "localhost/profile"}},
+            "spec": {"securityContext": {"sysctls": sysctls}, "containers": containers, "volumes": volumes},
+        });
+        assert!(eval(&pod, Level::Baseline, Version::Latest).is_empty());
+        let restricted = eval(&pod, Level::Restricted, Version::Latest);
+        assert!(restricted.iter().all(|v| v.check_id != "restrictedVolumes"));
+        assert!(seccomp_type_allowed("RuntimeDefault") && !seccomp_type_allowed("Unconfined"));
+        assert!(apparmor_type_allowed("Localhost") && !apparmor_type_allowed("Unconfined"));
+        assert!(apparmor_annotation_allowed("") && !apparmor_annotation_allowed("unconfined"));
     }
 
     #[test]

@@ -14,7 +14,11 @@ use serde_json::{Map, Value};
 /// Pod objects are small, and comparing a few keys is several times cheaper than hashing one
 /// (`serde_json`'s map hashes with SipHash); this halved the cost of a compliant pod.
 pub(crate) fn field<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
-    value.as_object()?.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    value
+        .as_object()?
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v)
 }
 
 /// String field of an object (`""` when missing or not a string)
@@ -69,10 +73,11 @@ impl SecurityContext<'_> {
 }
 
 impl<'a> SecurityContext<'a> {
-    fn read(value: &'a Value) -> Self {
-        let mut sc = Self::EMPTY;
+    /// Read the fields from `value` (in place: these structs are copied often otherwise)
+    fn fill(&mut self, value: &'a Value) {
+        let sc = self;
         let Some(map) = value.as_object() else {
-            return sc;
+            return;
         };
         for (key, v) in map {
             match key.as_str() {
@@ -86,13 +91,13 @@ impl<'a> SecurityContext<'a> {
                 "seLinuxOptions" => sc.se_linux = v.is_object().then_some(v),
                 "appArmorProfile" => sc.app_armor_type = profile_type(v),
                 "windowsOptions" => {
-                    sc.host_process = field(v, "hostProcess").and_then(Value::as_bool) == Some(true);
+                    sc.host_process =
+                        field(v, "hostProcess").and_then(Value::as_bool) == Some(true);
                 }
                 "sysctls" => sc.sysctls = v.as_array().map_or(&[], Vec::as_slice),
                 _ => {}
             }
         }
-        sc
     }
 }
 
@@ -141,19 +146,18 @@ impl ContainerView<'_> {
 }
 
 impl<'a> ContainerView<'a> {
-    fn read(kind: ContainerKind, index: usize, value: &'a Value) -> Self {
-        let mut c = Self {
-            kind,
-            index,
-            ..Self::EMPTY
-        };
+    /// Read one container into an empty slot
+    fn fill(&mut self, kind: ContainerKind, index: usize, value: &'a Value) {
+        let c = self;
+        c.kind = kind;
+        c.index = index;
         let Some(map) = value.as_object() else {
-            return c;
+            return;
         };
         for (key, v) in map {
             match key.as_str() {
                 "name" => c.name = v.as_str().unwrap_or(""),
-                "securityContext" => c.sc = SecurityContext::read(v),
+                "securityContext" => c.sc.fill(v),
                 "ports" => c.ports = v.as_array().map_or(&[], Vec::as_slice),
                 "livenessProbe" => c.probes[0] = non_null(v),
                 "readinessProbe" => c.probes[1] = non_null(v),
@@ -162,7 +166,6 @@ impl<'a> ContainerView<'a> {
                 _ => {}
             }
         }
-        c
     }
 
     /// Pointer (from the resource root) to `path` inside this container
@@ -177,10 +180,11 @@ impl<'a> ContainerView<'a> {
 /// Segment by segment rather than `JsonPointer::join`/`parse`, whose unescaping dominated the
 /// cost of reporting a violation.
 fn extend(pointer: JsonPointer, path: &str) -> JsonPointer {
-    path.split('/').fold(pointer, |p, segment| match segment.parse::<usize>() {
-        Ok(i) => p.index(i),
-        Err(_) => p.key(segment),
-    })
+    path.split('/')
+        .fold(pointer, |p, segment| match segment.parse::<usize>() {
+            Ok(i) => p.index(i),
+            Err(_) => p.key(segment),
+        })
 }
 
 fn non_null(v: &Value) -> Option<&Value> {
@@ -242,7 +246,7 @@ impl<'a> PodView<'a> {
                     "hostIPC" => pod.host_ipc = v.as_bool() == Some(true),
                     "hostUsers" => pod.host_users = v.as_bool(),
                     "os" => pod.os_name = str_field(v, "name"),
-                    "securityContext" => pod.sc = SecurityContext::read(v),
+                    "securityContext" => pod.sc.fill(v),
                     "volumes" => pod.volumes = v.as_array().map_or(&[], Vec::as_slice),
                     "initContainers" => lists[0] = v.as_array().map_or(&[], Vec::as_slice),
                     "containers" => lists[1] = v.as_array().map_or(&[], Vec::as_slice),
@@ -263,12 +267,15 @@ impl<'a> PodView<'a> {
         }
         for (kind, list) in kinds.into_iter().zip(lists) {
             for (index, value) in list.iter().enumerate() {
-                let c = ContainerView::read(kind, index, value);
-                if total > INLINE_CONTAINERS {
-                    pod.spill.push(c);
-                } else if let Some(slot) = pod.inline.get_mut(pod.len) {
-                    *slot = c;
+                let slot = if total > INLINE_CONTAINERS {
+                    pod.spill.push(ContainerView::EMPTY);
+                    pod.spill.last_mut()
+                } else {
                     pod.len += 1;
+                    pod.inline.get_mut(pod.len - 1)
+                };
+                if let Some(slot) = slot {
+                    slot.fill(kind, index, value);
                 }
             }
         }

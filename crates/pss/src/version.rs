@@ -25,6 +25,11 @@ impl Version {
             Self::V1(minor) => minor.min(NEWEST_MINOR),
         }
     }
+
+    /// The pinned version that is actually evaluated (`latest` → `v1.37`)
+    pub fn clamped(self) -> Self {
+        Self::V1(self.clamped_minor())
+    }
 }
 
 impl Ord for Version {
@@ -127,6 +132,7 @@ mod tests {
         assert_eq!(Version::Latest.clamped_minor(), NEWEST_MINOR);
         assert_eq!(Version::V1(99).clamped_minor(), NEWEST_MINOR);
         assert_eq!(Version::V1(3).clamped_minor(), 3);
+        assert_eq!(Version::Latest.clamped(), Version::V1(NEWEST_MINOR));
         assert!(Version::Latest > Version::V1(1000));
         assert!(Version::V1(2) < Version::V1(10));
     }

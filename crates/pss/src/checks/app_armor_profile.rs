@@ -20,13 +20,13 @@ pub(crate) const CHECK: CheckDef = CheckDef {
     revisions: &[v1_0],
 };
 
-const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
+pub(crate) const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
 
-fn allowed_type(profile_type: &str) -> bool {
+pub(crate) fn allowed_type(profile_type: &str) -> bool {
     matches!(profile_type, "RuntimeDefault" | "Localhost")
 }
 
-fn allowed_annotation(value: &str) -> bool {
+pub(crate) fn allowed_annotation(value: &str) -> bool {
     value.is_empty() || value == "runtime/default" || value.starts_with("localhost/")
 }
 

@@ -22,7 +22,7 @@ pub(crate) const CHECK: CheckDef = CheckDef {
 };
 
 /// Sorted, so membership is a binary search
-const ALLOWED: [&str; 13] = [
+pub(crate) const ALLOWED: [&str; 13] = [
     "AUDIT_WRITE",
     "CHOWN",
     "DAC_OVERRIDE",

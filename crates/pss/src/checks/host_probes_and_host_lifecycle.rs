@@ -3,7 +3,7 @@
 
 use super::{CheckDef, Failure};
 use crate::Level;
-use crate::pod::{PROBE_FIELDS, PodView, field, str_field};
+use crate::pod::{ContainerView, PROBE_FIELDS, PodView, field, str_field};
 use crate::registry::CheckInfo;
 use crate::text::{join_quote, pluralize};
 use serde_json::Value;
@@ -39,23 +39,31 @@ fn hosts(handler: &Value) -> [Option<(&'static str, &str)>; 2] {
     found
 }
 
+/// Every probe and lifecycle handler of a container, with where it sits
+fn handlers<'a>(c: &ContainerView<'a>) -> impl Iterator<Item = (Path, &'a Value)> {
+    let probes = PROBE_FIELDS
+        .iter()
+        .zip(c.probes)
+        .filter_map(|(name, probe)| Some((Path::Probe(name), probe?)));
+    let lifecycle = c.lifecycle;
+    let hooks = ["postStart", "preStop"]
+        .into_iter()
+        .filter_map(move |event| Some((Path::Lifecycle(event), field(lifecycle?, event)?)));
+    probes.chain(hooks)
+}
+
 fn v1_34(pod: &PodView<'_>) -> Option<Failure> {
+    let has_host =
+        |c: &ContainerView<'_>| handlers(c).any(|(_, h)| hosts(h).iter().any(Option::is_some));
+    if !pod.containers().iter().any(has_host) {
+        return None;
+    }
     // Unlike most checks, upstream collects both containers and hosts as sorted sets.
     let mut names = BTreeSet::new();
     let mut bad_hosts = BTreeSet::new();
     let mut pointers = Vec::new();
     for c in pod.containers() {
-        let probes = PROBE_FIELDS
-            .iter()
-            .zip(c.probes)
-            .filter_map(|(name, probe)| Some((*name, probe?)));
-        let lifecycle = ["postStart", "preStop"]
-            .into_iter()
-            .filter_map(|event| Some((event, field(c.lifecycle?, event)?)));
-        for (path, handler) in probes
-            .map(|(name, h)| (Path::Probe(name), h))
-            .chain(lifecycle.map(|(event, h)| (Path::Lifecycle(event), h)))
-        {
+        for (path, handler) in handlers(c) {
             for (kind, host) in hosts(handler).into_iter().flatten() {
                 names.insert(c.name);
                 bad_hosts.insert(host);
@@ -66,9 +74,6 @@ fn v1_34(pod: &PodView<'_>) -> Option<Failure> {
                 pointers.push(c.pointer(pod, &path));
             }
         }
-    }
-    if names.is_empty() {
-        return None;
     }
     Some(Failure {
         reason: "probe or lifecycle host".to_owned(),

@@ -24,7 +24,7 @@ pub(crate) const CHECK: CheckDef = CheckDef {
 
 /// `image` was added to the 1.0 revision in place (Kubernetes 1.33), so it is allowed at every
 /// policy version.
-const ALLOWED: [&str; 9] = [
+pub(crate) const ALLOWED: [&str; 9] = [
     "configMap",
     "csi",
     "downwardAPI",

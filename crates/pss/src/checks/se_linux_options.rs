@@ -21,7 +21,7 @@ pub(crate) const CHECK: CheckDef = CheckDef {
 };
 
 const TYPES_1_0: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t"];
-const TYPES_1_31: &[&str] = &[
+pub(crate) const TYPES_1_31: &[&str] = &[
     "",
     "container_t",
     "container_init_t",
@@ -50,9 +50,8 @@ fn offending(opts: &Value, types: &[&str]) -> [bool; 3] {
 const SUBFIELDS: [&str; 3] = ["type", "user", "role"];
 
 fn check(pod: &PodView<'_>, types: &[&str]) -> Option<Failure> {
-    let is_bad = |opts: Option<&Value>| {
-        opts.is_some_and(|o| offending(o, types).iter().any(|b| *b))
-    };
+    let is_bad =
+        |opts: Option<&Value>| opts.is_some_and(|o| offending(o, types).iter().any(|b| *b));
     let pod_bad = is_bad(pod.sc.se_linux);
     let bad: Vec<_> = pod
         .containers()
@@ -67,8 +66,7 @@ fn check(pod: &PodView<'_>, types: &[&str]) -> Option<Failure> {
     let mut bad_types = BTreeSet::new();
     let (mut set_user, mut set_role) = (false, false);
     let mut pointers = Vec::new();
-    let mut record = |opts: &Value,
-                      base: &dyn Fn(&str) -> palisade_source::JsonPointer| {
+    let mut record = |opts: &Value, base: &dyn Fn(&str) -> palisade_source::JsonPointer| {
         let flags = offending(opts, types);
         if flags[0] {
             bad_types.insert(str_field(opts, "type").to_owned());

@@ -18,7 +18,7 @@ pub(crate) const CHECK: CheckDef = CheckDef {
 };
 
 /// Each revision allows a prefix of this list, which grew over time.
-const SAFE: [&str; 14] = [
+pub(crate) const SAFE: [&str; 14] = [
     // 1.0
     "kernel.shm_rmid_forced",
     "net.ipv4.ip_local_port_range",

@@ -12,14 +12,15 @@ const MINIMUMS: &[(&str, i64)] = &[
 declare_check! {
     /// ## What it checks
     /// kube-apiserver containers that write an audit log file (`--audit-log-path` set, not `-`)
-    /// but keep too little of it: `--audit-log-maxage` under 30 days, `--audit-log-maxbackup`
-    /// under 10 files or `--audit-log-maxsize` under 100 MB. Absent flags count as 0 (their
-    /// default). A value set too low is reported at the flag; the absent ones together at the
-    /// command.
+    /// without a deliberate retention: `--audit-log-maxage` under 30 days,
+    /// `--audit-log-maxbackup` under 10 files or `--audit-log-maxsize` under 100 MB (each
+    /// reported at the flag), or any of the three left unset (reported together at the command;
+    /// their default, 0, means no limit, so rotated files are never pruned).
     ///
     /// ## Why it matters
     /// Attacks are often found weeks later; audit records rotated away before then cannot help
-    /// the investigation.
+    /// the investigation. Unset limits are no better: the log grows until the disk fills, and
+    /// what survives is then decided by whoever cleans up.
     ///
     /// ## Example
     /// ```yaml
@@ -31,7 +32,7 @@ declare_check! {
     pub static META = CheckMeta {
         id: "API-017",
         name: "apiserver-audit-log-retention",
-        title: "API server audit log retention too short",
+        title: "API server audit log retention not set or too short",
         severity: Severity::Low,
         tags: &["control-plane", "apiserver", "audit", "logging"],
         kinds: palisade_model::WORKLOAD_KINDS,
@@ -85,7 +86,7 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
                 res,
                 &inv.anchor,
                 format!(
-                    "{} does not set {} (default 0), so audit log retention is not bounded as required",
+                    "{} does not set {} (default 0: no limit), so audit log retention is left unplanned",
                     inv.who(),
                     flag_list(&missing)
                 ),

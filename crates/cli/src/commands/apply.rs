@@ -1,0 +1,256 @@
+//! `palisade apply`: decide resources against Gatekeeper ConstraintTemplates + Constraints, as
+//! `gator test` does: every resource is reviewed by every matching constraint, and every
+//! resource is also in `data.inventory` (so referential templates see the whole set).
+
+use crate::args::{ApplyArgs, ApplyFormat};
+use crate::commands::test::engine_choice;
+use crate::input;
+use anyhow::Result;
+use palisade_gatekeeper::{
+    Constraint, ConstraintTemplate, Decision, EngineOptions, Inventory, Outcome, PolicySet, Review,
+    enforcement_points,
+};
+use palisade_model::{Resource, resources_from_document};
+use palisade_source::{Diagnostic, LoadLimits, LoadedDocument, load_bytes};
+use serde_json::{Value, json};
+use std::io::Write;
+
+/// One resource × constraint decision
+#[derive(Debug)]
+struct Row<'r> {
+    resource: &'r Resource,
+    decision: Decision,
+}
+
+/// Run `apply`; returns the exit code
+pub fn run(args: &ApplyArgs) -> Result<u8> {
+    let mut diagnostics = Vec::new();
+    let policy_docs = load_all(&args.policies, &mut diagnostics);
+    let resource_docs = load_all(&args.resources, &mut diagnostics);
+
+    let options = EngineOptions {
+        choice: engine_choice(args.engine),
+        cel: None,
+    };
+    let mut set = PolicySet::new();
+    let mut constraints = Vec::new();
+    for doc in &policy_docs {
+        if ConstraintTemplate::is_template(&doc.value) {
+            let added =
+                ConstraintTemplate::parse(&doc.value).and_then(|t| set.add_template(t, &options));
+            if let Err(e) = added {
+                diagnostics.push(policy_error(doc, &e.to_string()));
+            }
+        } else if Constraint::is_constraint(&doc.value) {
+            constraints.push(doc);
+        } else {
+            diagnostics.push(Diagnostic::warning(
+                "not-a-policy",
+                &doc.file.name,
+                Some(doc.start),
+                "document is not a Gatekeeper ConstraintTemplate or Constraint; ignored",
+            ));
+        }
+    }
+    for doc in constraints {
+        if let Err(e) = set.add_constraint(&doc.value) {
+            diagnostics.push(policy_error(doc, &e.to_string()));
+        }
+    }
+
+    let mut resources = Vec::new();
+    for doc in resource_docs {
+        let (mut r, mut d) = resources_from_document(doc);
+        resources.append(&mut r);
+        diagnostics.append(&mut d);
+    }
+    let mut inventory = Inventory::new();
+    for r in &resources {
+        if let Err(e) = inventory.add(&r.value) {
+            diagnostics.push(Diagnostic::error(
+                "inventory",
+                &r.file.name,
+                None,
+                e.to_string(),
+            ));
+        }
+    }
+    let mut session = set.session(&inventory);
+    let mut rows = Vec::new();
+    for r in &resources {
+        let review = Review::from_object(&r.value);
+        for decision in session.review(&review, enforcement_points::GATOR) {
+            rows.push(Row {
+                resource: r,
+                decision,
+            });
+        }
+    }
+
+    let text = match args.output {
+        ApplyFormat::Table => table(&rows),
+        ApplyFormat::Json => {
+            serde_json::to_string_pretty(&document(&rows, &set, &resources))? + "\n"
+        }
+        ApplyFormat::Yaml => palisade_report::to_yaml(&document(&rows, &set, &resources)),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    for d in &diagnostics {
+        eprintln!("{d}");
+    }
+    Ok(if diagnostics.iter().any(Diagnostic::is_error) {
+        2
+    } else if rows.iter().any(|r| r.decision.denies()) {
+        1
+    } else {
+        0
+    })
+}
+
+fn policy_error(doc: &LoadedDocument, message: &str) -> Diagnostic {
+    Diagnostic::error(
+        "gatekeeper-policy",
+        &doc.file.name,
+        Some(doc.start),
+        message,
+    )
+}
+
+/// Every document of every input (files, directories, `-`)
+fn load_all(paths: &[String], diagnostics: &mut Vec<Diagnostic>) -> Vec<LoadedDocument> {
+    let (inputs, mut diags) = input::collect(paths);
+    diagnostics.append(&mut diags);
+    let mut docs = Vec::new();
+    for inp in inputs {
+        match inp.read() {
+            Ok(bytes) => {
+                let (_, mut d, mut diags) = load_bytes(&inp.name(), bytes, &LoadLimits::default());
+                diagnostics.append(&mut diags);
+                d.retain(|doc| !doc.value.is_null());
+                docs.append(&mut d);
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    docs
+}
+
+fn result_word(d: &Decision) -> &'static str {
+    match &d.outcome {
+        Outcome::Skipped(_) => "skip",
+        Outcome::Evaluated(v) if v.is_empty() => "pass",
+        Outcome::Evaluated(_) => "fail",
+    }
+}
+
+fn table(rows: &[Row<'_>]) -> String {
+    let mut lines: Vec<[String; 5]> = vec![[
+        "RESOURCE".into(),
+        "CONSTRAINT".into(),
+        "ACTION".into(),
+        "RESULT".into(),
+        "MESSAGE".into(),
+    ]];
+    for row in rows {
+        let d = &row.decision;
+        let resource = row.resource.reference().to_string();
+        let constraint = format!("{}/{}", d.kind, d.constraint);
+        let action = d.actions.join(",");
+        let messages: Vec<String> = match &d.outcome {
+            Outcome::Skipped(reason) => vec![reason.clone()],
+            Outcome::Evaluated(v) if v.is_empty() => vec![String::new()],
+            Outcome::Evaluated(v) => v.iter().map(|x| x.rendered(&d.constraint)).collect(),
+        };
+        for m in messages {
+            lines.push([
+                resource.clone(),
+                constraint.clone(),
+                action.clone(),
+                result_word(d).into(),
+                m.replace('\n', " "),
+            ]);
+        }
+    }
+    let mut widths = [0usize; 5];
+    for l in &lines {
+        for (w, cell) in widths.iter_mut().zip(l) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for l in &lines {
+        let mut line = String::new();
+        for (i, (cell, w)) in l.iter().zip(widths).enumerate() {
+            if i + 1 == l.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    let denied = rows.iter().filter(|r| r.decision.denies()).count();
+    let failed = rows
+        .iter()
+        .filter(|r| !r.decision.violations().is_empty())
+        .count();
+    out.push_str(&format!(
+        "\n{} decisions, {failed} with violations, {denied} denied\n",
+        rows.len()
+    ));
+    out
+}
+
+fn document(rows: &[Row<'_>], set: &PolicySet, resources: &[Resource]) -> Value {
+    let results: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            let r = row.resource;
+            let d = &row.decision;
+            let mut entry = json!({
+                "resource": {
+                    "apiVersion": r.api_version,
+                    "kind": r.kind,
+                    "namespace": r.namespace,
+                    "name": r.name,
+                    "file": r.file.name,
+                },
+                "constraint": {"kind": d.kind, "name": d.constraint},
+                "enforcementActions": d.actions,
+                "result": result_word(d),
+                "violations": d.violations().iter().map(|v| json!({
+                    "message": v.rendered(&d.constraint),
+                    "msg": v.msg,
+                    "details": v.details,
+                    "error": v.is_error,
+                })).collect::<Vec<_>>(),
+            });
+            if let Outcome::Skipped(reason) = &d.outcome {
+                entry["reason"] = json!(reason);
+            }
+            entry
+        })
+        .collect();
+    let count = |w: &str| {
+        rows.iter()
+            .filter(|r| result_word(&r.decision) == w)
+            .count()
+    };
+    json!({
+        "summary": {
+            "templates": set.templates().count(),
+            "constraints": set.constraints().len(),
+            "resources": resources.len(),
+            "decisions": rows.len(),
+            "pass": count("pass"),
+            "fail": count("fail"),
+            "skip": count("skip"),
+            "denied": rows.iter().filter(|r| r.decision.denies()).count(),
+        },
+        "results": results,
+    })
+}
