@@ -8,6 +8,9 @@ use palisade::args::{Cli, Command};
 use palisade::commands;
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -26,6 +29,8 @@ fn main() -> ExitCode {
         Command::Checks(args) => commands::checks::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Completions(args) => commands::completions::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
+        Command::Certs(args) => commands::certs::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::Apply(args) => commands::apply::run(&args),
     };

@@ -8,6 +8,8 @@
 //! - [`compile_template`], [`EngineChoice`], [`CelBackend`]: engine selection; Rego is built in
 //!   (regorus, Rego v0 and v1), CEL (`K8sNativeValidation`) plugs in through [`CelBackend`]
 //! - [`run_suite`]: gator verify `Suite` files
+//! - [`rewrite`], [`negation`]: the two source passes that make regorus read Rego as OPA does
+//!   (legacy multi-body rules; operands of negated expressions evaluated before the `not`)
 //!
 //! No printing here: the CLI renders what these functions return.
 

@@ -84,9 +84,7 @@ fn tokenize(src: &str) -> Option<Vec<Tok>> {
                 while b.get(i).is_some_and(|x| *x != b'`') {
                     i += 1;
                 }
-                if b.get(i).is_none() {
-                    return None;
-                }
+                b.get(i)?;
                 i += 1;
                 Kind::Str
             }
@@ -616,10 +614,10 @@ fn module_refs(src: &str, toks: &[Tok]) -> HashSet<String> {
                         j += 1;
                     }
                     let first = toks.get(i + 1).map(text).unwrap_or_default();
-                    if let Some(alias) = last {
-                        if first == "data" || first == "input" {
-                            refs.insert(alias.to_owned());
-                        }
+                    if let Some(alias) = last
+                        && (first == "data" || first == "input")
+                    {
+                        refs.insert(alias.to_owned());
                     }
                 }
                 "package" | "else" => {}

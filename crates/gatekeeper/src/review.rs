@@ -118,12 +118,12 @@ impl Review {
             ));
         }
         for (what, o) in [("object", &object), ("oldObject", &old_object)] {
-            if let Some(o) = o {
-                if !o.is_object() || str_at(o, &["kind"]).is_empty() {
-                    return Err(GatekeeperError::InvalidReview(format!(
-                        "`request.{what}` must be a Kubernetes object with a `kind`"
-                    )));
-                }
+            if let Some(o) = o
+                && (!o.is_object() || str_at(o, &["kind"]).is_empty())
+            {
+                return Err(GatekeeperError::InvalidReview(format!(
+                    "`request.{what}` must be a Kubernetes object with a `kind`"
+                )));
             }
         }
         let mut request = Map::new();

@@ -91,10 +91,10 @@ fn validate_at(value: &Value, schema: &Value, path: &str) -> Result<(), String> 
             ));
         }
     }
-    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
-        if !allowed.contains(value) {
-            return Err(format!("{path}: {value} is not one of the allowed values"));
-        }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+        && !allowed.contains(value)
+    {
+        return Err(format!("{path}: {value} is not one of the allowed values"));
     }
     match value {
         Value::Object(map) => {

@@ -6,7 +6,7 @@
 //! Values of the wrong JSON type would fail Go decoding; here they read as unset.
 
 use palisade_model::{ContainerKind, PodTemplate};
-use palisade_source::JsonPointer;
+use palisade_source::{JsonPointer, Segment};
 use serde_json::{Map, Value};
 
 /// Field of an object by linear scan.
@@ -170,7 +170,9 @@ impl<'a> ContainerView<'a> {
 
     /// Pointer (from the resource root) to `path` inside this container
     pub fn pointer(&self, pod: &PodView<'_>, path: &str) -> JsonPointer {
-        let base = pod.spec_base().key(self.kind.field()).index(self.index);
+        let mut base = pod.spec_base();
+        base.push_key(self.kind.field());
+        base.push_index(self.index);
         extend(base, path)
     }
 }
@@ -179,12 +181,14 @@ impl<'a> ContainerView<'a> {
 ///
 /// Segment by segment rather than `JsonPointer::join`/`parse`, whose unescaping dominated the
 /// cost of reporting a violation.
-fn extend(pointer: JsonPointer, path: &str) -> JsonPointer {
-    path.split('/')
-        .fold(pointer, |p, segment| match segment.parse::<usize>() {
-            Ok(i) => p.index(i),
-            Err(_) => p.key(segment),
-        })
+fn extend(mut pointer: JsonPointer, path: &str) -> JsonPointer {
+    for segment in path.split('/') {
+        match segment.parse::<usize>() {
+            Ok(i) => pointer.push_index(i),
+            Err(_) => pointer.push_key(segment),
+        }
+    }
+    pointer
 }
 
 fn non_null(v: &Value) -> Option<&Value> {
@@ -303,11 +307,14 @@ impl<'a> PodView<'a> {
 
     /// Pointer to the pod spec
     fn spec_base(&self) -> JsonPointer {
-        self.template
+        let mut pointer: JsonPointer = self
+            .template
             .base
             .iter()
-            .fold(JsonPointer::root(), |p, s| p.key(s))
-            .key("spec")
+            .map(|s| Segment::Key((*s).to_owned()))
+            .collect();
+        pointer.push_key("spec");
+        pointer
     }
 
     /// Pointer (from the resource root) to `path` in the pod spec

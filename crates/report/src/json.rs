@@ -10,10 +10,37 @@ use serde_json::{Map, Value, json};
 /// Version of the document shape; bumped on incompatible changes
 pub(crate) const VERSION: u32 = 1;
 
-pub(crate) fn render(report: &ScanReport<'_>) -> std::io::Result<String> {
-    let mut text = serde_json::to_string_pretty(&document(report))?;
-    text.push('\n');
-    Ok(text)
+/// Streams the document: findings are converted one at a time while writing, so memory stays
+/// flat however many findings a scan has (a whole-document `Value` cost hundreds of MB on large
+/// scans).
+pub(crate) fn render(report: &ScanReport<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &Streamed(report))?;
+    out.write_all(b"\n")
+}
+
+struct Streamed<'r, 'a>(&'r ScanReport<'a>);
+
+impl serde::Serialize for Streamed<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let report = self.0;
+        let mut map = s.serialize_map(Some(5))?;
+        map.serialize_entry("version", &VERSION)?;
+        map.serialize_entry("summary", &summary(report))?;
+        map.serialize_entry("findings", &Each(report.findings, finding))?;
+        map.serialize_entry("diagnostics", &Each(report.diagnostics, diagnostic))?;
+        map.serialize_entry("compliance", &View::of(report).map(|v| v.to_json()))?;
+        map.end()
+    }
+}
+
+/// A list serialized item by item through a conversion to `Value`
+pub(crate) struct Each<'a, T>(pub(crate) &'a [T], pub(crate) fn(&T) -> Value);
+
+impl<T> serde::Serialize for Each<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(self.1))
+    }
 }
 
 /// The whole report as a JSON value
@@ -99,7 +126,9 @@ mod tests {
     #[test]
     fn document_shape() {
         let fx = Fixture::new();
-        let text = render(&fx.report()).unwrap();
+        let mut buf = Vec::new();
+        render(&fx.report(), &mut buf).unwrap();
+        let text = String::from_utf8(buf).unwrap();
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["version"], 1);
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
@@ -191,7 +220,9 @@ mod tests {
     #[test]
     fn escapes_survive() {
         let fx = Fixture::new();
-        let text = render(&fx.report()).unwrap();
+        let mut buf = Vec::new();
+        render(&fx.report(), &mut buf).unwrap();
+        let text = String::from_utf8(buf).unwrap();
         assert!(text.contains(r#"has no NetworkPolicy <&\"'>"#), "{text}");
         assert!(text.contains(r"mutable tag\nit may change"), "{text}");
     }

@@ -151,11 +151,18 @@ pub fn render(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let text = match format {
+        // The two formats whose size grows with the findings are streamed
+        Format::Json => {
+            json::render(report, out)?;
+            return out.flush();
+        }
+        Format::Sarif => {
+            sarif::render(report, out)?;
+            return out.flush();
+        }
         Format::Human => human::render(report, opts),
         Format::Table => table::render(report, opts),
-        Format::Json => json::render(report)?,
         Format::Yaml => yaml::render(report),
-        Format::Sarif => sarif::render(report)?,
         Format::Junit => junit::render(report),
         Format::PolicyReport => policyreport::render(report),
     };

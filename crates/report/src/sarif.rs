@@ -14,50 +14,83 @@ const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Key of our entry in `partialFingerprints`
 const FINGERPRINT_KEY: &str = "palisadeFindingHash/v1";
 
-pub(crate) fn render(report: &ScanReport<'_>) -> std::io::Result<String> {
-    let mut text = serde_json::to_string_pretty(&document(report))?;
-    text.push('\n');
-    Ok(text)
+/// Streams the log: results are converted one at a time while writing, so memory stays flat
+/// however many findings a scan has
+pub(crate) fn render(report: &ScanReport<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &Log(report))?;
+    out.write_all(b"\n")
 }
 
+/// The whole log as a value (tests inspect it)
+#[cfg(test)]
 pub(crate) fn document(report: &ScanReport<'_>) -> Value {
-    let rules = rule_list(report);
-    let index: HashMap<&str, usize> = rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.as_ref(), i))
-        .collect();
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| result(f, index.get(f.rule_id.as_ref()).copied()))
-        .collect();
-    json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "palisade",
-                    "informationUri": INFORMATION_URI,
-                    "version": TOOL_VERSION,
-                    "semanticVersion": TOOL_VERSION,
-                    "rules": rules.iter().map(|r| rule_descriptor(r)).collect::<Vec<_>>(),
-                }
-            },
-            "invocations": [invocation(report.diagnostics)],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }]
-    })
+    serde_json::to_value(Log(report)).unwrap_or(Value::Null)
+}
+
+struct Log<'r, 'a>(&'r ScanReport<'a>);
+
+impl serde::Serialize for Log<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(3))?;
+        map.serialize_entry("$schema", SCHEMA)?;
+        map.serialize_entry("version", "2.1.0")?;
+        map.serialize_entry("runs", &[Run(self.0)])?;
+        map.end()
+    }
+}
+
+struct Run<'r, 'a>(&'r ScanReport<'a>);
+
+impl serde::Serialize for Run<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let report = self.0;
+        let rules = rule_list(report);
+        let index: HashMap<&str, usize> = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_ref(), i))
+            .collect();
+        let tool = json!({
+            "driver": {
+                "name": "palisade",
+                "informationUri": INFORMATION_URI,
+                "version": TOOL_VERSION,
+                "semanticVersion": TOOL_VERSION,
+                "rules": rules.iter().map(|r| rule_descriptor(r)).collect::<Vec<_>>(),
+            }
+        });
+        let mut map = s.serialize_map(Some(4))?;
+        map.serialize_entry("tool", &tool)?;
+        map.serialize_entry("invocations", &[invocation(report.diagnostics)])?;
+        map.serialize_entry("columnKind", "unicodeCodePoints")?;
+        map.serialize_entry(
+            "results",
+            &Results(report.findings, &|f: &Finding| {
+                result(f, index.get(f.rule_id.as_ref()).copied())
+            }),
+        )?;
+        map.end()
+    }
+}
+
+struct Results<'a, 'f>(&'a [Finding], &'f dyn Fn(&Finding) -> Value);
+
+impl serde::Serialize for Results<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(self.1))
+    }
 }
 
 /// Every rule that ran, plus (defensively) any rule a finding names that is not among them, so
 /// that every result has a `ruleIndex`
 fn rule_list<'r>(report: &'r ScanReport<'_>) -> Vec<Cow<'r, RuleInfo>> {
     let mut rules: Vec<Cow<'r, RuleInfo>> = report.rules.iter().map(Cow::Borrowed).collect();
+    let mut known: std::collections::HashSet<&str> =
+        report.rules.iter().map(|r| r.id.as_ref()).collect();
     for f in report.findings {
-        if !rules.iter().any(|r| r.id == f.rule_id) {
+        if known.insert(f.rule_id.as_ref()) {
             rules.push(Cow::Owned(RuleInfo {
                 id: f.rule_id.clone(),
                 name: f.rule_name.clone(),
@@ -594,7 +627,9 @@ mod tests {
                 ("clean.sarif", fx.clean_report()),
                 ("edge.sarif", edge_report),
             ] {
-                std::fs::write(dir.join(name), render(&report).unwrap()).unwrap();
+                let mut buf = Vec::new();
+                render(&report, &mut buf).unwrap();
+                std::fs::write(dir.join(name), buf).unwrap();
             }
         }
     }

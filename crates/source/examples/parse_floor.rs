@@ -9,6 +9,10 @@ use saphyr_parser::{Event, Parser};
 use std::path::PathBuf;
 use std::time::Instant;
 
+// Same allocator as the `palisade` binary, so the floor is a fair one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn files(paths: &[String]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {

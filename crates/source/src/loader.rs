@@ -306,19 +306,27 @@ impl<'f> Builder<'f> {
                         Ok(None)
                     }
                     Some((k, key_pos, false)) => {
-                        if map.contains_key(&k) {
-                            self.positions.truncate(first);
-                            self.diags.push(
-                            Diagnostic::error(
-                                "yaml-duplicate-key",
-                                &self.file.name,
-                                Some(key_pos),
-                                format!("mapping key `{k}` is already defined; the first value is used"),
-                            )
-                            .with_help("remove one of the duplicate keys (the API server rejects them)"),
-                        );
-                        } else {
-                            map.insert(k, value);
+                        match map.entry(k) {
+                            serde_json::map::Entry::Vacant(slot) => {
+                                slot.insert(value);
+                            }
+                            serde_json::map::Entry::Occupied(existing) => {
+                                self.positions.truncate(first);
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        "yaml-duplicate-key",
+                                        &self.file.name,
+                                        Some(key_pos),
+                                        format!(
+                                            "mapping key `{}` is already defined; the first value is used",
+                                            existing.key()
+                                        ),
+                                    )
+                                    .with_help(
+                                        "remove one of the duplicate keys (the API server rejects them)",
+                                    ),
+                                );
+                            }
                         }
                         Ok(None)
                     }
@@ -331,29 +339,30 @@ impl<'f> Builder<'f> {
 impl Builder<'_> {
     fn scalar(&mut self, text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value {
         self.last_key_quoted = style != ScalarStyle::Plain;
-        resolve_scalar(&text, style, tag)
+        resolve_scalar(text, style, tag)
     }
 }
 
-/// YAML 1.2 core schema resolution, honouring explicit `!!` tags
-fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+/// YAML 1.2 core schema resolution, honouring explicit `!!` tags. Takes the parser's string so
+/// that string scalars (most of a manifest) are moved, not copied.
+fn resolve_scalar(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+    let typed = |keep: fn(&Value) -> bool, text: Cow<'_, str>| match resolve_plain(&text) {
+        Some(v) if keep(&v) => v,
+        _ => Value::String(text.into_owned()),
+    };
     if let Some(tag) = tag.filter(|t| t.is_yaml_core_schema()) {
         return match tag.suffix.as_str() {
-            "str" | "binary" | "timestamp" => Value::String(text.to_owned()),
+            "str" | "binary" | "timestamp" => Value::String(text.into_owned()),
             "null" => Value::Null,
-            "bool" => resolve_plain(text)
-                .filter(Value::is_boolean)
-                .unwrap_or_else(|| Value::String(text.to_owned())),
-            "int" | "float" => resolve_plain(text)
-                .filter(Value::is_number)
-                .unwrap_or_else(|| Value::String(text.to_owned())),
-            _ => resolve_plain(text).unwrap_or_else(|| Value::String(text.to_owned())),
+            "bool" => typed(Value::is_boolean, text),
+            "int" | "float" => typed(Value::is_number, text),
+            _ => typed(|_| true, text),
         };
     }
     if style != ScalarStyle::Plain {
-        return Value::String(text.to_owned());
+        return Value::String(text.into_owned());
     }
-    resolve_plain(text).unwrap_or_else(|| Value::String(text.to_owned()))
+    typed(|_| true, text)
 }
 
 fn resolve_plain(text: &str) -> Option<Value> {

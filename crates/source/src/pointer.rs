@@ -35,6 +35,16 @@ impl JsonPointer {
         Self(segments)
     }
 
+    /// Append an object key in place (no copy of the pointer)
+    pub fn push_key(&mut self, key: &str) {
+        self.0.push(Segment::Key(key.to_owned()));
+    }
+
+    /// Append an array index in place (no copy of the pointer)
+    pub fn push_index(&mut self, index: usize) {
+        self.0.push(Segment::Index(index));
+    }
+
     /// This pointer extended by an object key
     #[must_use]
     pub fn key(&self, key: &str) -> Self {
@@ -72,6 +82,12 @@ impl JsonPointer {
             (Segment::Index(i), serde_json::Value::Object(m)) => m.get(&i.to_string()),
             _ => None,
         })
+    }
+}
+
+impl FromIterator<Segment> for JsonPointer {
+    fn from_iter<I: IntoIterator<Item = Segment>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
     }
 }
 

@@ -1,5 +1,5 @@
-//! The shapes most flag checks take: a boolean that must (not) be on, flags that must be set,
-//! flags that must not be set, an address that must be loopback
+//! The shapes most flag checks take: a boolean that must (not) be on (profiling among them), flags
+//! that must be set, flags that must not be set, an address that must be loopback
 
 use super::flags::{Component, Flag, Invocation, invocations, is_loopback_address};
 use palisade_engine::CheckCtx;
@@ -59,6 +59,19 @@ pub(crate) fn bool_flag_of(
         ),
         None => {}
     }
+}
+
+/// Report a component whose `--profiling` is on, explicitly or by its default (`true`)
+pub(crate) fn profiling_of(ctx: &mut CheckCtx<'_>, res: &Resource, inv: &Invocation<'_>) {
+    bool_flag_of(
+        ctx,
+        res,
+        inv,
+        "profiling",
+        true,
+        true,
+        "exposes profiling endpoints",
+    );
 }
 
 /// Report flags that must be set with a value: one finding listing the absent ones (at the

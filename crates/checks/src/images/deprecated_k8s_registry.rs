@@ -1,4 +1,4 @@
-use super::reference::{ImageRef, image_of};
+use super::reference::container_images;
 use crate::prelude::*;
 
 /// Registry prefixes of the frozen legacy Kubernetes registries
@@ -53,13 +53,7 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     let Some(pod) = res.pod_template() else {
         return;
     };
-    for c in pod.all_containers() {
-        let Some(image) = image_of(&c) else {
-            continue;
-        };
-        let Some(r) = ImageRef::parse(image) else {
-            continue;
-        };
+    for (c, image, r) in container_images(&pod) {
         let Some(registry) = r.registry else {
             continue;
         };

@@ -1,4 +1,4 @@
-use super::reference::{ImageRef, image_of};
+use super::reference::container_images;
 use crate::prelude::*;
 
 declare_check! {
@@ -52,11 +52,8 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     let Some(pod) = res.pod_template() else {
         return;
     };
-    for c in pod.all_containers() {
-        let Some(image) = image_of(&c) else {
-            continue;
-        };
-        if !ImageRef::parse(image).is_some_and(|r| r.is_mutable_latest()) {
+    for (c, image, r) in container_images(&pod) {
+        if !r.is_mutable_latest() {
             continue;
         }
         let Some(policy) = c.get("imagePullPolicy").and_then(Value::as_str) else {

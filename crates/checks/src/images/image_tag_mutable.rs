@@ -1,4 +1,4 @@
-use super::reference::{ImageRef, image_of};
+use super::reference::container_images;
 use crate::prelude::*;
 
 declare_check! {
@@ -54,13 +54,7 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     let Some(pod) = res.pod_template() else {
         return;
     };
-    for c in pod.all_containers() {
-        let Some(image) = image_of(&c) else {
-            continue;
-        };
-        let Some(r) = ImageRef::parse(image) else {
-            continue;
-        };
+    for (c, image, r) in container_images(&pod) {
         if r.is_mutable_latest() {
             let what = if r.tag.is_some() {
                 "the `latest` tag"

@@ -1,5 +1,8 @@
 //! Parsing of container image references (`[registry/]repository[:tag][@digest]`)
 
+use palisade_model::{Container, PodTemplate};
+use serde_json::Value;
+
 /// The parts of an image reference
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ImageRef<'a> {
@@ -64,9 +67,15 @@ impl<'a> ImageRef<'a> {
     }
 }
 
-/// The image of a container, when it is a string
-pub(crate) fn image_of<'a>(c: &palisade_model::Container<'a>) -> Option<&'a str> {
-    c.get("image").and_then(serde_json::Value::as_str)
+/// The containers of a pod whose image can be judged statically, each with its `image` as
+/// written and the parts of that reference
+pub(crate) fn container_images<'a>(
+    pod: &PodTemplate<'a>,
+) -> impl Iterator<Item = (Container<'a>, &'a str, ImageRef<'a>)> {
+    pod.all_containers().filter_map(|c| {
+        let image = c.get("image").and_then(Value::as_str)?;
+        Some((c, image, ImageRef::parse(image)?))
+    })
 }
 
 #[cfg(test)]

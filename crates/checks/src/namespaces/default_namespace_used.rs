@@ -1,3 +1,4 @@
+use super::common::report_placement;
 use crate::prelude::*;
 
 /// Kinds users create that should live in a dedicated namespace
@@ -84,9 +85,5 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     if BUILT_IN.contains(&(res.kind.as_str(), res.name.as_str())) {
         return;
     }
-    ctx.report(
-        res,
-        &JsonPointer::root().key("metadata").key("namespace"),
-        format!("{} `{}` is in the `default` namespace", res.kind, res.name),
-    );
+    report_placement(ctx, res, "is in the `default` namespace");
 }

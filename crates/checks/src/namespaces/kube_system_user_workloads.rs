@@ -1,3 +1,4 @@
+use super::common::report_placement;
 use crate::prelude::*;
 
 /// Name prefixes of components that belong in `kube-system` (control plane, DNS, proxies,
@@ -113,12 +114,9 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     {
         return;
     }
-    ctx.report(
+    report_placement(
+        ctx,
         res,
-        &JsonPointer::root().key("metadata").key("namespace"),
-        format!(
-            "{} `{}` runs in `kube-system` but does not look like a cluster component",
-            res.kind, res.name
-        ),
+        "runs in `kube-system` but does not look like a cluster component",
     );
 }

@@ -1,5 +1,6 @@
-use super::common::{PSA_ENFORCE, SYSTEM_NAMESPACES};
+use super::common::enforce_label;
 use crate::prelude::*;
+use palisade_pss::{ENFORCE_LEVEL_LABEL, Level};
 
 declare_check! {
     /// ## What it checks
@@ -51,27 +52,23 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    if SYSTEM_NAMESPACES.contains(&res.name.as_str()) {
+    let Some(label) = enforce_label(res) else {
         return;
-    }
-    let pointer = JsonPointer::root()
-        .key("metadata")
-        .key("labels")
-        .key(PSA_ENFORCE);
-    match res.label(PSA_ENFORCE) {
-        Some("privileged" | "baseline" | "restricted") => {}
+    };
+    match label.value {
+        Some(level) if level.parse::<Level>().is_ok() => {}
         Some(other) => ctx.report(
             res,
-            &pointer,
+            &label.pointer,
             format!(
-                "namespace `{}` sets `{PSA_ENFORCE}` to `{other}`, which is not a Pod Security level",
+                "namespace `{}` sets `{ENFORCE_LEVEL_LABEL}` to `{other}`, which is not a Pod Security level",
                 res.name
             ),
         ),
         None => ctx.report(
             res,
-            &pointer,
-            format!("namespace `{}` has no `{PSA_ENFORCE}` label", res.name),
+            &label.pointer,
+            format!("namespace `{}` has no `{ENFORCE_LEVEL_LABEL}` label", res.name),
         ),
     }
 }

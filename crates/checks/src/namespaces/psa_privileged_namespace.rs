@@ -1,4 +1,4 @@
-use super::common::{PSA_ENFORCE, SYSTEM_NAMESPACES};
+use super::common::enforce_label;
 use crate::prelude::*;
 
 declare_check! {
@@ -50,16 +50,13 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    if SYSTEM_NAMESPACES.contains(&res.name.as_str()) {
+    let Some(label) = enforce_label(res) else {
         return;
-    }
-    if res.label(PSA_ENFORCE) == Some("privileged") {
+    };
+    if label.value == Some("privileged") {
         ctx.report(
             res,
-            &JsonPointer::root()
-                .key("metadata")
-                .key("labels")
-                .key(PSA_ENFORCE),
+            &label.pointer,
             format!(
                 "namespace `{}` enforces the `privileged` Pod Security level",
                 res.name

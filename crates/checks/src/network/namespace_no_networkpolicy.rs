@@ -66,10 +66,9 @@ fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
             .iter()
             .find(|w| w.reference.namespace.as_deref() == Some(ns))
         {
-            ctx.report_at(
-                w.reference.clone(),
-                &w.file,
-                w.position,
+            report_workload(
+                ctx,
+                w,
                 &JsonPointer::root().key("metadata").key("namespace"),
                 format!(
                     "namespace `{ns}` (used by {}) has no NetworkPolicy",

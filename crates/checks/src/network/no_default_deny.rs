@@ -1,4 +1,4 @@
-use super::policy::{ns_or_default, pod_selector, policies_in, policy_types, selects_all};
+use super::policy::{pod_selector, policies_in, policy_types, selects_all};
 use crate::prelude::*;
 use std::collections::BTreeSet;
 
@@ -102,10 +102,9 @@ fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
             continue;
         }
         if let Some(what) = missing(default_deny(inv, ns_or_default(Some(ns)))) {
-            ctx.report_at(
-                w.reference.clone(),
-                &w.file,
-                w.position,
+            report_workload(
+                ctx,
+                w,
                 &JsonPointer::root().key("metadata").key("namespace"),
                 format!(
                     "namespace `{ns}` (used by {}) has no default-deny NetworkPolicy for {what}",

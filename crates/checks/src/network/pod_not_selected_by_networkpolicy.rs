@@ -1,4 +1,4 @@
-use super::policy::{ns_or_default, pod_labels_pointer, pod_selector, policies_in, policy_types};
+use super::policy::{pod_selector, policies_in, policy_types};
 use crate::prelude::*;
 
 declare_check! {
@@ -71,11 +71,10 @@ fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
                               from everywhere"
             }
         };
-        ctx.report_at(
-            w.reference.clone(),
-            &w.file,
-            w.position,
-            &pod_labels_pointer(&w.reference.kind),
+        report_workload(
+            ctx,
+            w,
+            &pod_pointer(&w.reference.kind).key("metadata").key("labels"),
             format!("pods of {} are {missing}", w.reference),
         );
     }

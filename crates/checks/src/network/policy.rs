@@ -2,11 +2,6 @@
 
 use crate::prelude::*;
 
-/// A namespace, `default` when unset
-pub(super) fn ns_or_default(ns: Option<&str>) -> &str {
-    ns.unwrap_or("default")
-}
-
 /// Which directions a NetworkPolicy restricts: `(ingress, egress)`. Without `policyTypes`,
 /// Kubernetes assumes Ingress, plus Egress when the policy has an `egress` section.
 pub(super) fn policy_types(policy: &Resource) -> (bool, bool) {
@@ -50,20 +45,6 @@ pub(super) fn policies_in<'a>(
 ) -> impl Iterator<Item = &'a Resource> + 'a {
     inv.of_kind("NetworkPolicy")
         .filter(move |p| ns_or_default(p.namespace.as_deref()) == ns)
-}
-
-/// Pointer to the pod (template) labels of a workload kind
-pub(super) fn pod_labels_pointer(kind: &str) -> JsonPointer {
-    let base: &[&str] = match kind {
-        "Pod" => &[],
-        "PodTemplate" => &["template"],
-        "CronJob" => &["spec", "jobTemplate", "spec", "template"],
-        _ => &["spec", "template"],
-    };
-    base.iter()
-        .fold(JsonPointer::root(), |p, k| p.key(k))
-        .key("metadata")
-        .key("labels")
 }
 
 /// Does a Service's `selector` (a plain label map) select these labels?

@@ -1,4 +1,4 @@
-use super::policy::{ns_or_default, service_selects};
+use super::policy::service_selects;
 use crate::prelude::*;
 
 declare_check! {

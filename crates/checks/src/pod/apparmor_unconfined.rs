@@ -1,5 +1,8 @@
-use super::common::{describe, forbidden_profile_type, pod_sc_pointer};
+use super::common::report_forbidden_profiles;
 use crate::prelude::*;
+use palisade_pss::{
+    APPARMOR_ANNOTATION_PREFIX, apparmor_annotation_allowed, apparmor_type_allowed,
+};
 
 declare_check! {
     /// ## What it checks
@@ -54,42 +57,28 @@ pub(crate) static CHECK: Check = Check {
     run: CheckFn::Resource(run),
 };
 
-const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
-
-fn allowed_annotation(value: &str) -> bool {
-    value.is_empty() || value == "runtime/default" || value.starts_with("localhost/")
-}
-
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     let Some(pod) = res.pod_template() else {
         return;
     };
-    if let Some(ty) = forbidden_profile_type(pod.get("securityContext/appArmorProfile")) {
-        ctx.report(
-            res,
-            &pod_sc_pointer(&pod, "appArmorProfile/type"),
-            format!("pod sets AppArmor profile type `{ty}`"),
-        );
-    }
-    for c in pod.all_containers() {
-        if let Some(ty) = forbidden_profile_type(c.get("securityContext/appArmorProfile")) {
-            ctx.report(
-                res,
-                &c.pointer_to("securityContext/appArmorProfile/type"),
-                format!("{} sets AppArmor profile type `{ty}`", describe(&c)),
-            );
-        }
-    }
+    report_forbidden_profiles(
+        ctx,
+        res,
+        &pod,
+        "appArmorProfile",
+        apparmor_type_allowed,
+        "AppArmor",
+    );
     let annotations = pod
         .metadata
         .and_then(|m| m.get("annotations"))
         .and_then(Value::as_object);
     for (key, value) in annotations.into_iter().flatten() {
-        let Some(container) = key.strip_prefix(ANNOTATION_PREFIX) else {
+        let Some(container) = key.strip_prefix(APPARMOR_ANNOTATION_PREFIX) else {
             continue;
         };
         let value = value.as_str().unwrap_or("");
-        if !allowed_annotation(value) {
+        if !apparmor_annotation_allowed(value) {
             ctx.report(
                 res,
                 &pod.pointer().key("metadata").key("annotations").key(key),

@@ -1,5 +1,6 @@
-use super::common::{BASELINE_CAPABILITIES, capabilities, describe};
+use super::common::{added_capabilities, describe};
 use crate::prelude::*;
+use palisade_pss::BASELINE_CAPABILITIES;
 
 declare_check! {
     /// ## What it checks
@@ -59,11 +60,11 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
         return;
     };
     for c in pod.all_containers() {
-        for (i, cap) in capabilities(&c, "add") {
+        for (pointer, cap) in added_capabilities(&c) {
             if !BASELINE_CAPABILITIES.contains(&cap) {
                 ctx.report(
                     res,
-                    &c.pointer_to(&format!("securityContext/capabilities/add/{i}")),
+                    &pointer,
                     format!(
                         "{} adds capability `{cap}`, which is outside the Baseline set",
                         describe(&c)

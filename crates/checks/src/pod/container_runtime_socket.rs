@@ -1,4 +1,4 @@
-use super::common::{host_path, is_within, normalize_path, volumes};
+use super::common::{host_path_volumes, is_within, normalize_path};
 use crate::prelude::*;
 
 declare_check! {
@@ -94,15 +94,11 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     let Some(pod) = res.pod_template() else {
         return;
     };
-    for (i, volume) in volumes(&pod) {
-        let Some(raw) = host_path(volume) else {
+    for volume in host_path_volumes(&pod) {
+        let Some(socket) = exposed_socket(&normalize_path(volume.path)) else {
             continue;
         };
-        let path = normalize_path(raw);
-        let Some(socket) = exposed_socket(&path) else {
-            continue;
-        };
-        let name = volume.get("name").and_then(Value::as_str).unwrap_or("");
+        let (name, raw) = (volume.name, volume.path);
         let message = if socket.starts_with('/') {
             format!(
                 "volume `{name}` mounts host path `{raw}`, which contains the container runtime \
@@ -111,11 +107,7 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
         } else {
             format!("volume `{name}` mounts the container runtime socket `{raw}`")
         };
-        ctx.report(
-            res,
-            &pod.spec_pointer(&format!("volumes/{i}/hostPath/path")),
-            message,
-        );
+        ctx.report(res, &volume.pointer.key("path"), message);
     }
 }
 

@@ -1,4 +1,4 @@
-use super::common::{capabilities, describe, normalize_capability};
+use super::common::{added_capabilities, describe, normalize_capability};
 use crate::prelude::*;
 
 declare_check! {
@@ -70,11 +70,11 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
         return;
     };
     for c in pod.all_containers() {
-        for (i, cap) in capabilities(&c, "add") {
+        for (pointer, cap) in added_capabilities(&c) {
             if DANGEROUS.contains(&normalize_capability(cap).as_str()) {
                 ctx.report(
                     res,
-                    &c.pointer_to(&format!("securityContext/capabilities/add/{i}")),
+                    &pointer,
                     format!("{} adds dangerous capability `{cap}`", describe(&c)),
                 );
             }

@@ -1,3 +1,4 @@
+use super::common::report_pod_field_enabled;
 use crate::prelude::*;
 
 declare_check! {
@@ -45,14 +46,5 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    let Some(pod) = res.pod_template() else {
-        return;
-    };
-    if bool_at(pod.get("hostIPC")) == Some(true) {
-        ctx.report(
-            res,
-            &pod.spec_pointer("hostIPC"),
-            "pod shares the host IPC namespace (`hostIPC: true`)",
-        );
-    }
+    report_pod_field_enabled(ctx, res, "hostIPC", "shares the host IPC namespace");
 }

@@ -1,3 +1,4 @@
+use super::common::report_pod_field_enabled;
 use crate::prelude::*;
 
 declare_check! {
@@ -49,14 +50,5 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    let Some(pod) = res.pod_template() else {
-        return;
-    };
-    if bool_at(pod.get("hostNetwork")) == Some(true) {
-        ctx.report(
-            res,
-            &pod.spec_pointer("hostNetwork"),
-            "pod uses the host network namespace (`hostNetwork: true`)",
-        );
-    }
+    report_pod_field_enabled(ctx, res, "hostNetwork", "uses the host network namespace");
 }

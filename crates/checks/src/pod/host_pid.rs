@@ -1,3 +1,4 @@
+use super::common::report_pod_field_enabled;
 use crate::prelude::*;
 
 declare_check! {
@@ -46,14 +47,5 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    let Some(pod) = res.pod_template() else {
-        return;
-    };
-    if bool_at(pod.get("hostPID")) == Some(true) {
-        ctx.report(
-            res,
-            &pod.spec_pointer("hostPID"),
-            "pod shares the host PID namespace (`hostPID: true`)",
-        );
-    }
+    report_pod_field_enabled(ctx, res, "hostPID", "shares the host PID namespace");
 }

@@ -1,4 +1,4 @@
-use super::common::{host_path, volumes};
+use super::common::host_path_volumes;
 use crate::prelude::*;
 
 declare_check! {
@@ -52,14 +52,14 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     let Some(pod) = res.pod_template() else {
         return;
     };
-    for (i, volume) in volumes(&pod) {
-        if let Some(path) = host_path(volume) {
-            let name = volume.get("name").and_then(Value::as_str).unwrap_or("");
-            ctx.report(
-                res,
-                &pod.spec_pointer(&format!("volumes/{i}/hostPath")),
-                format!("volume `{name}` mounts host path `{path}`"),
-            );
-        }
+    for volume in host_path_volumes(&pod) {
+        ctx.report(
+            res,
+            &volume.pointer,
+            format!(
+                "volume `{}` mounts host path `{}`",
+                volume.name, volume.path
+            ),
+        );
     }
 }

@@ -1,5 +1,6 @@
-use super::common::{describe, forbidden_profile_type, pod_sc_pointer};
+use super::common::report_forbidden_profiles;
 use crate::prelude::*;
+use palisade_pss::seccomp_type_allowed;
 
 declare_check! {
     /// ## What it checks
@@ -56,20 +57,12 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     let Some(pod) = res.pod_template() else {
         return;
     };
-    if let Some(ty) = forbidden_profile_type(pod.get("securityContext/seccompProfile")) {
-        ctx.report(
-            res,
-            &pod_sc_pointer(&pod, "seccompProfile/type"),
-            format!("pod sets seccomp profile type `{ty}`"),
-        );
-    }
-    for c in pod.all_containers() {
-        if let Some(ty) = forbidden_profile_type(c.get("securityContext/seccompProfile")) {
-            ctx.report(
-                res,
-                &c.pointer_to("securityContext/seccompProfile/type"),
-                format!("{} sets seccomp profile type `{ty}`", describe(&c)),
-            );
-        }
-    }
+    report_forbidden_profiles(
+        ctx,
+        res,
+        &pod,
+        "seccompProfile",
+        seccomp_type_allowed,
+        "seccomp",
+    );
 }

@@ -1,5 +1,6 @@
-use super::common::{describe, pod_sc_pointer, shown};
+use super::common::{security_context_owners, shown};
 use crate::prelude::*;
+use palisade_pss::SELINUX_TYPES;
 
 declare_check! {
     /// ## What it checks
@@ -49,14 +50,6 @@ pub(crate) static CHECK: Check = Check {
     run: CheckFn::Resource(run),
 };
 
-const ALLOWED_TYPES: &[&str] = &[
-    "",
-    "container_t",
-    "container_init_t",
-    "container_kvm_t",
-    "container_engine_t",
-];
-
 /// `(field, value)` of the forbidden entries of a `seLinuxOptions` object
 fn forbidden(options: Option<&Value>) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
@@ -64,7 +57,7 @@ fn forbidden(options: Option<&Value>) -> Vec<(&'static str, String)> {
         return out;
     };
     let ty = options.get("type").filter(|v| !v.is_null());
-    if let Some(ty) = ty.filter(|t| !t.as_str().is_some_and(|t| ALLOWED_TYPES.contains(&t))) {
+    if let Some(ty) = ty.filter(|t| !t.as_str().is_some_and(|t| SELINUX_TYPES.contains(&t))) {
         out.push(("type", shown(Some(ty))));
     }
     for field in ["user", "role"] {
@@ -80,19 +73,12 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     let Some(pod) = res.pod_template() else {
         return;
     };
-    for (field, value) in forbidden(pod.get("securityContext/seLinuxOptions")) {
-        ctx.report(
-            res,
-            &pod_sc_pointer(&pod, &format!("seLinuxOptions/{field}")),
-            format!("pod sets SELinux {field} `{value}`"),
-        );
-    }
-    for c in pod.all_containers() {
-        for (field, value) in forbidden(c.get("securityContext/seLinuxOptions")) {
+    for owner in security_context_owners(&pod) {
+        for (field, value) in forbidden(owner.get("seLinuxOptions")) {
             ctx.report(
                 res,
-                &c.pointer_to(&format!("securityContext/seLinuxOptions/{field}")),
-                format!("{} sets SELinux {field} `{value}`", describe(&c)),
+                &owner.pointer(&format!("seLinuxOptions/{field}")),
+                format!("{} sets SELinux {field} `{value}`", owner.describe()),
             );
         }
     }

@@ -1,4 +1,4 @@
-use super::common::{host_path, is_within, normalize_path, volumes};
+use super::common::{host_path_volumes, is_within, normalize_path};
 use crate::prelude::*;
 
 declare_check! {
@@ -111,14 +111,11 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     let Some(pod) = res.pod_template() else {
         return;
     };
-    for (i, volume) in volumes(&pod) {
-        let Some(raw) = host_path(volume) else {
+    for volume in host_path_volumes(&pod) {
+        let Some(exposure) = exposure(&normalize_path(volume.path)) else {
             continue;
         };
-        let Some(exposure) = exposure(&normalize_path(raw)) else {
-            continue;
-        };
-        let name = volume.get("name").and_then(Value::as_str).unwrap_or("");
+        let (name, raw) = (volume.name, volume.path);
         let message = match exposure {
             Exposure::Root => {
                 format!("volume `{name}` mounts the node's root file system (`{raw}`)")
@@ -131,11 +128,7 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
                 format!("volume `{name}` mounts host path `{raw}`, a `{dir}` credential directory")
             }
         };
-        ctx.report(
-            res,
-            &pod.spec_pointer(&format!("volumes/{i}/hostPath/path")),
-            message,
-        );
+        ctx.report(res, &volume.pointer.key("path"), message);
     }
 }
 

@@ -1,5 +1,6 @@
-use super::common::{pod_sc_pointer, shown};
+use super::common::shown;
 use crate::prelude::*;
+use palisade_pss::SAFE_SYSCTLS;
 
 declare_check! {
     /// ## What it checks
@@ -55,23 +56,6 @@ pub(crate) static CHECK: Check = Check {
     run: CheckFn::Resource(run),
 };
 
-const SAFE: &[&str] = &[
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-    "net.ipv4.tcp_rmem",
-    "net.ipv4.tcp_wmem",
-    "net.ipv4.tcp_slow_start_after_idle",
-    "net.ipv4.tcp_notsent_lowat",
-];
-
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     let Some(pod) = res.pod_template() else {
         return;
@@ -81,13 +65,13 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
         let name = sysctl.get("name");
         if name
             .and_then(Value::as_str)
-            .is_some_and(|n| SAFE.contains(&n))
+            .is_some_and(|n| SAFE_SYSCTLS.contains(&n))
         {
             continue;
         }
         ctx.report(
             res,
-            &pod_sc_pointer(&pod, &format!("sysctls/{i}/name")),
+            &pod.spec_pointer(&format!("securityContext/sysctls/{i}/name")),
             format!(
                 "pod sets sysctl `{}`, which is not in the safe set",
                 shown(name)

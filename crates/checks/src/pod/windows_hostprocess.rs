@@ -1,4 +1,4 @@
-use super::common::{describe, pod_sc_pointer};
+use super::common::security_context_owners;
 use crate::prelude::*;
 
 declare_check! {
@@ -51,19 +51,13 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     let Some(pod) = res.pod_template() else {
         return;
     };
-    if bool_at(pod.get(&format!("securityContext/{FIELD}"))) == Some(true) {
-        ctx.report(
-            res,
-            &pod_sc_pointer(&pod, FIELD),
-            "pod runs as a Windows HostProcess pod",
-        );
-    }
-    for c in pod.all_containers() {
-        if bool_at(c.get(&format!("securityContext/{FIELD}"))) == Some(true) {
+    for owner in security_context_owners(&pod) {
+        if bool_at(owner.get(FIELD)) == Some(true) {
+            let what = if owner.is_pod() { "pod" } else { "container" };
             ctx.report(
                 res,
-                &c.pointer_to(&format!("securityContext/{FIELD}")),
-                format!("{} runs as a Windows HostProcess container", describe(&c)),
+                &owner.pointer(FIELD),
+                format!("{} runs as a Windows HostProcess {what}", owner.describe()),
             );
         }
     }

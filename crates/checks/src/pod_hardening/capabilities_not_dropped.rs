@@ -1,4 +1,4 @@
-use crate::pod::common::{capabilities, describe, is_windows};
+use crate::pod::common::{added_capabilities, describe, dropped_capabilities, is_windows};
 use crate::prelude::*;
 
 declare_check! {
@@ -62,18 +62,18 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
         return;
     }
     for c in pod.all_containers() {
-        if !capabilities(&c, "drop").any(|(_, cap)| cap == "ALL") {
+        if !dropped_capabilities(&c).any(|cap| cap == "ALL") {
             ctx.report(
                 res,
                 &c.pointer_to("securityContext/capabilities/drop"),
                 format!("{} does not drop `ALL` capabilities", describe(&c)),
             );
         }
-        for (i, cap) in capabilities(&c, "add") {
+        for (pointer, cap) in added_capabilities(&c) {
             if cap != "NET_BIND_SERVICE" {
                 ctx.report(
                     res,
-                    &c.pointer_to(&format!("securityContext/capabilities/add/{i}")),
+                    &pointer,
                     format!(
                         "{} adds capability `{cap}` (only `NET_BIND_SERVICE` may be added)",
                         describe(&c)

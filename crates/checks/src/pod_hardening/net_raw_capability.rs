@@ -1,4 +1,6 @@
-use crate::pod::common::{capabilities, describe, is_windows, normalize_capability};
+use crate::pod::common::{
+    added_capabilities, describe, dropped_capabilities, is_windows, normalize_capability,
+};
 use crate::prelude::*;
 
 declare_check! {
@@ -81,17 +83,13 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
             continue;
         }
         let mut added = false;
-        for (i, cap) in capabilities(&c, "add") {
+        for (pointer, cap) in added_capabilities(&c) {
             if grants_net_raw(cap) {
                 added = true;
-                ctx.report(
-                    res,
-                    &c.pointer_to(&format!("securityContext/capabilities/add/{i}")),
-                    added_message(&c, cap),
-                );
+                ctx.report(res, &pointer, added_message(&c, cap));
             }
         }
-        if !added && !capabilities(&c, "drop").any(|(_, cap)| grants_net_raw(cap)) {
+        if !added && !dropped_capabilities(&c).any(grants_net_raw) {
             ctx.report(
                 res,
                 &c.pointer_to("securityContext/capabilities/drop"),

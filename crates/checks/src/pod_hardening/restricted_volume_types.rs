@@ -1,5 +1,6 @@
 use crate::pod::common::volumes;
 use crate::prelude::*;
+use palisade_pss::RESTRICTED_VOLUME_TYPES;
 
 declare_check! {
     /// ## What it checks
@@ -50,18 +51,6 @@ pub(crate) static CHECK: Check = Check {
     run: CheckFn::Resource(run),
 };
 
-const ALLOWED: &[&str] = &[
-    "configMap",
-    "csi",
-    "downwardAPI",
-    "emptyDir",
-    "ephemeral",
-    "image",
-    "persistentVolumeClaim",
-    "projected",
-    "secret",
-];
-
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     let Some(pod) = res.pod_template() else {
         return;
@@ -72,7 +61,10 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
         };
         let name = volume.get("name").and_then(Value::as_str).unwrap_or("");
         for (source, value) in fields {
-            if source == "name" || value.is_null() || ALLOWED.contains(&source.as_str()) {
+            if source == "name"
+                || value.is_null()
+                || RESTRICTED_VOLUME_TYPES.contains(&source.as_str())
+            {
                 continue;
             }
             ctx.report(

@@ -1,4 +1,4 @@
-use crate::pod::common::{describe, in_user_namespace, pod_sc_pointer};
+use crate::pod::common::{in_user_namespace, security_context_owners};
 use crate::prelude::*;
 
 declare_check! {
@@ -58,24 +58,18 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     if in_user_namespace(&pod) {
         return;
     }
-    let pod_value = bool_at(pod.get("securityContext/runAsNonRoot"));
-    if pod_value == Some(false) {
-        ctx.report(
-            res,
-            &pod_sc_pointer(&pod, "runAsNonRoot"),
-            "pod sets `runAsNonRoot: false`",
-        );
-    }
-    for c in pod.all_containers() {
-        let message = match bool_at(c.get("securityContext/runAsNonRoot")) {
+    let pod_default = bool_at(pod.get("securityContext/runAsNonRoot"));
+    for owner in security_context_owners(&pod) {
+        let message = match bool_at(owner.get("runAsNonRoot")) {
             Some(true) => continue,
-            Some(false) => format!("{} sets `runAsNonRoot: false`", describe(&c)),
-            None if pod_value == Some(true) => continue,
+            Some(false) => format!("{} sets `runAsNonRoot: false`", owner.describe()),
+            // an unset pod value is reported on each container that does not set its own
+            None if owner.is_pod() || pod_default == Some(true) => continue,
             None => format!(
                 "{} does not set `runAsNonRoot: true`, and neither does the pod",
-                describe(&c)
+                owner.describe()
             ),
         };
-        ctx.report(res, &c.pointer_to("securityContext/runAsNonRoot"), message);
+        ctx.report(res, &owner.pointer("runAsNonRoot"), message);
     }
 }

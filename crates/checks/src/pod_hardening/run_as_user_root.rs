@@ -1,4 +1,4 @@
-use crate::pod::common::{describe, in_user_namespace, pod_sc_pointer};
+use crate::pod::common::{in_user_namespace, security_context_owners};
 use crate::prelude::*;
 
 declare_check! {
@@ -58,19 +58,12 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     if in_user_namespace(&pod) {
         return;
     }
-    if is_root(pod.get("securityContext/runAsUser")) {
-        ctx.report(
-            res,
-            &pod_sc_pointer(&pod, "runAsUser"),
-            "pod sets `runAsUser: 0`",
-        );
-    }
-    for c in pod.all_containers() {
-        if is_root(c.get("securityContext/runAsUser")) {
+    for owner in security_context_owners(&pod) {
+        if is_root(owner.get("runAsUser")) {
             ctx.report(
                 res,
-                &c.pointer_to("securityContext/runAsUser"),
-                format!("{} sets `runAsUser: 0`", describe(&c)),
+                &owner.pointer("runAsUser"),
+                format!("{} sets `runAsUser: 0`", owner.describe()),
             );
         }
     }

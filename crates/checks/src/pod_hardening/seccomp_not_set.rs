@@ -1,5 +1,6 @@
-use crate::pod::common::{describe, forbidden_profile_type, is_windows, pod_sc_pointer, present};
+use crate::pod::common::{forbidden_profile_type, is_windows, present, security_context_owners};
 use crate::prelude::*;
+use palisade_pss::seccomp_type_allowed;
 
 declare_check! {
     /// ## What it checks
@@ -61,34 +62,23 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
         return;
     }
     let pod_profile = pod.get("securityContext/seccompProfile");
-    let pod_forbidden = forbidden_profile_type(pod_profile);
-    if let Some(ty) = &pod_forbidden {
-        ctx.report(
-            res,
-            &pod_sc_pointer(&pod, "seccompProfile/type"),
-            format!("pod sets seccomp profile type `{ty}`"),
-        );
-    }
-    let pod_valid = present(pod_profile).is_some() && pod_forbidden.is_none();
-    for c in pod.all_containers() {
-        let profile = c.get("securityContext/seccompProfile");
+    let pod_sets_valid_default = present(pod_profile).is_some()
+        && forbidden_profile_type(pod_profile, seccomp_type_allowed).is_none();
+    for owner in security_context_owners(&pod) {
+        let profile = owner.get("seccompProfile");
         let message = if present(profile).is_some() {
-            match forbidden_profile_type(profile) {
-                Some(ty) => format!("{} sets seccomp profile type `{ty}`", describe(&c)),
+            match forbidden_profile_type(profile, seccomp_type_allowed) {
+                Some(ty) => format!("{} sets seccomp profile type `{ty}`", owner.describe()),
                 None => continue,
             }
-        } else if pod_valid {
+        } else if owner.is_pod() || pod_sets_valid_default {
             continue;
         } else {
             format!(
                 "{} has no seccomp profile, and the pod sets no valid default",
-                describe(&c)
+                owner.describe()
             )
         };
-        ctx.report(
-            res,
-            &c.pointer_to("securityContext/seccompProfile/type"),
-            message,
-        );
+        ctx.report(res, &owner.pointer("seccompProfile/type"), message);
     }
 }

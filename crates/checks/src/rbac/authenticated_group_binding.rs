@@ -1,4 +1,4 @@
-use super::graph::{PUBLIC_ROLES, binding_scope, subjects, user_bindings};
+use super::graph::{binding_scope, non_public_bindings, subjects};
 use crate::prelude::*;
 
 declare_check! {
@@ -55,14 +55,7 @@ pub(crate) static CHECK: Check = Check {
 const EVERYONE: &[&str] = &["system:authenticated", "system:serviceaccounts"];
 
 fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
-    for binding in user_bindings(inv) {
-        let role = binding
-            .get("roleRef/name")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if PUBLIC_ROLES.contains(&role) {
-            continue;
-        }
+    for (binding, role) in non_public_bindings(inv) {
         for s in subjects(binding).filter(|s| s.kind == "Group" && EVERYONE.contains(&s.name)) {
             ctx.report(
                 binding,

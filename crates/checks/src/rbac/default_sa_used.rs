@@ -1,4 +1,4 @@
-use super::graph::{ns_or_default, service_account_pointer, subjects, user_bindings};
+use super::graph::{role_ref_name, subjects, user_bindings};
 use crate::prelude::*;
 use std::collections::BTreeMap;
 
@@ -61,10 +61,7 @@ fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
     // namespace -> the first binding giving its default ServiceAccount rights
     let mut bound: BTreeMap<String, String> = BTreeMap::new();
     for binding in user_bindings(inv) {
-        let role = binding
-            .get("roleRef/name")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let role = role_ref_name(binding);
         for s in subjects(binding).filter(|s| s.kind == "ServiceAccount" && s.name == "default") {
             let ns = ns_or_default(s.namespace);
             bound
@@ -90,10 +87,9 @@ fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
         }
         let ns = ns_or_default(w.reference.namespace.as_deref());
         if let Some(via) = bound.get(ns) {
-            ctx.report_at(
-                w.reference.clone(),
-                &w.file,
-                w.position,
+            report_workload(
+                ctx,
+                w,
                 &service_account_pointer(&w.reference.kind),
                 format!(
                     "{} runs as the default ServiceAccount of namespace `{ns}`, which {via} \

@@ -437,11 +437,6 @@ pub(super) fn user_bindings(inv: &Inventory) -> impl Iterator<Item = &Resource> 
         .filter(|b| !is_default_object(b))
 }
 
-/// A namespace, `default` when unset
-pub(super) fn ns_or_default(ns: Option<&str>) -> &str {
-    ns.unwrap_or("default")
-}
-
 /// The role a binding refers to: scanned, else built-in, else unknown (`None`)
 pub(super) fn resolve_role<'a>(inv: &'a Inventory, binding: &'a Resource) -> Option<RoleRules<'a>> {
     let kind = binding.get("roleRef/kind").and_then(Value::as_str)?;
@@ -549,11 +544,26 @@ pub(super) fn is_system_subject(s: &Subject<'_>) -> bool {
 }
 
 /// Roles Kubernetes itself grants to everyone: public info, discovery, self-reviews
-pub(super) const PUBLIC_ROLES: &[&str] = &[
+const PUBLIC_ROLES: &[&str] = &[
     "system:public-info-viewer",
     "system:discovery",
     "system:basic-user",
 ];
+
+/// Name of the role a binding grants (empty when unset)
+pub(super) fn role_ref_name(binding: &Resource) -> &str {
+    binding
+        .get("roleRef/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+/// User bindings with the name of the role each grants, leaving out [`PUBLIC_ROLES`]
+pub(super) fn non_public_bindings(inv: &Inventory) -> impl Iterator<Item = (&Resource, &str)> {
+    user_bindings(inv)
+        .map(|b| (b, role_ref_name(b)))
+        .filter(|(_, role)| !PUBLIC_ROLES.contains(role))
+}
 
 /// The subjects of a binding
 pub(super) fn subjects(binding: &Resource) -> impl Iterator<Item = Subject<'_>> {
@@ -658,20 +668,6 @@ pub(super) fn first_grant<'a>(
         .iter()
         .filter(|p| !(namespaced && p.cluster_scoped))
         .find_map(|p| rule.grants(p))
-}
-
-/// Pointer to `serviceAccountName` in a workload's pod spec
-pub(super) fn service_account_pointer(kind: &str) -> JsonPointer {
-    let base: &[&str] = match kind {
-        "Pod" => &[],
-        "PodTemplate" => &["template"],
-        "CronJob" => &["spec", "jobTemplate", "spec", "template"],
-        _ => &["spec", "template"],
-    };
-    base.iter()
-        .fold(JsonPointer::root(), |p, k| p.key(k))
-        .key("spec")
-        .key("serviceAccountName")
 }
 
 #[cfg(test)]

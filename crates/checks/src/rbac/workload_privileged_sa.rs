@@ -1,8 +1,7 @@
 use super::graph::{
     BIND_ESCALATE, CLUSTERROLEBINDING_WRITE, CSR_APPROVAL, EXEC_ATTACH, IMPERSONATE, NODES_PROXY,
     POD_CREATE, PV_CREATE, Perm, ROLEBINDING_WRITE, SECRETS_READ, TOKEN_CREATE, WEBHOOK_WRITE,
-    binding_is_broad, binding_scope, first_grant, ns_or_default, resolve_role,
-    service_account_pointer, subjects, user_bindings,
+    binding_is_broad, binding_scope, first_grant, resolve_role, subjects, user_bindings,
 };
 use crate::prelude::*;
 
@@ -121,10 +120,9 @@ fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
             .iter()
             .find(|(b, _)| subjects(b).any(|s| s.covers_service_account(ns, sa)));
         if let Some((binding, why)) = hit {
-            ctx.report_at(
-                w.reference.clone(),
-                &w.file,
-                w.position,
+            report_workload(
+                ctx,
+                w,
                 &service_account_pointer(&w.reference.kind),
                 format!(
                     "{} runs as ServiceAccount `{ns}/{sa}`, which {} `{}` grants {why}",

@@ -1,3 +1,4 @@
+use crate::pod::common::volumes;
 use crate::prelude::*;
 
 /// Host files that hold cloud or cloud-provider credentials on common node images
@@ -85,12 +86,7 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     let Some(pod) = res.pod_template() else {
         return;
     };
-    let volumes = pod
-        .get("volumes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten();
-    for (i, vol) in volumes.enumerate() {
+    for (i, vol) in volumes(&pod) {
         let Some(path) = vol
             .get("hostPath")
             .and_then(|h| h.get("path"))

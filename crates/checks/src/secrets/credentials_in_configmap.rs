@@ -1,4 +1,4 @@
-use super::patterns::{credential_value, literal_value, sensitive_assignment, sensitive_name};
+use super::patterns::{Credential, named_credential, sensitive_assignment};
 use crate::prelude::*;
 
 declare_check! {
@@ -61,20 +61,22 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
         let Some(value) = value.as_str() else {
             continue;
         };
-        let message = if let Some(kind) = credential_value(value) {
-            format!("ConfigMap `{}` key `{key}` holds {kind}", res.name)
-        } else if !value.contains('\n') && sensitive_name(key) && literal_value(value) {
-            format!(
+        let message = match named_credential(key, value) {
+            Some(Credential::Value(kind)) => {
+                format!("ConfigMap `{}` key `{key}` holds {kind}", res.name)
+            }
+            // a multi-line value is a file: judged by its assignments below
+            Some(Credential::NamedLiteral) if !value.contains('\n') => format!(
                 "ConfigMap `{}` key `{key}` holds a literal credential-like value",
                 res.name
-            )
-        } else if let Some(field) = sensitive_assignment(value) {
-            format!(
-                "ConfigMap `{}` key `{key}` sets `{field}` to a literal value",
-                res.name
-            )
-        } else {
-            continue;
+            ),
+            _ => match sensitive_assignment(value) {
+                Some(field) => format!(
+                    "ConfigMap `{}` key `{key}` sets `{field}` to a literal value",
+                    res.name
+                ),
+                None => continue,
+            },
         };
         ctx.report(res, &JsonPointer::root().key("data").key(key), message);
     }

@@ -1,4 +1,4 @@
-use super::patterns::{credential_value, literal_value, sensitive_name};
+use super::patterns::{Credential, named_credential};
 use crate::prelude::*;
 
 declare_check! {
@@ -67,26 +67,18 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
             let Some(value) = var.get("value").and_then(Value::as_str) else {
                 continue;
             };
-            let pointer = c.pointer().key("env").index(i).key("value");
-            if let Some(kind) = credential_value(value) {
-                ctx.report(
-                    res,
-                    &pointer,
-                    format!(
-                        "container `{}` puts {kind} in plain text into env `{name}`",
-                        c.name()
-                    ),
-                );
-            } else if sensitive_name(name) && literal_value(value) {
-                ctx.report(
-                    res,
-                    &pointer,
-                    format!(
-                        "container `{}` sets credential-like env `{name}` to a literal value",
-                        c.name()
-                    ),
-                );
-            }
+            let message = match named_credential(name, value) {
+                Some(Credential::Value(kind)) => format!(
+                    "container `{}` puts {kind} in plain text into env `{name}`",
+                    c.name()
+                ),
+                Some(Credential::NamedLiteral) => format!(
+                    "container `{}` sets credential-like env `{name}` to a literal value",
+                    c.name()
+                ),
+                None => continue,
+            };
+            ctx.report(res, &c.pointer().key("env").index(i).key("value"), message);
         }
     }
 }

@@ -129,7 +129,7 @@ fn words(name: &str) -> Vec<String> {
 }
 
 /// Does this variable / key name say it holds a credential?
-pub(crate) fn sensitive_name(name: &str) -> bool {
+fn sensitive_name(name: &str) -> bool {
     let w = words(name);
     let Some(last) = w.last() else {
         return false;
@@ -142,7 +142,7 @@ pub(crate) fn sensitive_name(name: &str) -> bool {
 
 /// Is this value a literal worth reporting when its name is sensitive? Empty values,
 /// references (`$(VAR)`, `${VAR}`, `{{ … }}`), booleans and file paths are not.
-pub(crate) fn literal_value(value: &str) -> bool {
+fn literal_value(value: &str) -> bool {
     let v = value.trim().trim_matches(|c| c == '"' || c == '\'').trim();
     if v.is_empty() || v.starts_with('/') || is_reference(v) {
         return false;
@@ -164,8 +164,24 @@ fn is_reference(v: &str) -> bool {
         || v.starts_with("ref+")
 }
 
+/// Why a named value (an env variable, a ConfigMap key) looks like a credential
+pub(crate) enum Credential {
+    /// The value is recognisably one, whatever its name: what it is (`a private key`)
+    Value(&'static str),
+    /// The name says it holds one, and the value is a literal
+    NamedLiteral,
+}
+
+/// Does a name/value pair hold a credential?
+pub(crate) fn named_credential(name: &str, value: &str) -> Option<Credential> {
+    if let Some(kind) = credential_value(value) {
+        return Some(Credential::Value(kind));
+    }
+    (sensitive_name(name) && literal_value(value)).then_some(Credential::NamedLiteral)
+}
+
 /// What a value looks like when it is recognisably a credential whatever its name
-pub(crate) fn credential_value(value: &str) -> Option<&'static str> {
+fn credential_value(value: &str) -> Option<&'static str> {
     if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") {
         return Some("a private key");
     }

@@ -81,19 +81,6 @@ pub(crate) fn report_missing_probe(
     }
 }
 
-/// Pointer from the resource root to the pod spec of a workload kind
-pub(crate) fn pod_spec_pointer(kind: &str) -> JsonPointer {
-    let base: &[&str] = match kind {
-        "Pod" => &[],
-        "PodTemplate" => &["template"],
-        "CronJob" => &["spec", "jobTemplate", "spec", "template"],
-        _ => &["spec", "template"],
-    };
-    base.iter()
-        .fold(JsonPointer::root(), |p, s| p.key(s))
-        .key("spec")
-}
-
 /// Are two optional namespaces the same (unset matches only unset)?
 pub(crate) fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
     a == b

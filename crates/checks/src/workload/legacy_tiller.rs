@@ -1,4 +1,4 @@
-use crate::images::reference::ImageRef;
+use crate::images::reference::container_images;
 use crate::prelude::*;
 
 declare_check! {
@@ -62,10 +62,6 @@ fn tiller_labels(map: Option<&Value>) -> bool {
     get("app") == Some("helm") && get("name") == Some("tiller")
 }
 
-fn is_tiller_image(image: &str) -> bool {
-    ImageRef::parse(image).is_some_and(|r| r.short_name() == "tiller")
-}
-
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     if res.kind == "Service" {
         let selector = res.get("spec/selector");
@@ -86,17 +82,14 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     let Some(pod) = res.pod_template() else {
         return;
     };
-    for c in pod.all_containers() {
-        if let Some(image) = c.get("image").and_then(Value::as_str)
-            && is_tiller_image(image)
-        {
-            ctx.report(
-                res,
-                &c.pointer_to("image"),
-                format!("container `{}` runs Helm v2 Tiller (`{image}`)", c.name()),
-            );
-            return;
-        }
+    let tiller = container_images(&pod).find(|(_, _, r)| r.short_name() == "tiller");
+    if let Some((c, image, _)) = tiller {
+        ctx.report(
+            res,
+            &c.pointer_to("image"),
+            format!("container `{}` runs Helm v2 Tiller (`{image}`)", c.name()),
+        );
+        return;
     }
     if tiller_labels(pod.metadata.and_then(|m| m.get("labels"))) {
         ctx.report(

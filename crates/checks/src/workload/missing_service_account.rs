@@ -1,4 +1,4 @@
-use super::common::{pod_spec_pointer, same_namespace};
+use super::common::same_namespace;
 use crate::prelude::*;
 
 declare_check! {
@@ -53,11 +53,10 @@ fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
         if accounts.any(|a| a.name == sa) {
             continue;
         }
-        ctx.report_at(
-            w.reference.clone(),
-            &w.file,
-            w.position,
-            &pod_spec_pointer(&w.reference.kind).key("serviceAccountName"),
+        report_workload(
+            ctx,
+            w,
+            &service_account_pointer(&w.reference.kind),
             format!(
                 "{} `{}` uses ServiceAccount `{sa}`, which does not exist in namespace `{}`",
                 w.reference.kind,

@@ -65,10 +65,9 @@ fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
             .filter_map(|p| p.get("spec/selector"))
             .any(|sel| selector_matches(sel, labels.clone()));
         if !covered {
-            ctx.report_at(
-                r.clone(),
-                &w.file,
-                w.position,
+            report_workload(
+                ctx,
+                w,
                 &JsonPointer::root().key("metadata"),
                 format!(
                     "{} `{}` runs {replicas} replicas but no PodDisruptionBudget selects its pods",

@@ -1,5 +1,5 @@
-use crate::control_plane::flags::Component;
-use crate::control_plane::rules::bool_flag;
+use crate::control_plane::flags::{Component, invocations};
+use crate::control_plane::rules::profiling_of;
 use crate::prelude::*;
 
 declare_check! {
@@ -43,13 +43,7 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    bool_flag(
-        ctx,
-        res,
-        Component::ApiServer,
-        "profiling",
-        true,
-        true,
-        "exposes profiling endpoints",
-    );
+    for inv in invocations(res, Component::ApiServer) {
+        profiling_of(ctx, res, &inv);
+    }
 }

@@ -1,5 +1,5 @@
 use crate::control_plane::flags::{Component, invocations};
-use crate::control_plane::rules::bool_flag_of;
+use crate::control_plane::rules::profiling_of;
 use crate::prelude::*;
 
 declare_check! {
@@ -79,14 +79,6 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
         if inv.flags.is_set("config") {
             continue; // `--profiling` is ignored; the config file decides
         }
-        bool_flag_of(
-            ctx,
-            res,
-            &inv,
-            "profiling",
-            true,
-            true,
-            "exposes profiling endpoints",
-        );
+        profiling_of(ctx, res, &inv);
     }
 }

@@ -1,5 +1,4 @@
-use super::etcd_invocations;
-use crate::control_plane::rules::bool_flag_of;
+use super::etcd_bool_flag;
 use crate::prelude::*;
 
 declare_check! {
@@ -48,15 +47,12 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    for inv in etcd_invocations(res) {
-        bool_flag_of(
-            ctx,
-            res,
-            &inv,
-            "client-cert-auth",
-            false,
-            false,
-            "accepts clients without a certificate",
-        );
-    }
+    etcd_bool_flag(
+        ctx,
+        res,
+        "client-cert-auth",
+        false,
+        false,
+        "accepts clients without a certificate",
+    );
 }

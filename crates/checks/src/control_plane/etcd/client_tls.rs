@@ -1,5 +1,4 @@
-use super::etcd_invocations;
-use crate::control_plane::rules::require_flags_of;
+use super::etcd_require_flags;
 use crate::prelude::*;
 
 declare_check! {
@@ -50,13 +49,10 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    for inv in etcd_invocations(res) {
-        require_flags_of(
-            ctx,
-            res,
-            &inv,
-            &["cert-file", "key-file"],
-            "clients talk to it in clear text",
-        );
-    }
+    etcd_require_flags(
+        ctx,
+        res,
+        &["cert-file", "key-file"],
+        "clients talk to it in clear text",
+    );
 }

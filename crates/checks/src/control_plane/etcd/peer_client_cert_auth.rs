@@ -1,5 +1,4 @@
-use super::etcd_invocations;
-use crate::control_plane::rules::bool_flag_of;
+use super::etcd_bool_flag;
 use crate::prelude::*;
 
 declare_check! {
@@ -45,15 +44,12 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    for inv in etcd_invocations(res) {
-        bool_flag_of(
-            ctx,
-            res,
-            &inv,
-            "peer-client-cert-auth",
-            false,
-            false,
-            "accepts peers without a certificate",
-        );
-    }
+    etcd_bool_flag(
+        ctx,
+        res,
+        "peer-client-cert-auth",
+        false,
+        false,
+        "accepts peers without a certificate",
+    );
 }

@@ -1,5 +1,4 @@
-use super::etcd_invocations;
-use crate::control_plane::rules::require_flags_of;
+use super::etcd_require_flags;
 use crate::prelude::*;
 
 declare_check! {
@@ -46,13 +45,10 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    for inv in etcd_invocations(res) {
-        require_flags_of(
-            ctx,
-            res,
-            &inv,
-            &["peer-cert-file", "peer-key-file"],
-            "replication between members is not encrypted",
-        );
-    }
+    etcd_require_flags(
+        ctx,
+        res,
+        &["peer-cert-file", "peer-key-file"],
+        "replication between members is not encrypted",
+    );
 }

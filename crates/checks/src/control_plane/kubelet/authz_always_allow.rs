@@ -1,4 +1,4 @@
-use super::{Field, KUBELET_KINDS, Lookup, Node, sources};
+use super::{BadDefault, Field, KUBELET_KINDS, Node, report_setting};
 use crate::prelude::*;
 
 const MODE: Field = Field {
@@ -50,34 +50,18 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    for src in sources(res, Node::Kubelet) {
-        match src.get(MODE) {
-            Lookup::Set { raw, pointer } => {
-                if raw.as_str().map(str::trim) == Some("AlwaysAllow") {
-                    ctx.report(
-                        res,
-                        &pointer,
-                        format!(
-                            "{} authorizes every kubelet API request: {} is `AlwaysAllow`",
-                            src.who(),
-                            src.name(MODE)
-                        ),
-                    );
-                }
-            }
-            Lookup::Absent {
-                pointer,
-                flags_only: true,
-            } => ctx.report(
-                res,
-                &pointer,
-                format!(
-                    "{} authorizes every kubelet API request: {} is not set and defaults to `AlwaysAllow`",
-                    src.who(),
-                    src.name(MODE)
-                ),
-            ),
-            Lookup::Absent { .. } | Lookup::Unknown => {}
-        }
-    }
+    report_setting(
+        ctx,
+        res,
+        Node::Kubelet,
+        MODE,
+        |raw| {
+            (raw.as_str().map(str::trim) == Some("AlwaysAllow")).then(|| "AlwaysAllow".to_owned())
+        },
+        BadDefault {
+            in_config: None,
+            on_command_line: Some("is not set and defaults to `AlwaysAllow`"),
+        },
+        "authorizes every kubelet API request",
+    );
 }

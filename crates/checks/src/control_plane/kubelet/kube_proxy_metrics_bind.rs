@@ -1,4 +1,4 @@
-use super::{Field, Lookup, Node, sources};
+use super::{BadDefault, Field, Node, report_setting};
 use crate::control_plane::flags::is_loopback_address;
 use crate::prelude::*;
 
@@ -65,20 +65,16 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    for src in sources(res, Node::KubeProxy) {
-        if let Lookup::Set { raw, pointer } = src.get(ADDRESS) {
+    report_setting(
+        ctx,
+        res,
+        Node::KubeProxy,
+        ADDRESS,
+        |raw| {
             let address = raw.as_str().unwrap_or_default().trim();
-            if !address.is_empty() && !is_loopback_address(address) {
-                ctx.report(
-                    res,
-                    &pointer,
-                    format!(
-                        "{} serves unauthenticated metrics beyond localhost: {} is `{address}`",
-                        src.who(),
-                        src.name(ADDRESS)
-                    ),
-                );
-            }
-        }
-    }
+            (!address.is_empty() && !is_loopback_address(address)).then(|| address.to_owned())
+        },
+        BadDefault::NONE,
+        "serves unauthenticated metrics beyond localhost",
+    );
 }

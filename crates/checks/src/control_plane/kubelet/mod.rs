@@ -345,8 +345,68 @@ pub(super) fn duration_is_zero(text: &str) -> Option<bool> {
     Some(zero)
 }
 
+/// How a finding describes an absent setting whose default is bad (for example `is not set
+/// (unlimited)`), by where it is absent; `None` where the default is fine
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BadDefault {
+    /// In a configuration document
+    pub(super) in_config: Option<&'static str>,
+    /// On a command line without `--config` (the legacy command-line defaults)
+    pub(super) on_command_line: Option<&'static str>,
+}
+
+impl BadDefault {
+    /// Every default is fine: only values written explicitly are judged
+    pub(super) const NONE: Self = Self {
+        in_config: None,
+        on_command_line: None,
+    };
+}
+
+/// Report a `node` setting that is bad: written with a value `bad_value` rejects (it gives the
+/// value as the message shows it, `None` for a fine value), or absent where `bad_default` has a
+/// phrase. `problem` completes "<source> <problem>: <setting> …".
+pub(super) fn report_setting(
+    ctx: &mut palisade_engine::CheckCtx<'_>,
+    res: &Resource,
+    node: Node,
+    field: Field,
+    bad_value: impl Fn(&Raw<'_>) -> Option<String>,
+    bad_default: BadDefault,
+    problem: &str,
+) {
+    for src in sources(res, node) {
+        let (pointer, state) = match src.get(field) {
+            Lookup::Set { raw, pointer } => match bad_value(&raw) {
+                Some(value) => (pointer, format!("is `{value}`")),
+                None => continue,
+            },
+            Lookup::Absent {
+                pointer,
+                flags_only,
+            } => {
+                let default = if flags_only {
+                    bad_default.on_command_line
+                } else {
+                    bad_default.in_config
+                };
+                match default {
+                    Some(phrase) => (pointer, phrase.to_owned()),
+                    None => continue,
+                }
+            }
+            Lookup::Unknown => continue,
+        };
+        ctx.report(
+            res,
+            &pointer,
+            format!("{} {problem}: {} {state}", src.who(), src.name(field)),
+        );
+    }
+}
+
 /// Report a boolean kubelet setting whose effective value is `bad`. `defaults` are the
-/// config-file default and the command-line default. `problem` completes "<source> <problem>".
+/// config-file default and the command-line default.
 pub(super) fn bool_setting(
     ctx: &mut palisade_engine::CheckCtx<'_>,
     res: &Resource,
@@ -355,42 +415,25 @@ pub(super) fn bool_setting(
     bad: bool,
     problem: &str,
 ) {
-    for src in sources(res, Node::Kubelet) {
-        match src.get(field) {
-            Lookup::Set { raw, pointer } => {
-                if raw.as_bool() == Some(bad) {
-                    ctx.report(
-                        res,
-                        &pointer,
-                        format!(
-                            "{} {problem}: {} is `{}`",
-                            src.who(),
-                            src.name(field),
-                            raw.shown()
-                        ),
-                    );
-                }
-            }
-            Lookup::Absent {
-                pointer,
-                flags_only,
-            } => {
-                let default = if flags_only { defaults.1 } else { defaults.0 };
-                if default == bad {
-                    ctx.report(
-                        res,
-                        &pointer,
-                        format!(
-                            "{} {problem}: {} is not set and defaults to `{default}`",
-                            src.who(),
-                            src.name(field)
-                        ),
-                    );
-                }
-            }
-            Lookup::Unknown => {}
-        }
-    }
+    let phrase = |default: bool| {
+        (default == bad).then_some(if default {
+            "is not set and defaults to `true`"
+        } else {
+            "is not set and defaults to `false`"
+        })
+    };
+    report_setting(
+        ctx,
+        res,
+        Node::Kubelet,
+        field,
+        |raw| (raw.as_bool() == Some(bad)).then(|| raw.shown()),
+        BadDefault {
+            in_config: phrase(defaults.0),
+            on_command_line: phrase(defaults.1),
+        },
+        problem,
+    );
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-use super::{Field, KUBELET_KINDS, Lookup, Node, sources};
+use super::{BadDefault, Field, KUBELET_KINDS, Node, report_setting};
 use crate::prelude::*;
 
 const LIMIT: Field = Field {
@@ -47,32 +47,17 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    for src in sources(res, Node::Kubelet) {
-        match src.get(LIMIT) {
-            Lookup::Set { raw, pointer } => {
-                if raw.as_i64().is_none_or(|n| n <= 0) {
-                    ctx.report(
-                        res,
-                        &pointer,
-                        format!(
-                            "{} does not limit processes per pod: {} is `{}`",
-                            src.who(),
-                            src.name(LIMIT),
-                            raw.shown()
-                        ),
-                    );
-                }
-            }
-            Lookup::Absent { pointer, .. } => ctx.report(
-                res,
-                &pointer,
-                format!(
-                    "{} does not limit processes per pod: {} is not set (unlimited)",
-                    src.who(),
-                    src.name(LIMIT)
-                ),
-            ),
-            Lookup::Unknown => {}
-        }
-    }
+    const UNLIMITED: Option<&str> = Some("is not set (unlimited)");
+    report_setting(
+        ctx,
+        res,
+        Node::Kubelet,
+        LIMIT,
+        |raw| raw.as_i64().is_none_or(|n| n <= 0).then(|| raw.shown()),
+        BadDefault {
+            in_config: UNLIMITED,
+            on_command_line: UNLIMITED,
+        },
+        "does not limit processes per pod",
+    );
 }

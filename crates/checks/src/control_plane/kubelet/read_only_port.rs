@@ -1,4 +1,4 @@
-use super::{Field, KUBELET_KINDS, Lookup, Node, sources};
+use super::{BadDefault, Field, KUBELET_KINDS, Node, report_setting};
 use crate::prelude::*;
 
 const PORT: Field = Field {
@@ -50,35 +50,16 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    for src in sources(res, Node::Kubelet) {
-        match src.get(PORT) {
-            Lookup::Set { raw, pointer } => {
-                if raw.as_i64() != Some(0) {
-                    ctx.report(
-                        res,
-                        &pointer,
-                        format!(
-                            "{} serves an unauthenticated read-only port: {} is `{}`",
-                            src.who(),
-                            src.name(PORT),
-                            raw.shown()
-                        ),
-                    );
-                }
-            }
-            Lookup::Absent {
-                pointer,
-                flags_only: true,
-            } => ctx.report(
-                res,
-                &pointer,
-                format!(
-                    "{} serves an unauthenticated read-only port: {} is not set and defaults to `10255`",
-                    src.who(),
-                    src.name(PORT)
-                ),
-            ),
-            Lookup::Absent { .. } | Lookup::Unknown => {}
-        }
-    }
+    report_setting(
+        ctx,
+        res,
+        Node::Kubelet,
+        PORT,
+        |raw| (raw.as_i64() != Some(0)).then(|| raw.shown()),
+        BadDefault {
+            in_config: None,
+            on_command_line: Some("is not set and defaults to `10255`"),
+        },
+        "serves an unauthenticated read-only port",
+    );
 }

@@ -1,4 +1,4 @@
-use super::{Field, KUBELET_KINDS, Lookup, Node, duration_is_zero, sources};
+use super::{BadDefault, Field, KUBELET_KINDS, Node, Raw, duration_is_zero, report_setting};
 use crate::prelude::*;
 
 const TIMEOUT: Field = Field {
@@ -47,25 +47,21 @@ pub(crate) static CHECK: Check = Check {
     run: CheckFn::Resource(run),
 };
 
-fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
-    for src in sources(res, Node::Kubelet) {
-        if let Lookup::Set { raw, pointer } = src.get(TIMEOUT) {
-            let zero = match raw.as_i64() {
-                Some(n) => n == 0,
-                None => raw.as_str().and_then(duration_is_zero) == Some(true),
-            };
-            if zero {
-                ctx.report(
-                    res,
-                    &pointer,
-                    format!(
-                        "{} never closes idle exec/attach/port-forward sessions: {} is `{}`",
-                        src.who(),
-                        src.name(TIMEOUT),
-                        raw.shown()
-                    ),
-                );
-            }
-        }
+fn is_zero(raw: &Raw<'_>) -> bool {
+    match raw.as_i64() {
+        Some(n) => n == 0,
+        None => raw.as_str().and_then(duration_is_zero) == Some(true),
     }
+}
+
+fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
+    report_setting(
+        ctx,
+        res,
+        Node::Kubelet,
+        TIMEOUT,
+        |raw| is_zero(raw).then(|| raw.shown()),
+        BadDefault::NONE,
+        "never closes idle exec/attach/port-forward sessions",
+    );
 }
