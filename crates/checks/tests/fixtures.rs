@@ -3,6 +3,7 @@
 //! a `# expect: <ID>` comment (one finding per marker).
 #![allow(
     clippy::unwrap_used,
+    clippy::panic,
     reason = "test code: a failed unwrap is a failed test"
 )]
 

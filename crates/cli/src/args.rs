@@ -32,6 +32,10 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Run the admission webhook server (HTTPS)
+    Serve(ServeArgs),
+    /// Generate a CA and a serving certificate for the webhook
+    Certs(CertsArgs),
     /// Run policy test suites (gator `suite.yaml`) below directories
     Test(TestArgs),
     /// Decide resources against Gatekeeper ConstraintTemplates and Constraints
@@ -194,11 +198,11 @@ pub struct CompletionsArgs {
 /// Engine for Gatekeeper templates that carry both Rego and CEL code
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EngineArg {
-    /// CEL when a CEL engine is available and the template has CEL code, else Rego
+    /// CEL when the template has K8sNativeValidation code, else Rego
     Auto,
-    /// Rego only (templates with only CEL code are skipped)
+    /// Rego only (templates without Rego code are skipped)
     Rego,
-    /// CEL wherever the template has CEL code (skipped while no CEL engine is available)
+    /// CEL only (templates without CEL code are skipped)
     Cel,
 }
 
@@ -225,6 +229,12 @@ pub struct TestArgs {
     /// Only run tests or cases whose `test` or `test//case` name matches this regex
     #[arg(long, value_name = "REGEX")]
     pub run: Option<String>,
+
+    /// kyverno-test.yaml: compare exactly instead of with `kyverno test`'s leniencies (no
+    /// fallback to all resources, a rule that produced no result fails, resources compared
+    /// without tidying)
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Output formats of `apply`
@@ -265,4 +275,81 @@ pub struct ApplyArgs {
     /// Engine for templates with both Rego and CEL code
     #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
     pub engine: EngineArg,
+
+    /// Kyverno policies: values file (`cli.kyverno.io/v1alpha1 Values`) for variables,
+    /// context entries and namespace labels
+    #[arg(long = "values-file", value_name = "FILE")]
+    pub values_file: Option<String>,
+
+    /// Kyverno policies: userinfo file (`cli.kyverno.io/v1alpha1 UserInfo`) for roles,
+    /// cluster roles and subjects
+    #[arg(long, value_name = "FILE")]
+    pub userinfo: Option<String>,
+}
+
+/// `palisade serve`
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  palisade certs --dns palisade.palisade.svc --out certs/
+  palisade serve --policies policies/ --tls-cert certs/tls.crt --tls-key certs/tls.key \\
+                 --listen 0.0.0.0:8443 --namespaces namespaces.yaml
+
+Endpoints: POST /validate and /mutate (admission.k8s.io/v1 AdmissionReview), GET /healthz,
+/readyz (ready once policies loaded; JSON detail of load errors), /metrics (Prometheus).
+Policies, namespaces and the certificate are reloaded when their files change; a bad policy
+reload keeps the previous policies serving. One JSON log line per decision on stdout
+(filter with PALISADE_LOG, e.g. PALISADE_LOG=warn).")]
+pub struct ServeArgs {
+    /// Directory of policies: CheckPolicy (built-in checks, advisory|mandatory) and
+    /// PodSecurityConfiguration documents
+    #[arg(long, value_name = "DIR")]
+    pub policies: PathBuf,
+
+    /// Serving certificate chain (PEM)
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: PathBuf,
+
+    /// Serving private key (PEM)
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: PathBuf,
+
+    /// Address and port to listen on
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:8443")]
+    pub listen: std::net::SocketAddr,
+
+    /// YAML file of Namespace objects whose labels drive Pod Security (offline stand-in for a
+    /// cluster watch)
+    #[arg(long, value_name = "FILE")]
+    pub namespaces: Option<PathBuf>,
+
+    /// Per-request deadline in milliseconds; past it the answer follows the failure policy
+    #[arg(long, value_name = "MS", default_value_t = 3000)]
+    pub deadline_ms: u64,
+
+    /// Largest accepted request body in bytes
+    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+/// `palisade certs`
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  palisade certs --dns palisade.palisade.svc --out certs/
+  CA_BUNDLE=$(palisade certs --dns palisade.palisade.svc --out certs/)
+
+Writes ca.crt, tls.crt and tls.key (mode 0600) and prints the base64 caBundle on stdout.")]
+pub struct CertsArgs {
+    /// DNS name of the webhook Service (SERVICE.NAMESPACE.svc); repeat for more names
+    #[arg(long = "dns", value_name = "NAME", required = true)]
+    pub dns: Vec<String>,
+
+    /// Directory to write the files into (created if missing)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Validity in days
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    pub days: u32,
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `palisade` binary: exit codes, formats, input handling.
 #![allow(
     clippy::unwrap_used,
+    clippy::panic,
     reason = "test code: a failed unwrap is a failed test"
 )]
 
@@ -355,7 +356,11 @@ fn completions_are_generated() {
 #[test]
 fn kustomize_without_kubectl_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("kustomization.yaml"), "resources: [pod.yaml]\n").unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources: [pod.yaml]\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("pod.yaml"), PRIVILEGED_POD).unwrap();
     let out = bin()
         .args(["scan", "-o", "json", dir.path().to_str().unwrap()])

@@ -2,14 +2,19 @@
 //!
 //! A template is compiled once into a [`CompiledTemplate`] by the engine chosen for it; per
 //! inventory it yields an [`Evaluator`] that runs one review against one constraint. Rego is
-//! built in ([`crate::rego`]). CEL (`K8sNativeValidation`) plugs in through [`CelBackend`]:
-//! until one is registered, a template whose selected engine is CEL is reported *skipped*
-//! ("CEL engine not available"), never evaluated with a stand-in.
+//! built in ([`crate::rego`]); CEL (`K8sNativeValidation`) plugs in through [`CelBackend`], and
+//! [`crate::CelEngine`] is the built-in one (on palisade-cel). Without a backend, a template
+//! whose selected engine is CEL is reported *skipped* ("CEL engine not available"), never
+//! evaluated with a stand-in.
 //!
-//! Selection follows gator: with CEL enabled (gator's default) a template that has CEL code runs
-//! on CEL, otherwise on Rego; there is no fallback from one engine to the other at evaluation.
+//! Selection follows gator: by default ([`EngineChoice::Auto`], gator's
+//! `--enable-k8s-native-validation=true`) a template that has CEL code runs on CEL, otherwise on
+//! Rego. [`EngineChoice::Rego`] and [`EngineChoice::Cel`] force one engine: a template without
+//! code for it is skipped with [`NO_REGO_CODE`] / [`NO_CEL_CODE`]. There is no fallback from one
+//! engine to the other at evaluation.
 
 use crate::GatekeeperError;
+use crate::cel_backend::{CelCompileError, CelEngine};
 use crate::matching::Source;
 use crate::rego::RegoTemplate;
 use crate::review::{Inventory, Review};
@@ -19,8 +24,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
-/// Reason given for templates that need the CEL engine
+/// Reason given for templates that need the CEL engine when no [`CelBackend`] is registered
 pub const CEL_UNAVAILABLE: &str = "CEL engine not available";
+/// Reason given, under [`EngineChoice::Rego`], for templates without Rego code
+pub const NO_REGO_CODE: &str = "no Rego code in the template (engine forced to rego)";
+/// Reason given, under [`EngineChoice::Cel`], for templates without `K8sNativeValidation` code
+pub const NO_CEL_CODE: &str = "no K8sNativeValidation code in the template (engine forced to cel)";
 
 /// An evaluation engine of ConstraintTemplates
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -40,17 +49,18 @@ impl fmt::Display for EngineKind {
     }
 }
 
-/// Which engine runs templates that carry code for several
+/// Which engine runs a template
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum EngineChoice {
-    /// CEL when the template has CEL code and a CEL backend is registered, else Rego. With a
-    /// backend this is gator's default (`--enable-k8s-native-validation=true`).
+    /// CEL when the template has CEL code (it wins over Rego), else Rego: gator's default
+    /// (`--enable-k8s-native-validation=true`). Without a CEL backend, templates with Rego
+    /// code run on Rego and CEL-only ones are skipped ([`CEL_UNAVAILABLE`]).
     #[default]
     Auto,
-    /// Rego only (gator `--enable-k8s-native-validation=false`); CEL-only templates are skipped
+    /// Rego only (gator `--enable-k8s-native-validation=false`); templates without Rego code
+    /// are skipped ([`NO_REGO_CODE`])
     Rego,
-    /// CEL wherever the template has CEL code (skipped while no backend is registered), Rego
-    /// for Rego-only templates
+    /// CEL only; templates without `K8sNativeValidation` code are skipped ([`NO_CEL_CODE`])
     Cel,
 }
 
@@ -78,6 +88,11 @@ pub trait CompiledTemplate: Send + Sync + fmt::Debug {
     fn engine(&self) -> EngineKind;
     /// An evaluator that sees `inventory` as `data.inventory` (Rego) or its equivalent
     fn evaluator(&self, inventory: &Inventory) -> Result<Box<dyn Evaluator>, GatekeeperError>;
+    /// CEL expressions that did not compile. They do not reject the template (Gatekeeper's
+    /// driver cannot tell): each fails where it is evaluated. Empty for Rego.
+    fn cel_compile_errors(&self) -> &[CelCompileError] {
+        &[]
+    }
 }
 
 /// Runs reviews against constraints of one template
@@ -98,15 +113,27 @@ pub struct RawViolation {
     pub msg: String,
     /// `details` (`{}` when absent)
     pub details: Value,
+    /// True when it reports an evaluation error (e.g. a CEL error under `failurePolicy: Fail`)
+    pub is_error: bool,
 }
 
 /// Engine selection and the optional CEL backend
 #[derive(Debug, Clone, Default)]
 pub struct EngineOptions {
-    /// Which engine runs dual-engine templates
+    /// Which engine runs a template
     pub choice: EngineChoice,
-    /// The CEL backend, when the CEL layer provides one
+    /// The CEL backend; `None` leaves CEL templates unevaluated ([`CEL_UNAVAILABLE`])
     pub cel: Option<Arc<dyn CelBackend>>,
+}
+
+impl EngineOptions {
+    /// `choice` with the built-in CEL engine ([`CelEngine`], Gatekeeper's defaults)
+    pub fn with_cel_engine(choice: EngineChoice) -> Result<Self, GatekeeperError> {
+        Ok(Self {
+            choice,
+            cel: Some(Arc::new(CelEngine::new()?)),
+        })
+    }
 }
 
 /// A template after engine selection
@@ -124,26 +151,30 @@ pub fn compile_template(
     options: &EngineOptions,
 ) -> Result<Backend, GatekeeperError> {
     let has_cel = template.cel.is_some();
-    let want_cel = match options.choice {
-        EngineChoice::Rego => false,
-        EngineChoice::Cel => has_cel,
-        EngineChoice::Auto => has_cel && (options.cel.is_some() || template.rego.is_none()),
-    };
-    if want_cel {
-        return match (&options.cel, &template.cel) {
-            (Some(backend), Some(source)) => backend.compile(template, source).map(Backend::Ready),
-            _ => Ok(Backend::Unavailable(CEL_UNAVAILABLE.into())),
-        };
-    }
-    match &template.rego {
-        Some(rego) => {
-            RegoTemplate::compile(&template.name, rego).map(|t| Backend::Ready(Arc::new(t)))
+    let engine = match options.choice {
+        EngineChoice::Auto if has_cel && (options.cel.is_some() || template.rego.is_none()) => {
+            EngineKind::Cel
         }
-        None if has_cel => Ok(Backend::Unavailable(CEL_UNAVAILABLE.into())),
-        None => Ok(Backend::Unavailable(format!(
-            "no supported engine: the template's code is for {}",
-            template.other_engines.join(", ")
-        ))),
+        EngineChoice::Auto | EngineChoice::Rego => EngineKind::Rego,
+        EngineChoice::Cel => EngineKind::Cel,
+    };
+    let forced = options.choice != EngineChoice::Auto;
+    match engine {
+        EngineKind::Cel => match (&template.cel, &options.cel) {
+            (Some(source), Some(backend)) => backend.compile(template, source).map(Backend::Ready),
+            (Some(_), None) => Ok(Backend::Unavailable(CEL_UNAVAILABLE.into())),
+            (None, _) => Ok(Backend::Unavailable(NO_CEL_CODE.into())),
+        },
+        EngineKind::Rego => match &template.rego {
+            Some(rego) => {
+                RegoTemplate::compile(&template.name, rego).map(|t| Backend::Ready(Arc::new(t)))
+            }
+            None if forced => Ok(Backend::Unavailable(NO_REGO_CODE.into())),
+            None => Ok(Backend::Unavailable(format!(
+                "no supported engine: the template's code is for {}",
+                template.other_engines.join(", ")
+            ))),
+        },
     }
 }
 
@@ -254,6 +285,15 @@ impl PolicySet {
         self.templates.values().map(|e| (&e.template, &e.backend))
     }
 
+    /// The CEL expressions of the template of constraint kind `kind` that did not compile
+    /// (empty when it runs on Rego or is unknown)
+    pub fn cel_compile_errors(&self, kind: &str) -> &[CelCompileError] {
+        match self.templates.get(kind).map(|e| &e.backend) {
+            Some(Backend::Ready(compiled)) => compiled.cel_compile_errors(),
+            _ => &[],
+        }
+    }
+
     /// The constraints, in the order added
     pub fn constraints(&self) -> &[Constraint] {
         &self.constraints
@@ -339,7 +379,7 @@ impl Session<'_> {
                             .map(|r| Violation {
                                 msg: r.msg,
                                 details: r.details,
-                                is_error: false,
+                                is_error: r.is_error,
                             })
                             .collect();
                         v.sort_by(|a, b| a.msg.cmp(&b.msg));
@@ -411,6 +451,7 @@ mod tests {
             Ok(vec![RawViolation {
                 msg: format!("from cel {}", c.object["metadata"]["name"]),
                 details: json!({}),
+                is_error: false,
             }])
         }
     }
@@ -457,14 +498,34 @@ mod tests {
             Some(EngineKind::Rego)
         );
         assert_eq!(
-            pick(&rego_only, &with(EngineChoice::Cel, true)),
+            pick(&rego_only, &with(EngineChoice::Auto, true)),
             Some(EngineKind::Rego)
         );
-        assert_eq!(pick(&cel_only, &with(EngineChoice::Rego, true)), None);
-        match compile_template(&cel_only, &with(EngineChoice::Auto, false)).unwrap() {
-            Backend::Unavailable(reason) => assert_eq!(reason, CEL_UNAVAILABLE),
-            Backend::Ready(_) => panic!("CEL-only template must not be ready without a backend"),
-        }
+        assert_eq!(
+            pick(&cel_only, &with(EngineChoice::Auto, true)),
+            Some(EngineKind::Cel)
+        );
+        // a forced engine skips templates without code for it
+        let reason = |t: &ConstraintTemplate, o: &EngineOptions| match compile_template(t, o) {
+            Ok(Backend::Unavailable(reason)) => reason,
+            other => panic!("expected a skip, got {other:?}"),
+        };
+        assert_eq!(
+            reason(&rego_only, &with(EngineChoice::Cel, true)),
+            NO_CEL_CODE
+        );
+        assert_eq!(
+            reason(&cel_only, &with(EngineChoice::Rego, true)),
+            NO_REGO_CODE
+        );
+        assert_eq!(
+            reason(&cel_only, &with(EngineChoice::Auto, false)),
+            CEL_UNAVAILABLE
+        );
+        assert_eq!(
+            reason(&dual, &with(EngineChoice::Cel, false)),
+            CEL_UNAVAILABLE
+        );
     }
 
     fn constraint_doc(name: &str, spec: Value) -> Value {

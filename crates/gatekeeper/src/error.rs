@@ -62,4 +62,7 @@ pub enum GatekeeperError {
     /// A Suite file is malformed
     #[error("invalid suite: {0}")]
     InvalidSuite(String),
+    /// The CEL environment could not be built
+    #[error("CEL engine: {0}")]
+    CelEnvironment(String),
 }

@@ -6,13 +6,16 @@
 //! - [`Review`], [`Inventory`]: `input.review` and `data.inventory` as Gatekeeper builds them
 //! - [`PolicySet`], [`Session`]: compile templates once, review objects, get [`Decision`]s
 //! - [`compile_template`], [`EngineChoice`], [`CelBackend`]: engine selection; Rego is built in
-//!   (regorus, Rego v0 and v1), CEL (`K8sNativeValidation`) plugs in through [`CelBackend`]
+//!   (regorus, Rego v0 and v1); CEL (`K8sNativeValidation`) plugs in through [`CelBackend`], and
+//!   [`CelEngine`] is the one on the shared CEL layer (palisade-cel), with the k8scel driver's
+//!   conventions
 //! - [`run_suite`]: gator verify `Suite` files
 //! - [`rewrite`], [`negation`]: the two source passes that make regorus read Rego as OPA does
 //!   (legacy multi-body rules; operands of negated expressions evaluated before the `not`)
 //!
 //! No printing here: the CLI renders what these functions return.
 
+mod cel_backend;
 mod engine;
 mod error;
 mod matching;
@@ -24,10 +27,11 @@ mod schema;
 mod suite;
 mod template;
 
+pub use cel_backend::{CelCompileError, CelEngine, CelTemplate, FailurePolicy};
 pub use engine::{
     Backend, CEL_UNAVAILABLE, CelBackend, CompiledTemplate, Decision, EngineChoice, EngineKind,
-    EngineOptions, Evaluator, Outcome, PolicySet, RawViolation, Session, Violation,
-    compile_template,
+    EngineOptions, Evaluator, NO_CEL_CODE, NO_REGO_CODE, Outcome, PolicySet, RawViolation, Session,
+    Violation, compile_template,
 };
 pub use error::GatekeeperError;
 pub use matching::{LabelSelector, Match, MatchError, Source, wildcard_matches};

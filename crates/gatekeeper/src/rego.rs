@@ -139,7 +139,11 @@ impl Evaluator for RegoEvaluator {
                 .get("details")
                 .cloned()
                 .unwrap_or_else(|| Value::Object(Map::new()));
-            let v = RawViolation { msg, details };
+            let v = RawViolation {
+                msg,
+                details,
+                is_error: false,
+            };
             // the hook's result set keeps only {msg, details}: equal pairs collapse
             if !out.contains(&v) {
                 out.push(v);

@@ -154,7 +154,9 @@ impl ConstraintTemplate {
                             version,
                         });
                     }
-                    ENGINE_CEL => cel = Some(source),
+                    // the driver reads the first entry
+                    ENGINE_CEL if cel.is_none() => cel = Some(source),
+                    ENGINE_CEL => {}
                     "" => return Err(invalid("a `code` entry has no `engine`".into())),
                     other => other_engines.push(other.to_owned()),
                 }

@@ -1,8 +1,15 @@
-//! Our own gator suites under `tests/fixtures/`: every case must pass, except the CEL-only
-//! template's, which must be skipped (never evaluated with a stand-in).
+//! Our own gator suites under `tests/fixtures/`: every case must pass, with the built-in CEL
+//! engine registered (as `palisade test` runs them). The CEL-only template's cases run on CEL;
+//! they are skipped, never evaluated with a stand-in, when Rego is forced or when no CEL engine
+//! is registered.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use palisade_gatekeeper::{
-    CEL_UNAVAILABLE, EngineChoice, EngineOptions, Status, SuiteOptions, run_suite,
+    CEL_UNAVAILABLE, EngineChoice, EngineOptions, NO_REGO_CODE, Status, SuiteOptions, run_suite,
 };
 use std::path::{Path, PathBuf};
 
@@ -14,10 +21,11 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn run(name: &str, choice: EngineChoice) -> Vec<(String, Status, String)> {
-    let options = SuiteOptions {
-        engine: EngineOptions { choice, cel: None },
-        run: None,
-    };
+    run_with(name, EngineOptions::with_cel_engine(choice).unwrap())
+}
+
+fn run_with(name: &str, engine: EngineOptions) -> Vec<(String, Status, String)> {
+    let options = SuiteOptions { engine, run: None };
     let report = run_suite(&fixture(name), &options);
     assert!(report.error.is_none(), "{name}: {:?}", report.error);
     report
@@ -58,12 +66,29 @@ fn multi_body_rules_negation_inventory_and_set_semantics() {
 }
 
 #[test]
-fn cel_only_templates_are_skipped() {
-    for choice in [EngineChoice::Auto, EngineChoice::Rego, EngineChoice::Cel] {
+fn cel_only_template_runs_on_cel() {
+    // params via variables only, messageExpression, matchCondition, DELETE (anyObject),
+    // errors as violations under failurePolicy Fail
+    for choice in [EngineChoice::Auto, EngineChoice::Cel] {
         let cases = run("cel-only", choice);
-        assert_eq!(cases.len(), 1);
-        assert_eq!(cases[0].1, Status::Skip, "{cases:?}");
-        assert_eq!(cases[0].2, CEL_UNAVAILABLE);
+        assert_eq!(cases.len(), 5, "{cases:?}");
+        let failed: Vec<_> = cases.iter().filter(|c| c.1 != Status::Pass).collect();
+        assert!(failed.is_empty(), "cel-only ({choice:?}): {failed:#?}");
+    }
+}
+
+#[test]
+fn cel_only_template_is_skipped_without_cel() {
+    let all_skipped = |cases: Vec<(String, Status, String)>, reason: &str| {
+        assert_eq!(cases.len(), 5, "{cases:?}");
+        for c in &cases {
+            assert_eq!((c.1, c.2.as_str()), (Status::Skip, reason), "{c:?}");
+        }
+    };
+    all_skipped(run("cel-only", EngineChoice::Rego), NO_REGO_CODE);
+    for choice in [EngineChoice::Auto, EngineChoice::Cel] {
+        let no_backend = EngineOptions { choice, cel: None };
+        all_skipped(run_with("cel-only", no_backend), CEL_UNAVAILABLE);
     }
 }
 

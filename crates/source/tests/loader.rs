@@ -1,6 +1,7 @@
 //! Loader behaviour on good, bad and hostile input.
 #![allow(
     clippy::unwrap_used,
+    clippy::panic,
     reason = "test code: a failed unwrap is a failed test"
 )]
 

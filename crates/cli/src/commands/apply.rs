@@ -27,19 +27,31 @@ pub fn run(args: &ApplyArgs) -> Result<u8> {
     let mut diagnostics = Vec::new();
     let policy_docs = load_all(&args.policies, &mut diagnostics);
     let resource_docs = load_all(&args.resources, &mut diagnostics);
+    if super::apply_kyverno::has_kyverno_policies(&policy_docs) {
+        return super::apply_kyverno::run(args, policy_docs, resource_docs, diagnostics);
+    }
+    if super::apply_vap::has_admission_policies(&policy_docs) {
+        return super::apply_vap::run(args, policy_docs, resource_docs, diagnostics);
+    }
 
-    let options = EngineOptions {
-        choice: engine_choice(args.engine),
-        cel: None,
-    };
+    let options = EngineOptions::with_cel_engine(engine_choice(args.engine))?;
     let mut set = PolicySet::new();
     let mut constraints = Vec::new();
     for doc in &policy_docs {
         if ConstraintTemplate::is_template(&doc.value) {
-            let added =
-                ConstraintTemplate::parse(&doc.value).and_then(|t| set.add_template(t, &options));
-            if let Err(e) = added {
-                diagnostics.push(policy_error(doc, &e.to_string()));
+            let added = ConstraintTemplate::parse(&doc.value).and_then(|t| {
+                let kind = t.kind.clone();
+                set.add_template(t, &options).map(|()| kind)
+            });
+            match added {
+                // CEL expressions that do not compile fail where evaluated (as in Gatekeeper);
+                // point at them too
+                Ok(kind) => diagnostics.extend(
+                    set.cel_compile_errors(&kind)
+                        .iter()
+                        .map(|e| e.diagnostic(doc)),
+                ),
+                Err(e) => diagnostics.push(policy_error(doc, &e.to_string())),
             }
         } else if Constraint::is_constraint(&doc.value) {
             constraints.push(doc);

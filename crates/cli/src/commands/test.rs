@@ -2,8 +2,8 @@
 //!
 //! Every test format has one runner behind [`SuiteFormat`]; a runner turns one file into
 //! [`CaseLine`]s, and this module prints them and the closing `N passed, N failed[, N skipped]`
-//! line. Formats: gator `suite.yaml` (`test.gatekeeper.sh/v1alpha1 Suite`); `kyverno-test.yaml`
-//! is the next one to plug in here.
+//! line. Formats: gator `suite.yaml` (`test.gatekeeper.sh/v1alpha1 Suite`) and
+//! `kyverno-test.yaml` (`cli.kyverno.io/v1alpha1 Test`, in [`super::test_kyverno`]).
 
 use crate::args::{EngineArg, TestArgs};
 use anyhow::Result;
@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 pub enum SuiteFormat {
     /// gator verify `Suite` (Gatekeeper ConstraintTemplates)
     GatorSuite,
+    /// `kyverno test` `Test` (Kyverno policies)
+    KyvernoTest,
 }
 
 impl SuiteFormat {
@@ -25,6 +27,7 @@ impl SuiteFormat {
     pub fn detect(path: &Path) -> Option<Self> {
         match path.file_name()?.to_str()? {
             "suite.yaml" => Some(Self::GatorSuite),
+            "kyverno-test.yaml" => Some(Self::KyvernoTest),
             _ => None,
         }
     }
@@ -53,25 +56,25 @@ pub struct FileOutcome {
 /// Options shared by the runners
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// Engine selection for Gatekeeper templates
-    pub engine: EngineChoice,
+    /// Engine selection (and the CEL engine) for Gatekeeper templates
+    pub engine: EngineOptions,
     /// `--run` filter
     pub run: Option<RunFilter>,
+    /// `--strict` (kyverno-test.yaml)
+    pub strict: bool,
 }
 
 /// Run one test file of a known format; `label` names the suite in the output
 pub fn run_file(format: SuiteFormat, path: &Path, label: &str, opts: &RunOptions) -> FileOutcome {
     match format {
         SuiteFormat::GatorSuite => run_gator_suite(path, label, opts),
+        SuiteFormat::KyvernoTest => super::test_kyverno::run_file(path, label, opts.strict),
     }
 }
 
 fn run_gator_suite(path: &Path, label: &str, opts: &RunOptions) -> FileOutcome {
     let options = SuiteOptions {
-        engine: EngineOptions {
-            choice: opts.engine,
-            cel: None,
-        },
+        engine: opts.engine.clone(),
         run: opts.run.clone(),
     };
     let report = palisade_gatekeeper::run_suite(path, &options);
@@ -107,7 +110,11 @@ fn discover(root: &Path) -> Vec<(SuiteFormat, PathBuf)> {
     walkdir::WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            // Kyverno keeps its tests in `.kyverno-test/`
+            e.depth() == 0 || !name.starts_with('.') || name == ".kyverno-test"
+        })
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .filter_map(|e| SuiteFormat::detect(e.path()).map(|f| (f, e.into_path())))
@@ -133,8 +140,9 @@ fn label(root: &Path, file: &Path) -> String {
 pub fn run(args: &TestArgs) -> Result<u8> {
     let run = args.run.as_deref().map(RunFilter::new).transpose()?;
     let opts = RunOptions {
-        engine: engine_choice(args.engine),
+        engine: EngineOptions::with_cel_engine(engine_choice(args.engine))?,
         run,
+        strict: args.strict,
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -175,7 +183,7 @@ pub fn run(args: &TestArgs) -> Result<u8> {
         }
     }
     if files == 0 && input_errors == 0 {
-        eprintln!("warning: no test suites (suite.yaml) found");
+        eprintln!("warning: no test suites (suite.yaml, kyverno-test.yaml) found");
     }
     let mut summary = format!("{passed} passed, {failed} failed");
     if skipped > 0 {

@@ -1,0 +1,1198 @@
+//! Applying policies to a resource (`pkg/engine`): mutate, validate and generate rules with
+//! Kyverno's rule statuses and messages.
+
+use crate::conditions::{self, ConditionError};
+use crate::context::Context;
+use crate::contextload::{self, OfflineData};
+use crate::matching::{self, MatchInput, RequestInfo};
+use crate::policy::{FailureAction, Policy};
+use crate::validate::{MatchResult, match_pattern};
+use crate::variables;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// Rule kinds in responses
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RuleType {
+    /// validate
+    Validation,
+    /// mutate
+    Mutation,
+    /// generate
+    Generation,
+    /// verifyImages
+    ImageVerify,
+}
+
+impl RuleType {
+    /// Lowercase name
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Validation => "Validation",
+            Self::Mutation => "Mutation",
+            Self::Generation => "Generation",
+            Self::ImageVerify => "ImageVerify",
+        }
+    }
+}
+
+/// Rule statuses as Kyverno reports them
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RuleStatus {
+    /// The resource satisfied the rule
+    Pass,
+    /// The resource violated the rule
+    Fail,
+    /// A failure reported as a warning (Audit policies with audit-warn)
+    Warn,
+    /// The rule could not be evaluated
+    Error,
+    /// The rule did not apply (preconditions, conditional anchors)
+    Skip,
+}
+
+impl RuleStatus {
+    /// `pass`, `fail`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Warn => "warn",
+            Self::Error => "error",
+            Self::Skip => "skip",
+        }
+    }
+
+    /// Parse `pass`, `fail`, …
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "pass" => Self::Pass,
+            "fail" => Self::Fail,
+            "warn" => Self::Warn,
+            "error" => Self::Error,
+            "skip" => Self::Skip,
+            _ => return None,
+        })
+    }
+}
+
+/// One rule's outcome
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleResponse {
+    /// Rule name (autogen rules carry their `autogen-` names)
+    pub name: String,
+    /// Rule kind
+    pub rule_type: RuleType,
+    /// Status
+    pub status: RuleStatus,
+    /// Message
+    pub message: String,
+    /// Resources a generate rule produced
+    pub generated: Vec<Value>,
+    /// Effective failure action of the rule
+    pub failure_action: FailureAction,
+}
+
+impl RuleResponse {
+    fn new(
+        name: &str,
+        rule_type: RuleType,
+        status: RuleStatus,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.to_owned(),
+            rule_type,
+            status,
+            message: message.into(),
+            generated: Vec::new(),
+            failure_action: FailureAction::Audit,
+        }
+    }
+
+    fn error(name: &str, rule_type: RuleType, msg: &str, err: impl std::fmt::Display) -> Self {
+        Self::new(name, rule_type, RuleStatus::Error, format!("{msg}: {err}"))
+    }
+}
+
+/// The outcome of one policy on one resource
+#[derive(Debug, Clone)]
+pub struct EngineResponse {
+    /// Policy name
+    pub policy: String,
+    /// Namespace of a namespaced Policy
+    pub policy_namespace: String,
+    /// Policy kind
+    pub policy_kind: String,
+    /// The resource as the policy saw it
+    pub resource: Value,
+    /// The resource after this policy's mutations
+    pub patched: Value,
+    /// Rule responses, in rule order
+    pub rules: Vec<RuleResponse>,
+}
+
+/// Everything about the admission request besides the resource
+#[derive(Default, Clone)]
+pub struct Admission {
+    /// `CREATE` (default), `UPDATE`, `DELETE`, `CONNECT`
+    pub operation: String,
+    /// User info, when a userinfo file was given
+    pub user: Option<RequestInfo>,
+    /// Labels of the resource's namespace
+    pub namespace_labels: Map<String, Value>,
+    /// The namespace object, when provided
+    pub namespace_object: Option<Value>,
+    /// Values added to the context after the built-in variables (global, then per resource)
+    pub variables: Vec<(String, Value)>,
+    /// Values per rule name (added when the rule's context loads)
+    pub rule_values: HashMap<String, Vec<(String, Value)>>,
+    /// `foreachValues` per rule name: key → value per element index
+    pub foreach_values: HashMap<String, Vec<(String, Vec<Value>)>>,
+    /// Offline data for context entries
+    pub offline: OfflineData,
+    /// Resources provided as cluster state (clone sources)
+    pub cluster_resources: Vec<Value>,
+    /// Resources Kyverno CEL lookups (`resource.Get` / `resource.List`) are answered from
+    pub cel_resources: Vec<Value>,
+    /// Image metadata `image.GetMetadata` is answered from, by image reference
+    pub cel_images: Map<String, Value>,
+}
+
+impl std::fmt::Debug for Admission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admission")
+            .field("operation", &self.operation)
+            .field("user", &self.user)
+            .field("variables", &self.variables)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Admission {
+    fn op(&self) -> &str {
+        if self.operation.is_empty() {
+            "CREATE"
+        } else {
+            &self.operation
+        }
+    }
+}
+
+fn kind_of(r: &Value) -> &str {
+    r.get("kind").and_then(Value::as_str).unwrap_or_default()
+}
+
+fn gv_of(r: &Value) -> (&str, &str) {
+    let api = r
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    match api.rsplit_once('/') {
+        Some((g, v)) => (g, v),
+        None => ("", api),
+    }
+}
+
+/// The JSON context a policy starts from (`NewPolicyContext` in the CLI)
+pub fn base_context(resource: &Value, adm: &Admission) -> Context {
+    let mut ctx = Context::new();
+    let op = adm.op();
+    if op == "DELETE" {
+        ctx.set(&["request", "oldObject"], resource.clone());
+    } else {
+        ctx.set(&["request", "object"], resource.clone());
+        if op == "UPDATE" {
+            ctx.set(&["request", "oldObject"], resource.clone());
+        }
+    }
+    let ns = resource
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    ctx.set(&["request", "namespace"], Value::String(ns.to_owned()));
+    if let Some(images) = crate::images::extract(resource) {
+        ctx.set(&["images"], images);
+    }
+    if let Some(user) = &adm.user {
+        if !user.roles.is_empty() {
+            ctx.set(
+                &["request", "roles"],
+                Value::Array(user.roles.iter().cloned().map(Value::String).collect()),
+            );
+        }
+        if !user.cluster_roles.is_empty() {
+            ctx.set(
+                &["request", "clusterRoles"],
+                Value::Array(
+                    user.cluster_roles
+                        .iter()
+                        .cloned()
+                        .map(Value::String)
+                        .collect(),
+                ),
+            );
+        }
+        ctx.set(&["request", "userInfo"], user.user_info.clone());
+        let username = user
+            .user_info
+            .get("username")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let (mut sa_name, mut sa_ns) = (String::new(), String::new());
+        if let Some(rest) = username.strip_prefix("system:serviceaccount:") {
+            let parts: Vec<&str> = rest.split(':').collect();
+            if parts.len() >= 2 {
+                sa_ns = parts[0].to_owned();
+                sa_name = parts[1].to_owned();
+            }
+        }
+        ctx.set(&["serviceAccountName"], Value::String(sa_name));
+        ctx.set(&["serviceAccountNamespace"], Value::String(sa_ns));
+    }
+    ctx.set(&["request", "operation"], Value::String(op.to_owned()));
+    for (k, v) in &adm.variables {
+        ctx.add_variable(k, v.clone());
+    }
+    ctx
+}
+
+fn rule_name(rule: &Value) -> &str {
+    rule.get("name").and_then(Value::as_str).unwrap_or_default()
+}
+
+fn rule_matches(policy: &Policy, rule: &Value, resource: &Value, adm: &Admission) -> bool {
+    let (group, version) = gv_of(resource);
+    let input = MatchInput {
+        resource,
+        group,
+        version,
+        kind: kind_of(resource),
+        subresource: "",
+        operation: adm.op(),
+        namespace_labels: &adm.namespace_labels,
+        request: adm.user.as_ref(),
+        policy_namespace: &policy.namespace,
+    };
+    matching::rule_matches(rule, &input).is_ok()
+}
+
+/// The CLI's context loader: rule values, then the rule's context entries
+fn load_rule_context(
+    ctx: &mut Context,
+    rule: &Value,
+    entries: Option<&Value>,
+    adm: &Admission,
+) -> Result<(), String> {
+    let entries: Vec<Value> = entries
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    contextload::load_entries(ctx, &entries, &adm.offline)?;
+    if let Some(values) = adm.rule_values.get(rule_name(rule)) {
+        for (k, v) in values {
+            ctx.add_variable(k, v.clone());
+        }
+    }
+    Ok(())
+}
+
+fn add_foreach_values(ctx: &mut Context, rule: &Value, index: usize, adm: &Admission) {
+    if let Some(values) = adm.foreach_values.get(rule_name(rule)) {
+        for (k, list) in values {
+            if let Some(v) = list.get(index) {
+                ctx.add_variable(k, v.clone());
+            }
+        }
+    }
+}
+
+fn precondition_outcome(
+    ctx: &mut Context,
+    conds: Option<&Value>,
+) -> Result<Option<String>, ConditionError> {
+    let (ok, msg) = conditions::check_preconditions(ctx, conds)?;
+    if ok {
+        Ok(None)
+    } else if msg.is_empty() {
+        Ok(Some("preconditions not met".to_owned()))
+    } else {
+        Ok(Some(format!("preconditions not met; {msg}")))
+    }
+}
+
+/// Run every mutate rule of a policy; the patched resource feeds the next rule
+pub fn mutate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineResponse {
+    let mut resp = EngineResponse {
+        policy: policy.name.clone(),
+        policy_namespace: policy.namespace.clone(),
+        policy_kind: policy.kind.clone(),
+        resource: resource.clone(),
+        patched: resource.clone(),
+        rules: Vec::new(),
+    };
+    if !policy.is_kyverno() {
+        return resp;
+    }
+    let rules = policy.rules_for_kind(kind_of(resource));
+    let mut ctx = base_context(resource, adm);
+    let mut applied = 0;
+    for rule in rules.iter() {
+        let Some(m) = rule.get("mutate").filter(|m| m.is_object()) else {
+            continue;
+        };
+        if m.get("targets").is_some_and(|t| !t.is_null()) {
+            // mutate-existing needs cluster state
+            continue;
+        }
+        if !rule_matches(policy, rule, &resp.patched, adm) {
+            continue;
+        }
+        ctx.checkpoint();
+        let r = mutate_rule(rule, m, &mut ctx, &resp.patched, adm);
+        ctx.restore();
+        let name = rule_name(rule);
+        let rr = match r {
+            MutateOutcome::Patched(p) => {
+                resp.patched = p;
+                ctx.set(&["request", "object"], resp.patched.clone());
+                if let Some(images) = crate::images::extract(&resp.patched) {
+                    ctx.set(&["images"], images);
+                }
+                applied += 1;
+                RuleResponse::new(
+                    name,
+                    RuleType::Mutation,
+                    RuleStatus::Pass,
+                    format!(
+                        "mutated {} {}",
+                        kind_of(&resp.patched),
+                        resource_label(&resp.patched)
+                    ),
+                )
+            }
+            MutateOutcome::Skip(msg) => {
+                RuleResponse::new(name, RuleType::Mutation, RuleStatus::Skip, msg)
+            }
+            MutateOutcome::Error(msg) => {
+                RuleResponse::new(name, RuleType::Mutation, RuleStatus::Error, msg)
+            }
+        };
+        resp.rules.push(rr);
+        if policy.apply_one() && applied > 0 {
+            break;
+        }
+    }
+    resp
+}
+
+fn resource_label(r: &Value) -> String {
+    let name = r
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    match r.pointer("/metadata/namespace").and_then(Value::as_str) {
+        Some(ns) if !ns.is_empty() => format!("{ns}/{name}"),
+        _ => name.to_owned(),
+    }
+}
+
+enum MutateOutcome {
+    Patched(Value),
+    Skip(String),
+    Error(String),
+}
+
+fn mutate_rule(
+    rule: &Value,
+    m: &Value,
+    ctx: &mut Context,
+    resource: &Value,
+    adm: &Admission,
+) -> MutateOutcome {
+    if let Err(e) = load_rule_context(ctx, rule, rule.get("context"), adm) {
+        return MutateOutcome::Error(format!("failed to load context: {e}"));
+    }
+    match precondition_outcome(ctx, rule.get("preconditions")) {
+        Err(e) => return MutateOutcome::Error(format!("failed to evaluate preconditions: {e}")),
+        Ok(Some(msg)) => return MutateOutcome::Skip(msg),
+        Ok(None) => {}
+    }
+    let patched = if let Some(Value::Array(fe)) = m.get("foreach") {
+        match mutate_foreach(rule, fe, ctx, resource, adm, 0) {
+            Ok(Some(p)) => p,
+            Ok(None) => return MutateOutcome::Skip("no patches applied".to_owned()),
+            Err(e) => return MutateOutcome::Error(e),
+        }
+    } else {
+        // Kyverno substitutes variables in the whole rule before patching
+        let sub = match variables::substitute_all(ctx, rule) {
+            Ok(s) => s,
+            Err(e) => return MutateOutcome::Error(format!("variable substitution failed: {e}")),
+        };
+        match apply_patches(sub.get("mutate").unwrap_or(&Value::Null), resource) {
+            Ok(p) => p,
+            Err(e) => return MutateOutcome::Error(e),
+        }
+    };
+    if crate::value::deep_equal(&patched, resource) {
+        MutateOutcome::Skip("no patches applied".to_owned())
+    } else {
+        MutateOutcome::Patched(patched)
+    }
+}
+
+/// Apply `patchStrategicMerge` / `patchesJson6902` of a (substituted) mutate block
+fn apply_patches(m: &Value, resource: &Value) -> Result<Value, String> {
+    if let Some(psm) = m.get("patchStrategicMerge").filter(|p| !p.is_null()) {
+        return crate::strategic::apply(resource, psm)
+            .map_err(|e| format!("failed to patch resource: {e}"));
+    }
+    if let Some(js) = m.get("patchesJson6902") {
+        let ops = match js {
+            Value::String(s) => crate::yaml::parse_one(s)
+                .map_err(|e| format!("failed to parse patchesJson6902: {e}"))?,
+            other => other.clone(),
+        };
+        let ops = match ops {
+            Value::Array(a) => a,
+            _ => return Err("patchesJson6902 must be a list of operations".to_owned()),
+        };
+        return crate::jsonpatch::apply(resource, &ops)
+            .map_err(|e| format!("failed to patch resource: {e}"));
+    }
+    Err("empty mutate rule".to_owned())
+}
+
+/// `mutateForEach`: returns the patched resource, or `None` when nothing applied
+fn mutate_foreach(
+    rule: &Value,
+    foreach: &[Value],
+    ctx: &mut Context,
+    resource: &Value,
+    adm: &Admission,
+    nesting: usize,
+) -> Result<Option<Value>, String> {
+    let mut current = resource.clone();
+    let mut applied = 0;
+    for fe in foreach {
+        let fe = match variables::substitute_all(ctx, &strip_nested(fe)) {
+            Ok(mut s) => {
+                // nested foreach and per-element fields are substituted per element
+                if let (Some(o), Some(orig)) = (s.as_object_mut(), fe.as_object()) {
+                    for k in [
+                        "foreach",
+                        "patchStrategicMerge",
+                        "patchesJson6902",
+                        "context",
+                        "preconditions",
+                    ] {
+                        if let Some(v) = orig.get(k) {
+                            o.insert(k.to_owned(), v.clone());
+                        }
+                    }
+                }
+                s
+            }
+            Err(e) => return Err(format!("variable substitution failed: {e}")),
+        };
+        let list_expr = fe.get("list").and_then(Value::as_str).unwrap_or_default();
+        let elements = match ctx.query(list_expr) {
+            Ok(Value::Array(a)) => a,
+            Ok(other) => vec![other],
+            Err(e) => return Err(format!("failed to evaluate list {list_expr}: {e}")),
+        };
+        let mut reverse = fe.get("patchStrategicMerge").is_some();
+        if let Some(o) = fe.get("order").and_then(Value::as_str) {
+            reverse = o == "Descending";
+        }
+        let mut order: Vec<usize> = (0..elements.len()).collect();
+        if reverse {
+            order.reverse();
+        }
+        ctx.checkpoint();
+        for index in order {
+            let element = &elements[index];
+            if element.is_null() {
+                continue;
+            }
+            ctx.reset();
+            add_element(ctx, element, index, nesting);
+            add_foreach_values(ctx, rule, index, adm);
+            let entries: Vec<Value> = fe
+                .get("context")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if let Err(e) = contextload::load_entries(ctx, &entries, &adm.offline) {
+                ctx.restore();
+                return Err(format!(
+                    "failed to load to mutate.foreach[{index}].context: {e}"
+                ));
+            }
+            match precondition_outcome(ctx, fe.get("preconditions")) {
+                Err(e) => {
+                    ctx.restore();
+                    return Err(format!(
+                        "failed to evaluate mutate.foreach[{index}].preconditions: {e}"
+                    ));
+                }
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+            }
+            if let Some(Value::Array(nested)) = fe.get("foreach") {
+                match mutate_foreach(rule, nested, ctx, &current, adm, nesting + 1) {
+                    Ok(Some(p)) => current = p,
+                    Ok(None) => {}
+                    Err(e) => {
+                        ctx.restore();
+                        return Err(e);
+                    }
+                }
+            } else {
+                let mut patch_block = Map::new();
+                for k in ["patchStrategicMerge", "patchesJson6902"] {
+                    if let Some(v) = fe.get(k) {
+                        patch_block.insert(k.to_owned(), v.clone());
+                    }
+                }
+                let sub = match variables::substitute_all(ctx, &Value::Object(patch_block)) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        ctx.restore();
+                        return Err(format!("variable substitution failed: {e}"));
+                    }
+                };
+                match apply_patches(&sub, &current) {
+                    Ok(p) => current = p,
+                    Err(e) => {
+                        ctx.restore();
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        ctx.restore();
+        applied += 1;
+    }
+    if applied == 0 {
+        return Ok(None);
+    }
+    Ok(Some(current))
+}
+
+fn strip_nested(fe: &Value) -> Value {
+    let mut f = fe.clone();
+    if let Some(o) = f.as_object_mut() {
+        for k in [
+            "foreach",
+            "patchStrategicMerge",
+            "patchesJson6902",
+            "context",
+            "preconditions",
+        ] {
+            o.shift_remove(k);
+        }
+    }
+    f
+}
+
+/// `AddElement`: `element`, `element<N>`, `elementIndex`, `elementIndex<N>`
+fn add_element(ctx: &mut Context, element: &Value, index: usize, nesting: usize) {
+    let idx = Value::from(index);
+    ctx.add_variable("element", element.clone());
+    ctx.add_variable(&format!("element{nesting}"), element.clone());
+    ctx.add_variable("elementIndex", idx.clone());
+    ctx.add_variable(&format!("elementIndex{nesting}"), idx);
+}
+
+/// Run every validate rule of a policy
+pub fn validate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineResponse {
+    let mut resp = EngineResponse {
+        policy: policy.name.clone(),
+        policy_namespace: policy.namespace.clone(),
+        policy_kind: policy.kind.clone(),
+        resource: resource.clone(),
+        patched: resource.clone(),
+        rules: Vec::new(),
+    };
+    if !policy.is_kyverno() {
+        return resp;
+    }
+    let rules = policy.rules_for_kind(kind_of(resource));
+    let mut ctx = base_context(resource, adm);
+    let mut applied = 0;
+    for rule in rules.iter() {
+        let Some(v) = rule.get("validate").filter(|v| v.is_object()) else {
+            continue;
+        };
+        if !rule_matches(policy, rule, resource, adm) {
+            continue;
+        }
+        ctx.checkpoint();
+        let r = validate_rule(policy, rule, v, &mut ctx, resource, adm);
+        ctx.restore();
+        if let Some(mut r) = r {
+            r.failure_action = policy.rule_failure_action(rule);
+            if matches!(r.status, RuleStatus::Pass | RuleStatus::Fail) {
+                applied += 1;
+            }
+            resp.rules.push(r);
+            if policy.apply_one() && applied > 0 {
+                break;
+            }
+        }
+    }
+    resp
+}
+
+fn validate_rule(
+    _policy: &Policy,
+    rule: &Value,
+    v: &Value,
+    ctx: &mut Context,
+    resource: &Value,
+    adm: &Admission,
+) -> Option<RuleResponse> {
+    let name = rule_name(rule);
+    if let Err(e) = load_rule_context(ctx, rule, rule.get("context"), adm) {
+        return Some(RuleResponse::error(
+            name,
+            RuleType::Validation,
+            "failed to load context",
+            e,
+        ));
+    }
+    match precondition_outcome(ctx, rule.get("preconditions")) {
+        Err(e) => {
+            return Some(RuleResponse::error(
+                name,
+                RuleType::Validation,
+                "failed to evaluate preconditions",
+                e,
+            ));
+        }
+        Ok(Some(msg)) => {
+            return Some(RuleResponse::new(
+                name,
+                RuleType::Validation,
+                RuleStatus::Skip,
+                msg,
+            ));
+        }
+        Ok(None) => {}
+    }
+    if let Some(ps) = v.get("podSecurity").filter(|p| !p.is_null()) {
+        return Some(crate::pss::validate(name, ps, resource));
+    }
+    if v.get("cel").is_some_and(|c| !c.is_null()) {
+        return Some(crate::cel::validate_rule(rule, resource, adm));
+    }
+    if v.get("manifests").is_some() || v.get("assert").is_some() {
+        return None;
+    }
+    let validator = Validator {
+        rule,
+        message: v.get("message").and_then(Value::as_str),
+        context: rule.get("context"),
+        conditions: rule.get("preconditions"),
+        pattern: v.get("pattern"),
+        any_pattern: v.get("anyPattern"),
+        deny: v.get("deny"),
+        foreach: v
+            .get("foreach")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice),
+        nesting: 0,
+    };
+    let mut st = State {
+        element: None,
+        resource,
+        adm,
+    };
+    validator.validate(ctx, &mut st)
+}
+
+struct State<'a> {
+    element: Option<Value>,
+    resource: &'a Value,
+    adm: &'a Admission,
+}
+
+struct Validator<'r> {
+    rule: &'r Value,
+    message: Option<&'r str>,
+    context: Option<&'r Value>,
+    conditions: Option<&'r Value>,
+    pattern: Option<&'r Value>,
+    any_pattern: Option<&'r Value>,
+    deny: Option<&'r Value>,
+    foreach: Option<&'r [Value]>,
+    nesting: usize,
+}
+
+impl Validator<'_> {
+    fn name(&self) -> &str {
+        rule_name(self.rule)
+    }
+
+    fn validate(&self, ctx: &mut Context, st: &mut State<'_>) -> Option<RuleResponse> {
+        let name = self.name();
+        let entries: Vec<Value> = self
+            .context
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if let Err(e) = contextload::load_entries(ctx, &entries, &st.adm.offline) {
+            return Some(RuleResponse::error(
+                name,
+                RuleType::Validation,
+                "failed to load context",
+                e,
+            ));
+        }
+        match precondition_outcome(ctx, self.conditions) {
+            Err(e) => {
+                return Some(RuleResponse::error(
+                    name,
+                    RuleType::Validation,
+                    "failed to evaluate preconditions",
+                    e,
+                ));
+            }
+            Ok(Some(msg)) => {
+                return Some(RuleResponse::new(
+                    name,
+                    RuleType::Validation,
+                    RuleStatus::Skip,
+                    msg,
+                ));
+            }
+            Ok(None) => {}
+        }
+        if let Some(deny) = self.deny.filter(|d| !d.is_null()) {
+            return Some(self.validate_deny(ctx, deny));
+        }
+        if self.pattern.is_some_and(|p| !p.is_null())
+            || self.any_pattern.is_some_and(|p| !p.is_null())
+        {
+            let pattern = match self.pattern.filter(|p| !p.is_null()) {
+                Some(p) => match variables::substitute_all(ctx, p) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        return Some(RuleResponse::error(
+                            name,
+                            RuleType::Validation,
+                            "variable substitution failed",
+                            e,
+                        ));
+                    }
+                },
+                None => None,
+            };
+            let any = match (pattern.is_none(), self.any_pattern) {
+                (true, Some(ap)) => match variables::substitute_all(ctx, ap) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        return Some(RuleResponse::error(
+                            name,
+                            RuleType::Validation,
+                            "variable substitution failed",
+                            e,
+                        ));
+                    }
+                },
+                _ => None,
+            };
+            let target = st.element.clone().unwrap_or_else(|| st.resource.clone());
+            let resp = self.validate_patterns(ctx, &target, pattern.as_ref(), any.as_ref());
+            if st.adm.op() == "UPDATE" && st.element.is_none() {
+                // the old object equals the new one in the CLI: same result
+                if resp.status == RuleStatus::Pass {
+                    return Some(resp);
+                }
+                return Some(RuleResponse::new(
+                    name,
+                    RuleType::Validation,
+                    RuleStatus::Skip,
+                    "skipping modified resource as validation results have not changed",
+                ));
+            }
+            return Some(resp);
+        }
+        if let Some(fe) = self.foreach {
+            return self.validate_foreach(ctx, st, fe);
+        }
+        None
+    }
+
+    fn validate_deny(&self, ctx: &mut Context, deny: &Value) -> RuleResponse {
+        let name = self.name();
+        match conditions::check_deny(ctx, deny.get("conditions")) {
+            Err(e) => RuleResponse::error(
+                name,
+                RuleType::Validation,
+                "failed to check deny conditions",
+                e,
+            ),
+            Ok((true, msg)) => RuleResponse::new(
+                name,
+                RuleType::Validation,
+                RuleStatus::Fail,
+                self.deny_message(ctx, &msg),
+            ),
+            Ok((false, _)) => RuleResponse::new(
+                name,
+                RuleType::Validation,
+                RuleStatus::Pass,
+                format!("validation rule '{name}' passed."),
+            ),
+        }
+    }
+
+    fn deny_message(&self, ctx: &mut Context, msg: &str) -> String {
+        let base = self.message.unwrap_or_default();
+        if base.is_empty() && msg.is_empty() {
+            return format!("validation error: rule {} failed", self.name());
+        }
+        let joined: Vec<&str> = [base, msg].into_iter().filter(|s| !s.is_empty()).collect();
+        let s = joined.join("; ");
+        match variables::substitute_string(ctx, &s) {
+            Ok(Value::String(t)) => t,
+            Ok(_) => {
+                "the produced message didn't resolve to a string, check your policy definition."
+                    .to_owned()
+            }
+            Err(_) => msg.to_owned(),
+        }
+    }
+
+    fn error_message(&self, ctx: &mut Context, err: &str, path: &str) -> String {
+        let name = self.name();
+        let Some(m) = self.message.filter(|m| !m.is_empty()) else {
+            return if path.is_empty() {
+                format!("validation error: rule {name} execution error: {err}")
+            } else {
+                format!("validation error: rule {name} failed at path {path}")
+            };
+        };
+        match variables::substitute_string(ctx, m) {
+            Ok(v) => {
+                let mut msg = match v {
+                    Value::String(s) => s,
+                    other => crate::value::go_sprint(&other),
+                };
+                if !msg.ends_with('.') {
+                    msg.push('.');
+                }
+                if path.is_empty() {
+                    format!("validation error: {msg} rule {name} execution error: {err}")
+                } else {
+                    format!("validation error: {msg} rule {name} failed at path {path}")
+                }
+            }
+            Err(_) => format!(
+                "validation error: variables substitution error in rule {name} execution error: {err}"
+            ),
+        }
+    }
+
+    fn validate_patterns(
+        &self,
+        ctx: &mut Context,
+        resource: &Value,
+        pattern: Option<&Value>,
+        any: Option<&Value>,
+    ) -> RuleResponse {
+        let name = self.name();
+        if let Some(p) = pattern {
+            return match match_pattern(resource, p) {
+                MatchResult::Pass => RuleResponse::new(
+                    name,
+                    RuleType::Validation,
+                    RuleStatus::Pass,
+                    format!("validation rule '{name}' passed."),
+                ),
+                MatchResult::Skip(m) => {
+                    RuleResponse::new(name, RuleType::Validation, RuleStatus::Skip, m)
+                }
+                MatchResult::Fail { path, message } => {
+                    let text = self.error_message(ctx, &message, &path);
+                    let status = if path.is_empty() {
+                        RuleStatus::Error
+                    } else {
+                        RuleStatus::Fail
+                    };
+                    RuleResponse::new(name, RuleType::Validation, status, text)
+                }
+            };
+        }
+        let Some(Value::Array(patterns)) = any else {
+            return RuleResponse::new(
+                name,
+                RuleType::Validation,
+                RuleStatus::Error,
+                "failed to deserialize anyPattern, expected type array",
+            );
+        };
+        let mut failed = Vec::new();
+        let mut skipped = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            match match_pattern(resource, p) {
+                MatchResult::Pass => {
+                    return RuleResponse::new(
+                        name,
+                        RuleType::Validation,
+                        RuleStatus::Pass,
+                        format!("validation rule '{name}' anyPattern[{i}] passed."),
+                    );
+                }
+                MatchResult::Skip(m) => skipped.push(format!("rule {name}[{i}] skipped: {m}")),
+                MatchResult::Fail { path, message } => {
+                    if path.is_empty() {
+                        failed.push(format!("rule {name}[{i}] failed: {message}"));
+                    } else {
+                        failed.push(format!("rule {name}[{i}] failed at path {path}"));
+                    }
+                }
+            }
+        }
+        if !skipped.is_empty() && failed.is_empty() {
+            return RuleResponse::new(
+                name,
+                RuleType::Validation,
+                RuleStatus::Skip,
+                skipped.join(" "),
+            );
+        }
+        if !failed.is_empty() {
+            let errs = failed.join(" ");
+            let msg = match self.message.filter(|m| !m.is_empty()) {
+                None => format!("validation error: {errs}"),
+                Some(m) if m.ends_with('.') => format!("validation error: {m} {errs}"),
+                Some(m) => format!("validation error: {m}. {errs}"),
+            };
+            return RuleResponse::new(name, RuleType::Validation, RuleStatus::Fail, msg);
+        }
+        RuleResponse::new(
+            name,
+            RuleType::Validation,
+            RuleStatus::Pass,
+            self.message.unwrap_or_default(),
+        )
+    }
+
+    fn validate_foreach(
+        &self,
+        ctx: &mut Context,
+        st: &mut State<'_>,
+        foreach: &[Value],
+    ) -> Option<RuleResponse> {
+        let name = self.name();
+        let mut applied = 0;
+        for fe in foreach {
+            let list = fe.get("list").and_then(Value::as_str).unwrap_or_default();
+            let elements = match ctx.query(list) {
+                Ok(Value::Array(a)) => a,
+                Ok(other) => vec![other],
+                Err(_) => continue,
+            };
+            let (resp, count) = self.validate_elements(ctx, st, fe, &elements);
+            if resp.status != RuleStatus::Pass {
+                return Some(resp);
+            }
+            applied += count;
+        }
+        if applied == 0 {
+            return Some(RuleResponse::new(
+                name,
+                RuleType::Validation,
+                RuleStatus::Skip,
+                "rule skipped",
+            ));
+        }
+        Some(RuleResponse::new(
+            name,
+            RuleType::Validation,
+            RuleStatus::Pass,
+            "rule passed",
+        ))
+    }
+
+    fn validate_elements(
+        &self,
+        ctx: &mut Context,
+        st: &mut State<'_>,
+        fe: &Value,
+        elements: &[Value],
+    ) -> (RuleResponse, usize) {
+        let name = self.name();
+        ctx.checkpoint();
+        let saved_element = st.element.clone();
+        let mut applied = 0;
+        let scope = fe.get("elementScope").and_then(Value::as_bool);
+        let nested: Option<&[Value]> = fe
+            .get("foreach")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice);
+        let child = Validator {
+            rule: self.rule,
+            message: self.message,
+            context: fe.get("context"),
+            conditions: fe.get("preconditions"),
+            pattern: fe.get("pattern"),
+            any_pattern: fe.get("anyPattern"),
+            deny: fe.get("deny"),
+            foreach: nested,
+            nesting: self.nesting + 1,
+        };
+        let mut result = RuleResponse::new(name, RuleType::Validation, RuleStatus::Pass, "");
+        for (index, element) in elements.iter().enumerate() {
+            if element.is_null() {
+                continue;
+            }
+            ctx.reset();
+            st.element = saved_element.clone();
+            add_element(ctx, element, index, self.nesting);
+            add_foreach_values(ctx, self.rule, index, st.adm);
+            let is_map = element.is_object();
+            match scope {
+                Some(true) if !is_map => {
+                    result = RuleResponse::error(
+                        name,
+                        RuleType::Validation,
+                        "failed to process foreach",
+                        format!(
+                            "cannot use elementScope=true foreach rules for elements that are not maps, expected type=map got type={}",
+                            crate::value::type_name(element)
+                        ),
+                    );
+                    break;
+                }
+                Some(false) => {}
+                _ => {
+                    if is_map {
+                        st.element = Some(element.clone());
+                    }
+                }
+            }
+            let Some(r) = child.validate(ctx, st) else {
+                continue;
+            };
+            match r.status {
+                RuleStatus::Skip => continue,
+                RuleStatus::Pass => applied += 1,
+                RuleStatus::Error if index + 1 < elements.len() => continue,
+                _ => {
+                    result = RuleResponse::new(
+                        name,
+                        RuleType::Validation,
+                        r.status,
+                        format!("validation failure: {}", r.message),
+                    );
+                    break;
+                }
+            }
+        }
+        st.element = saved_element;
+        ctx.restore();
+        (result, applied)
+    }
+}
+
+/// Run every generate rule of a policy (offline: report what would be generated)
+pub fn generate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineResponse {
+    let mut resp = EngineResponse {
+        policy: policy.name.clone(),
+        policy_namespace: policy.namespace.clone(),
+        policy_kind: policy.kind.clone(),
+        resource: resource.clone(),
+        patched: resource.clone(),
+        rules: Vec::new(),
+    };
+    if !policy.is_kyverno() {
+        return resp;
+    }
+    let mut ctx = base_context(resource, adm);
+    for rule in policy.rules() {
+        let Some(g) = rule.get("generate").filter(|g| g.is_object()) else {
+            continue;
+        };
+        if !rule_matches(policy, rule, resource, adm) {
+            continue;
+        }
+        ctx.checkpoint();
+        let r = crate::generate::generate_rule(rule, g, &mut ctx, adm, |ctx, r| {
+            load_rule_context(ctx, r, r.get("context"), adm)
+        });
+        ctx.restore();
+        resp.rules.push(r);
+    }
+    resp
+}
+
+/// All stages for one resource, in the Kyverno CLI's order: kyverno.io mutate policies (each
+/// sees the previous one's output), kyverno.io validate on the mutated resource,
+/// MutatingPolicies, ValidatingPolicies, then generate. One response per policy and stage
+/// that has rules of that kind (a CEL policy that does not match and has selectors yields
+/// none).
+pub fn apply_policies(
+    policies: &[&Policy],
+    resource: &Value,
+    adm: &Admission,
+) -> Vec<EngineResponse> {
+    apply_policies_with(policies, resource, &|_| adm.clone())
+}
+
+/// [`apply_policies`] where each policy gets its own admission (values differ per policy)
+pub fn apply_policies_with(
+    policies: &[&Policy],
+    resource: &Value,
+    adm_for: &dyn Fn(&Policy) -> Admission,
+) -> Vec<EngineResponse> {
+    let mut out = Vec::new();
+    let mut current = resource.clone();
+    let has = |p: &Policy, k: &str| p.rules().iter().any(|r| r.get(k).is_some());
+    for p in policies
+        .iter()
+        .filter(|p| p.is_kyverno() && has(p, "mutate"))
+    {
+        let r = mutate(p, &current, &adm_for(p));
+        current = r.patched.clone();
+        out.push(r);
+    }
+    for p in policies
+        .iter()
+        .filter(|p| p.is_kyverno() && has(p, "validate"))
+    {
+        out.push(validate(p, &current, &adm_for(p)));
+    }
+    for p in policies
+        .iter()
+        .filter(|p| crate::cel::handles(p) && p.kind.ends_with("MutatingPolicy"))
+    {
+        for r in crate::cel::evaluate_policy(p, &current, &adm_for(p)) {
+            current = r.patched.clone();
+            out.push(r);
+        }
+    }
+    for p in policies
+        .iter()
+        .filter(|p| crate::cel::handles(p) && p.kind.ends_with("ValidatingPolicy"))
+    {
+        out.extend(crate::cel::evaluate_policy(p, &current, &adm_for(p)));
+    }
+    for p in policies
+        .iter()
+        .filter(|p| crate::cel::handles(p) && p.kind.ends_with("GeneratingPolicy"))
+    {
+        out.extend(crate::cel::evaluate_policy(p, &current, &adm_for(p)));
+    }
+    for p in policies
+        .iter()
+        .filter(|p| p.is_kyverno() && has(p, "generate"))
+    {
+        out.push(generate(p, &current, &adm_for(p)));
+    }
+    out
+}

@@ -1,0 +1,614 @@
+//! `validate.pattern` matching with anchors (`pkg/engine/validate`).
+//!
+//! The walk returns the path where matching stopped and an error whose kind decides the rule
+//! status: conditional / global anchor mismatches skip, negation anchor matches fail, anything
+//! else fails at its path — or errors, when some conditional/existence/negation anchor key of
+//! the pattern never occurred in the resource.
+
+use crate::anchor::{Anchor, AnchorKind};
+use crate::pattern;
+use crate::wildcard;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// Kind of a walk error
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrKind {
+    /// A conditional anchor did not match
+    Conditional,
+    /// A global anchor did not match
+    Global,
+    /// A negated key was present
+    Negation,
+    /// Any other mismatch (including "all array elements skipped", which Kyverno does not
+    /// recognise as a skip once wrapped)
+    Other,
+    /// Every element of an array skipped (a `PatternError{Skip: true}` in Kyverno)
+    ArraySkip,
+}
+
+/// A walk error
+#[derive(Debug, Clone)]
+pub struct WalkError {
+    /// Kind
+    pub kind: ErrKind,
+    /// Message
+    pub message: String,
+}
+
+impl WalkError {
+    fn other(message: String) -> Self {
+        Self {
+            kind: ErrKind::Other,
+            message,
+        }
+    }
+}
+
+/// The outcome of matching a whole pattern
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MatchResult {
+    /// Pattern satisfied
+    Pass,
+    /// Conditional / global anchor did not apply
+    Skip(String),
+    /// Mismatch at a path
+    Fail {
+        /// Where (`/spec/containers/0/image/`), empty when anchor keys were missing
+        path: String,
+        /// Error text
+        message: String,
+    },
+}
+
+/// Tracks whether anchor keys of the pattern ever occurred in the resource
+#[derive(Default)]
+struct AnchorMap {
+    seen: HashMap<String, bool>,
+}
+
+impl AnchorMap {
+    fn check(&mut self, pattern: &Map<String, Value>, resource: &Map<String, Value>) {
+        for key in pattern.keys() {
+            if let Some(a) = Anchor::parse(key)
+                && matches!(
+                    a.kind,
+                    AnchorKind::Condition | AnchorKind::Existence | AnchorKind::Negation
+                )
+            {
+                let entry = self.seen.entry(key.clone()).or_insert(false);
+                if *entry {
+                    continue;
+                }
+                if resource.contains_key(a.key) {
+                    *entry = true;
+                }
+            }
+        }
+    }
+
+    fn keys_are_missing(&self) -> bool {
+        self.seen.values().any(|v| !v)
+    }
+}
+
+/// `MatchPattern`
+pub fn match_pattern(resource: &Value, pattern: &Value) -> MatchResult {
+    let mut ac = AnchorMap::default();
+    match element(resource, pattern, "/", &mut ac) {
+        Ok(()) => MatchResult::Pass,
+        Err((path, e)) => match e.kind {
+            ErrKind::Conditional | ErrKind::Global => MatchResult::Skip(e.message),
+            ErrKind::Negation => MatchResult::Fail {
+                path,
+                message: e.message,
+            },
+            ErrKind::Other | ErrKind::ArraySkip => {
+                if ac.keys_are_missing() {
+                    MatchResult::Fail {
+                        path: String::new(),
+                        message: e.message,
+                    }
+                } else {
+                    MatchResult::Fail {
+                        path,
+                        message: e.message,
+                    }
+                }
+            }
+        },
+    }
+}
+
+type Walk = Result<(), (String, WalkError)>;
+
+fn is_skip(e: &WalkError) -> bool {
+    matches!(e.kind, ErrKind::Conditional | ErrKind::Global)
+}
+
+fn element(resource: &Value, pattern: &Value, path: &str, ac: &mut AnchorMap) -> Walk {
+    match pattern {
+        Value::Object(pmap) => {
+            let Value::Object(rmap) = resource else {
+                return Err((
+                    path.to_owned(),
+                    WalkError::other(format!(
+                        "pattern and resource have different structures. Path: {path}. Expected map, found {}",
+                        crate::value::type_name(resource)
+                    )),
+                ));
+            };
+            ac.check(pmap, rmap);
+            validate_map(rmap, pmap, path, ac)
+        }
+        Value::Array(parr) => {
+            let Value::Array(rarr) = resource else {
+                return Err((
+                    path.to_owned(),
+                    WalkError::other(format!(
+                        "validation rule failed at path {path}, resource does not satisfy the expected overlay pattern"
+                    )),
+                ));
+            };
+            validate_array(rarr, parr, path, ac)
+        }
+        _ => {
+            let ok = match resource {
+                Value::Array(items) => items.iter().all(|r| pattern::validate(r, pattern)),
+                other => pattern::validate(other, pattern),
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err((
+                    path.to_owned(),
+                    WalkError::other(format!(
+                        "resource value '{}' does not match '{}' at path {path}",
+                        crate::value::go_sprint(resource),
+                        crate::value::go_sprint(pattern)
+                    )),
+                ))
+            }
+        }
+    }
+}
+
+fn validate_map(
+    rmap: &Map<String, Value>,
+    pmap: &Map<String, Value>,
+    path: &str,
+    ac: &mut AnchorMap,
+) -> Walk {
+    let expanded;
+    let pmap = match expand_in_metadata(pmap, rmap) {
+        Some(m) => {
+            expanded = m;
+            &expanded
+        }
+        None => pmap,
+    };
+    let mut anchors: Vec<(&String, &Value, Anchor<'_>)> = Vec::new();
+    let mut rest: Vec<(&String, &Value)> = Vec::new();
+    for (k, v) in pmap {
+        match Anchor::parse(k) {
+            Some(a)
+                if matches!(
+                    a.kind,
+                    AnchorKind::Condition
+                        | AnchorKind::Existence
+                        | AnchorKind::Equality
+                        | AnchorKind::Negation
+                ) =>
+            {
+                anchors.push((k, v, a));
+            }
+            _ => rest.push((k, v)),
+        }
+    }
+    anchors.sort_by(|a, b| a.0.cmp(b.0));
+    for (_, v, a) in &anchors {
+        handle(rmap, a.key, Some(*a), v, path, ac)?;
+    }
+    // global anchors first, then keys with nested anchors, then the rest (sorted)
+    rest.sort_by(|a, b| a.0.cmp(b.0));
+    let mut front: Vec<(&String, &Value)> = Vec::new();
+    let mut back: Vec<(&String, &Value)> = Vec::new();
+    for (k, v) in rest {
+        let global = Anchor::parse(k).is_some_and(|a| a.kind == AnchorKind::Global);
+        if global || has_nested_anchors(v) {
+            front.insert(0, (k, v));
+        } else {
+            back.push((k, v));
+        }
+    }
+    for (k, v) in front.into_iter().chain(back) {
+        match Anchor::parse(k) {
+            Some(a) if a.kind == AnchorKind::Global => handle(rmap, a.key, Some(a), v, path, ac)?,
+            _ => handle(rmap, k, None, v, path, ac)?,
+        }
+    }
+    Ok(())
+}
+
+fn has_nested_anchors(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => {
+            m.keys().any(|k| {
+                Anchor::parse(k).is_some_and(|a| {
+                    matches!(
+                        a.kind,
+                        AnchorKind::Condition
+                            | AnchorKind::Existence
+                            | AnchorKind::Equality
+                            | AnchorKind::Negation
+                            | AnchorKind::Global
+                    )
+                })
+            }) || m.values().any(has_nested_anchors)
+        }
+        Value::Array(a) => a.iter().any(has_nested_anchors),
+        _ => false,
+    }
+}
+
+fn handle(
+    rmap: &Map<String, Value>,
+    key: &str,
+    anchor: Option<Anchor<'_>>,
+    pattern: &Value,
+    path: &str,
+    ac: &mut AnchorMap,
+) -> Walk {
+    let current = format!("{path}{key}/");
+    match anchor.map(|a| a.kind) {
+        Some(AnchorKind::Negation) => {
+            if rmap.contains_key(key) {
+                return Err((
+                    current.clone(),
+                    WalkError {
+                        kind: ErrKind::Negation,
+                        message: format!("negation anchor matched in resource: {current} is not allowed"),
+                    },
+                ));
+            }
+            Ok(())
+        }
+        Some(AnchorKind::Equality) => match rmap.get(key) {
+            Some(v) => element(v, pattern, &current, ac),
+            None => Ok(()),
+        },
+        Some(AnchorKind::Condition) => match rmap.get(key) {
+            Some(v) => element(v, pattern, &current, ac).map_err(|(p, e)| {
+                (
+                    p,
+                    WalkError {
+                        kind: ErrKind::Conditional,
+                        message: format!("conditional anchor mismatch: {}", e.message),
+                    },
+                )
+            }),
+            None => Err((
+                current,
+                WalkError {
+                    kind: ErrKind::Conditional,
+                    message: "conditional anchor mismatch: conditional anchor key doesn't exist in the resource".to_owned(),
+                },
+            )),
+        },
+        Some(AnchorKind::Global) => match rmap.get(key) {
+            Some(v) => element(v, pattern, &current, ac).map_err(|(p, e)| {
+                (
+                    p,
+                    WalkError {
+                        kind: ErrKind::Global,
+                        message: format!("global anchor mismatch: {}", e.message),
+                    },
+                )
+            }),
+            None => Ok(()),
+        },
+        Some(AnchorKind::Existence) => match rmap.get(key) {
+            Some(Value::Array(items)) => {
+                let Value::Array(patterns) = pattern else {
+                    return Err((
+                        current,
+                        WalkError::other(
+                            "invalid pattern type: Pattern has to be of list to compare against resource"
+                                .to_owned(),
+                        ),
+                    ));
+                };
+                for p in patterns {
+                    if !p.is_object() {
+                        return Err((
+                            current,
+                            WalkError::other(
+                                "invalid pattern type: Pattern has to be of type map to compare against items in resource"
+                                    .to_owned(),
+                            ),
+                        ));
+                    }
+                    let found = items.iter().enumerate().any(|(i, r)| {
+                        element(r, p, &format!("{current}{i}/"), ac).is_ok()
+                    });
+                    if !found {
+                        return Err((
+                            current.clone(),
+                            WalkError::other(format!(
+                                "existence anchor validation failed at path {current}"
+                            )),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Some(other) => Err((
+                current,
+                WalkError::other(format!(
+                    "invalid resource type {}: Existence ^ () anchor can be used only on list/array type resource",
+                    crate::value::type_name(other)
+                )),
+            )),
+            None => Ok(()),
+        },
+        Some(AnchorKind::AddIfNotPresent) | None => {
+            // default handler; `+()` keys are plain keys in validation
+            let key = anchor.map_or(key, |_| key);
+            let actual = rmap.get(key);
+            if pattern == "*" {
+                return match actual {
+                    Some(v) if !v.is_null() => Ok(()),
+                    _ => Err((
+                        path.to_owned(),
+                        WalkError::other(format!("{path}/{key} not found")),
+                    )),
+                };
+            }
+            element(actual.unwrap_or(&Value::Null), pattern, &current, ac)
+        }
+    }
+}
+
+fn validate_array(rarr: &[Value], parr: &[Value], path: &str, ac: &mut AnchorMap) -> Walk {
+    let Some(first) = parr.first() else {
+        return Err((
+            path.to_owned(),
+            WalkError::other("pattern Array empty".to_owned()),
+        ));
+    };
+    match first {
+        Value::Object(_) => {
+            let mut applied = 0;
+            let mut skips = Vec::new();
+            for (i, r) in rarr.iter().enumerate() {
+                match element(r, first, &format!("{path}{i}/"), ac) {
+                    Ok(()) => applied += 1,
+                    Err((_, e)) if is_skip(&e) => skips.push(e.message),
+                    Err(e) => return Err(e),
+                }
+            }
+            array_skip(path, applied, skips)
+        }
+        Value::Array(_) => {
+            if rarr.len() < parr.len() {
+                return Err((
+                    String::new(),
+                    WalkError::other(format!(
+                        "validate Array failed, array length mismatch, resource Array len is {} and pattern Array len is {}",
+                        rarr.len(),
+                        parr.len()
+                    )),
+                ));
+            }
+            let mut applied = 0;
+            let mut skips = Vec::new();
+            for (i, p) in parr.iter().enumerate() {
+                match element(&rarr[i], p, &format!("{path}{i}/"), ac) {
+                    Ok(()) => applied += 1,
+                    Err((_, e)) if is_skip(&e) => skips.push(e.message),
+                    Err(e) => return Err(e),
+                }
+            }
+            array_skip(path, applied, skips)
+        }
+        _ => element(&Value::Array(rarr.to_vec()), first, path, ac),
+    }
+}
+
+fn array_skip(path: &str, applied: usize, skips: Vec<String>) -> Walk {
+    if applied == 0 && !skips.is_empty() {
+        return Err((
+            path.to_owned(),
+            WalkError {
+                kind: ErrKind::ArraySkip,
+                message: skips.join("; "),
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// `wildcards.ExpandInMetadata`: wildcard keys under `metadata.labels` / `metadata.annotations`
+/// of a pattern take the name of the first matching resource key
+fn expand_in_metadata(
+    pattern: &Map<String, Value>,
+    resource: &Map<String, Value>,
+) -> Option<Map<String, Value>> {
+    let (pmeta_key, pmeta) = pattern
+        .iter()
+        .find(|(k, _)| crate::anchor::remove_anchor(k).0 == "metadata")?;
+    let Value::Object(pmeta) = pmeta else {
+        return None;
+    };
+    let rmeta = resource.get("metadata")?.as_object()?;
+    let mut new_meta = pmeta.clone();
+    let mut changed = false;
+    for tag in ["labels", "annotations"] {
+        let Some((pkey, Value::Object(pdata))) = pmeta
+            .iter()
+            .find(|(k, _)| crate::anchor::remove_anchor(k).0 == tag)
+        else {
+            continue;
+        };
+        let Some(rdata) = rmeta
+            .iter()
+            .find(|(k, _)| crate::anchor::remove_anchor(k).0 == tag)
+            .and_then(|(_, v)| v.as_object())
+        else {
+            continue;
+        };
+        if !pdata.keys().any(|k| wildcard::contains_wildcard(k)) {
+            continue;
+        }
+        let mut out = Map::new();
+        for (k, v) in pdata {
+            if wildcard::contains_wildcard(k) {
+                let (free, prefix) = crate::anchor::remove_anchor(k);
+                let matched = rdata
+                    .keys()
+                    .find(|rk| wildcard::matches(free, rk))
+                    .map_or(free, String::as_str);
+                let new_key = if prefix.is_empty() {
+                    matched.to_owned()
+                } else {
+                    format!("{prefix}{matched})")
+                };
+                out.insert(new_key, v.clone());
+            } else {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+        new_meta.insert(pkey.clone(), Value::Object(out));
+        changed = true;
+    }
+    if !changed {
+        return None;
+    }
+    let mut p = pattern.clone();
+    p.insert(pmeta_key.clone(), Value::Object(new_meta));
+    Some(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn m(r: Value, p: Value) -> MatchResult {
+        match_pattern(&r, &p)
+    }
+
+    #[test]
+    fn plain_and_wildcards() {
+        let pod = json!({"metadata": {"labels": {"app.kubernetes.io/name": "x"}},
+            "spec": {"containers": [{"name": "a", "image": "nginx:1.2"}, {"name": "b", "image": "nginx:latest"}]}});
+        assert_eq!(
+            m(
+                pod.clone(),
+                json!({"spec": {"containers": [{"image": "nginx:*"}]}})
+            ),
+            MatchResult::Pass
+        );
+        assert_eq!(
+            m(pod.clone(), json!({"spec": {"containers": [{"image": "!*:latest"}]}})),
+            MatchResult::Fail {
+                path: "/spec/containers/1/image/".into(),
+                message: "resource value 'nginx:latest' does not match '!*:latest' at path /spec/containers/1/image/".into()
+            }
+        );
+        assert_eq!(
+            m(
+                pod.clone(),
+                json!({"metadata": {"labels": {"app.kubernetes.io/*": "?*"}}})
+            ),
+            MatchResult::Pass
+        );
+        assert!(matches!(
+            m(pod.clone(), json!({"metadata": {"labels": {"team": "?*"}}})),
+            MatchResult::Fail { .. }
+        ));
+        assert_eq!(
+            m(pod.clone(), json!({"metadata": {"labels": "*"}})),
+            MatchResult::Pass
+        );
+        assert!(matches!(
+            m(pod, json!({"metadata": {"annotations": "*"}})),
+            MatchResult::Fail { .. }
+        ));
+    }
+
+    #[test]
+    fn anchors() {
+        let pod = json!({"spec": {"hostNetwork": false, "containers": [{"name": "a", "securityContext": {"privileged": true}}]}});
+        // equality: present must match
+        assert!(matches!(
+            m(
+                pod.clone(),
+                json!({"spec": {"containers": [{"=(securityContext)": {"=(privileged)": false}}]}})
+            ),
+            MatchResult::Fail { .. }
+        ));
+        assert_eq!(
+            m(pod.clone(), json!({"spec": {"=(hostPID)": false}})),
+            MatchResult::Pass
+        );
+        // negation
+        let r = m(pod.clone(), json!({"spec": {"X(hostNetwork)": "null"}}));
+        assert!(
+            matches!(r, MatchResult::Fail { ref path, .. } if path == "/spec/hostNetwork/"),
+            "{r:?}"
+        );
+        // conditional at root skips
+        assert!(matches!(
+            m(pod.clone(), json!({"(kind)": "Pod", "spec": {}})),
+            MatchResult::Skip(_)
+        ));
+        // global anchor mismatch skips
+        assert!(matches!(
+            m(
+                pod.clone(),
+                json!({"spec": {"<(hostNetwork)": true, "containers": [{"name": "zzz"}]}})
+            ),
+            MatchResult::Skip(_)
+        ));
+        // existence
+        assert_eq!(
+            m(
+                pod.clone(),
+                json!({"spec": {"^(containers)": [{"name": "a"}]}})
+            ),
+            MatchResult::Pass
+        );
+        assert!(matches!(
+            m(pod, json!({"spec": {"^(containers)": [{"name": "b"}]}})),
+            MatchResult::Fail { .. }
+        ));
+    }
+
+    #[test]
+    fn conditional_in_arrays() {
+        let pod = json!({"spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "y"}]}});
+        assert_eq!(
+            m(
+                pod.clone(),
+                json!({"spec": {"containers": [{"(name)": "a", "image": "x"}]}})
+            ),
+            MatchResult::Pass
+        );
+        assert!(matches!(
+            m(
+                pod.clone(),
+                json!({"spec": {"containers": [{"(name)": "a", "image": "z"}]}})
+            ),
+            MatchResult::Fail { .. }
+        ));
+        // every element skipped: Kyverno's wrapped skip is not a skip at the top
+        assert!(matches!(
+            m(
+                pod,
+                json!({"spec": {"containers": [{"(name)": "c", "image": "z"}]}})
+            ),
+            MatchResult::Fail { .. }
+        ));
+    }
+}

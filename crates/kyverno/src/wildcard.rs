@@ -1,0 +1,66 @@
+//! Kyverno's wildcard matching (`ext/wildcard`, go-wildcard semantics).
+//!
+//! `*` matches any run of characters (including `/` and nothing), `?` exactly one character.
+//! The match is anchored at both ends; an empty pattern matches only the empty string.
+
+/// Whether `s` matches the wildcard `pattern`
+pub fn matches(pattern: &str, s: &str) -> bool {
+    if pattern.is_empty() {
+        return s.is_empty();
+    }
+    if pattern == "*" {
+        return true;
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = s.chars().collect();
+    // Classic greedy algorithm with single backtrack point (linear for `*` patterns).
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<usize> = None;
+    let mut mark = 0usize;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(sp) = star {
+            pi = sp + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// Whether a string contains a wildcard character
+pub fn contains_wildcard(s: &str) -> bool {
+    s.contains(['*', '?'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(matches("*", ""));
+        assert!(matches("", ""));
+        assert!(!matches("", "a"));
+        assert!(matches("?*", "a"));
+        assert!(!matches("?*", ""));
+        assert!(matches("docker.io/*", "docker.io/library/nginx"));
+        assert!(matches("*:latest", "nginx:latest"));
+        assert!(!matches("*:latest", "nginx:1.2"));
+        assert!(matches("a?c", "abc"));
+        assert!(!matches("a?c", "ac"));
+        assert!(matches("*a*b*", "xxaxxbxx"));
+        assert!(!matches("abc", "abcd"));
+    }
+}
