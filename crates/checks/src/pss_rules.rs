@@ -249,7 +249,7 @@ pub fn evaluate(resource: &Resource, level: Level, version: Version, out: &mut V
                 "{} ({}) violates PodSecurity \"{level}:{version}\"",
                 v.reason, v.detail
             ),
-            resource: resource.reference(),
+            resource: resource.shared_reference(),
             file: std::sync::Arc::clone(&resource.file),
             position: resource.locate(&pointer),
             pointer: pointer.to_string(),

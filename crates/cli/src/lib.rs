@@ -4,3 +4,4 @@ pub mod args;
 pub mod commands;
 pub mod input;
 pub mod pipeline;
+pub mod table;

@@ -73,6 +73,10 @@ pub fn run(plan: &Plan, inputs: &[Input], tick: &(dyn Fn() + Sync)) -> Outcome {
     };
     let mut inventory = Inventory::default();
     let mut ignores: HashMap<ResourceRef, serde_json::Value> = HashMap::new();
+    // Sized once: findings dominate memory on large scans, and doubling growth would hold
+    // up to twice their size.
+    let total: usize = results.iter().map(|r| r.findings.len()).sum();
+    outcome.findings.reserve_exact(total);
     for r in results {
         outcome.findings.extend(r.findings);
         outcome.diagnostics.extend(r.diagnostics);

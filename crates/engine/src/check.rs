@@ -89,7 +89,7 @@ impl<'a> CheckCtx<'a> {
     /// Report a finding at an explicit place (for checks over summaries)
     pub fn report_at(
         &mut self,
-        resource: ResourceRef,
+        resource: impl Into<Arc<ResourceRef>>,
         file: &Arc<SourceFile>,
         position: Position,
         pointer: &JsonPointer,
@@ -100,7 +100,7 @@ impl<'a> CheckCtx<'a> {
             rule_name: Cow::Borrowed(self.meta.name),
             severity: self.meta.severity,
             message: message.into(),
-            resource,
+            resource: resource.into(),
             file: Arc::clone(file),
             position,
             pointer: pointer.to_string(),

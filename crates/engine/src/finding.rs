@@ -40,8 +40,8 @@ pub struct Finding {
     pub severity: Severity,
     /// What is wrong, about this resource specifically
     pub message: String,
-    /// The resource
-    pub resource: ResourceRef,
+    /// The resource (shared by all findings about it)
+    pub resource: Arc<ResourceRef>,
     /// The file it was loaded from
     pub file: Arc<SourceFile>,
     /// The line and column of the offending field (or its nearest existing ancestor)

@@ -1,7 +1,7 @@
 use palisade_model::{Resource, ResourceRef};
 use palisade_source::{JsonPointer, Position, SourceFile};
-use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, OnceLock};
 
 /// Kinds kept whole for cross-resource checks. They are small and few; workloads, which are
 /// many and large, are kept only as [`WorkloadSummary`] so memory stays flat on big scans.
@@ -42,12 +42,19 @@ pub struct WorkloadSummary {
 #[derive(Debug, Default)]
 pub struct Inventory {
     /// Resources of the retained kinds
-    pub resources: Vec<Resource>,
+    resources: Vec<Resource>,
     /// Every workload (pod-template bearing resource)
     pub workloads: Vec<WorkloadSummary>,
     /// Every namespace any scanned resource lives in
     pub namespaces_in_use: BTreeSet<String>,
+    /// Positions in `resources` by (kind, namespace), built on first lookup. Checks look up
+    /// per workload or per binding, so a linear scan here made scans quadratic.
+    index: OnceLock<HashMap<(String, String), Vec<usize>>>,
+    by_kind: OnceLock<HashMap<String, Vec<usize>>>,
 }
+
+/// The namespace a resource without one is created in
+const DEFAULT_NAMESPACE: &str = "default";
 
 impl Inventory {
     /// Take note of a scanned resource
@@ -90,11 +97,54 @@ impl Inventory {
         self.resources.extend(other.resources);
         self.workloads.extend(other.workloads);
         self.namespaces_in_use.extend(other.namespaces_in_use);
+        self.index = OnceLock::new();
+        self.by_kind = OnceLock::new();
+    }
+
+    fn pick<'a>(
+        &'a self,
+        positions: Option<&'a Vec<usize>>,
+    ) -> impl Iterator<Item = &'a Resource> + 'a {
+        positions
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.resources.get(*i))
     }
 
     /// Retained resources of one kind
-    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
-        self.resources.iter().filter(move |r| r.kind == kind)
+    pub fn of_kind<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a Resource> + 'a {
+        let by_kind = self.by_kind.get_or_init(|| {
+            let mut map: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, r) in self.resources.iter().enumerate() {
+                map.entry(r.kind.clone()).or_default().push(i);
+            }
+            map
+        });
+        self.pick(by_kind.get(kind))
+    }
+
+    /// Retained resources of one kind in one namespace; a resource without a namespace counts as
+    /// in `default`, where the API server would create it (cluster-scoped kinds all land there)
+    pub fn of_kind_in<'a>(
+        &'a self,
+        kind: &str,
+        namespace: Option<&str>,
+    ) -> impl Iterator<Item = &'a Resource> + 'a {
+        let index = self.index.get_or_init(|| {
+            let mut map: HashMap<(String, String), Vec<usize>> = HashMap::new();
+            for (i, r) in self.resources.iter().enumerate() {
+                let ns = r.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
+                map.entry((r.kind.clone(), ns.to_owned()))
+                    .or_default()
+                    .push(i);
+            }
+            map
+        });
+        let key = (
+            kind.to_owned(),
+            namespace.unwrap_or(DEFAULT_NAMESPACE).to_owned(),
+        );
+        self.pick(index.get(&key))
     }
 }
 

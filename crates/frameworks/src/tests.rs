@@ -517,7 +517,8 @@ fn finding(rule: &RuleInfo, suppressed: bool) -> Finding {
             kind: "Pod".into(),
             name: "p".into(),
             namespace: Some("default".into()),
-        },
+        }
+        .into(),
         file: SourceFile::new("pod.yaml", "kind: Pod\n"),
         position: Position { line: 1, column: 1 },
         pointer: "/kind".into(),

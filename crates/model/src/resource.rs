@@ -1,7 +1,7 @@
 use crate::PodTemplate;
 use palisade_source::{Diagnostic, JsonPointer, LoadedDocument, Position, Positions, SourceFile};
 use serde_json::Value;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// One Kubernetes object and where it came from
 #[derive(Debug, Clone)]
@@ -21,6 +21,8 @@ pub struct Resource {
     /// Index of its document in the file
     pub document: usize,
     positions: Positions,
+    /// One shared reference for all findings about this resource
+    shared: OnceLock<Arc<ResourceRef>>,
 }
 
 /// Identity of a resource for reports: what and where, without the object itself
@@ -160,6 +162,7 @@ impl Resource {
             file,
             document,
             positions,
+            shared: OnceLock::new(),
         })
     }
 
@@ -194,6 +197,11 @@ impl Resource {
             name: self.name.clone(),
             namespace: self.namespace.clone(),
         }
+    }
+
+    /// The reference, shared: findings about one resource point at one allocation
+    pub fn shared_reference(&self) -> Arc<ResourceRef> {
+        Arc::clone(self.shared.get_or_init(|| Arc::new(self.reference())))
     }
 
     /// A metadata map entry (`labels` / `annotations`)

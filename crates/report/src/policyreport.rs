@@ -243,10 +243,10 @@ mod tests {
     fn namespaceless_namespaced_resources_go_to_default() {
         let fx = Fixture::new();
         let mut f = fx.findings[0].clone();
-        f.resource.namespace = None;
+        std::sync::Arc::make_mut(&mut f.resource).namespace = None;
         let mut crb = fx.findings[0].clone();
-        crb.resource.kind = "ClusterRoleBinding".into();
-        crb.resource.namespace = None;
+        std::sync::Arc::make_mut(&mut crb.resource).kind = "ClusterRoleBinding".into();
+        std::sync::Arc::make_mut(&mut crb.resource).namespace = None;
         let findings = [f, crb];
         let report = ScanReport {
             findings: &findings,

@@ -171,7 +171,7 @@ impl Fixture {
             rule_name: rule.name.clone(),
             severity: rule.severity,
             message: message.to_owned(),
-            resource,
+            resource: resource.into(),
             file: Arc::clone(file),
             position,
             pointer: pointer.to_owned(),

@@ -43,8 +43,7 @@ pub(super) fn policies_in<'a>(
     inv: &'a Inventory,
     ns: &'a str,
 ) -> impl Iterator<Item = &'a Resource> + 'a {
-    inv.of_kind("NetworkPolicy")
-        .filter(move |p| ns_or_default(p.namespace.as_deref()) == ns)
+    inv.of_kind_in("NetworkPolicy", Some(ns))
 }
 
 /// Does a Service's `selector` (a plain label map) select these labels?

@@ -443,7 +443,7 @@ pub(super) fn resolve_role<'a>(inv: &'a Inventory, binding: &'a Resource) -> Opt
     let name = binding.get("roleRef/name").and_then(Value::as_str)?;
     match kind {
         "ClusterRole" => {
-            if let Some(role) = inv.of_kind("ClusterRole").find(|r| r.name == name) {
+            if let Some(role) = inv.of_kind_in("ClusterRole", None).find(|r| r.name == name) {
                 return Some(RoleRules::scanned(role));
             }
             builtin_rules(name).map(|rules| RoleRules {
@@ -453,12 +453,10 @@ pub(super) fn resolve_role<'a>(inv: &'a Inventory, binding: &'a Resource) -> Opt
                 rules,
             })
         }
-        "Role" if binding.kind == "RoleBinding" => {
-            let ns = ns_or_default(binding.namespace.as_deref());
-            inv.of_kind("Role")
-                .find(|r| r.name == name && ns_or_default(r.namespace.as_deref()) == ns)
-                .map(RoleRules::scanned)
-        }
+        "Role" if binding.kind == "RoleBinding" => inv
+            .of_kind_in("Role", binding.namespace.as_deref())
+            .find(|r| r.name == name)
+            .map(RoleRules::scanned),
         _ => None,
     }
 }

@@ -80,8 +80,3 @@ pub(crate) fn report_missing_probe(
         }
     }
 }
-
-/// Are two optional namespaces the same (unset matches only unset)?
-pub(crate) fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
-    a == b
-}

@@ -1,4 +1,3 @@
-use super::common::same_namespace;
 use crate::prelude::*;
 
 declare_check! {
@@ -43,10 +42,7 @@ fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
             continue;
         }
         let ns = w.reference.namespace.as_deref();
-        let mut accounts = inv
-            .of_kind("ServiceAccount")
-            .filter(|a| same_namespace(a.namespace.as_deref(), ns))
-            .peekable();
+        let mut accounts = inv.of_kind_in("ServiceAccount", ns).peekable();
         if accounts.peek().is_none() {
             continue;
         }

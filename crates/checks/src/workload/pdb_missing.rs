@@ -1,4 +1,3 @@
-use super::common::same_namespace;
 use crate::prelude::*;
 
 declare_check! {
@@ -42,8 +41,7 @@ fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
         }
         let ns = r.namespace.as_deref();
         let hpa_min = inv
-            .of_kind("HorizontalPodAutoscaler")
-            .filter(|h| same_namespace(h.namespace.as_deref(), ns))
+            .of_kind_in("HorizontalPodAutoscaler", ns)
             .filter(|h| {
                 h.get("spec/scaleTargetRef/kind").and_then(Value::as_str) == Some(&r.kind)
                     && h.get("spec/scaleTargetRef/name").and_then(Value::as_str) == Some(&r.name)
@@ -60,8 +58,7 @@ fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
         }
         let labels = w.pod_labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
         let covered = inv
-            .of_kind("PodDisruptionBudget")
-            .filter(|p| same_namespace(p.namespace.as_deref(), ns))
+            .of_kind_in("PodDisruptionBudget", ns)
             .filter_map(|p| p.get("spec/selector"))
             .any(|sel| selector_matches(sel, labels.clone()));
         if !covered {

@@ -22,18 +22,71 @@ struct Row<'r> {
     decision: Decision,
 }
 
-/// Run `apply`; returns the exit code
+/// Run `apply`: the policy files may mix dialects; each dialect decides the resources against
+/// its own policies and prints its own section. Returns the worst exit code.
 pub fn run(args: &ApplyArgs) -> Result<u8> {
     let mut diagnostics = Vec::new();
     let policy_docs = load_all(&args.policies, &mut diagnostics);
     let resource_docs = load_all(&args.resources, &mut diagnostics);
-    if super::apply_kyverno::has_kyverno_policies(&policy_docs) {
-        return super::apply_kyverno::run(args, policy_docs, resource_docs, diagnostics);
-    }
-    if super::apply_vap::has_admission_policies(&policy_docs) {
-        return super::apply_vap::run(args, policy_docs, resource_docs, diagnostics);
-    }
 
+    let (kyverno, rest): (Vec<_>, Vec<_>) = policy_docs
+        .into_iter()
+        .partition(|d| super::apply_kyverno::has_kyverno_policies(std::slice::from_ref(d)));
+    let (gatekeeper, rest): (Vec<_>, Vec<_>) = rest
+        .into_iter()
+        .partition(|d| is_gatekeeper_document(&d.value));
+    // Documents of no dialect are the admission policies' params when there are admission
+    // policies; otherwise they are reported by the Gatekeeper pass as not being policies.
+    let vap_present = super::apply_vap::has_admission_policies(&rest);
+    let (vap, gatekeeper) = if vap_present {
+        (rest, gatekeeper)
+    } else {
+        (Vec::new(), gatekeeper.into_iter().chain(rest).collect())
+    };
+
+    // Load problems are reported once, by the first dialect that runs.
+    let mut load_diagnostics = Some(diagnostics);
+    let mut code = 0;
+    if !kyverno.is_empty() {
+        let diags = load_diagnostics.take().unwrap_or_default();
+        code = code.max(super::apply_kyverno::run(
+            args,
+            kyverno,
+            resource_docs.clone(),
+            diags,
+        )?);
+    }
+    if !vap.is_empty() {
+        let diags = load_diagnostics.take().unwrap_or_default();
+        code = code.max(super::apply_vap::run(
+            args,
+            vap,
+            resource_docs.clone(),
+            diags,
+        )?);
+    }
+    if !gatekeeper.is_empty() || load_diagnostics.is_some() {
+        let diags = load_diagnostics.take().unwrap_or_default();
+        code = code.max(run_gatekeeper(args, gatekeeper, resource_docs, diags)?);
+    }
+    Ok(code)
+}
+
+/// Gatekeeper's API groups (templates, constraints, mutations, config)
+fn is_gatekeeper_document(v: &Value) -> bool {
+    v.get("apiVersion")
+        .and_then(Value::as_str)
+        .and_then(|api| api.split_once('/'))
+        .is_some_and(|(group, _)| group == "gatekeeper.sh" || group.ends_with(".gatekeeper.sh"))
+}
+
+/// Decide resources against ConstraintTemplates + Constraints
+fn run_gatekeeper(
+    args: &ApplyArgs,
+    policy_docs: Vec<LoadedDocument>,
+    resource_docs: Vec<LoadedDocument>,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Result<u8> {
     let options = EngineOptions::with_cel_engine(engine_choice(args.engine))?;
     let mut set = PolicySet::new();
     let mut constraints = Vec::new();
@@ -186,25 +239,7 @@ fn table(rows: &[Row<'_>]) -> String {
             ]);
         }
     }
-    let mut widths = [0usize; 5];
-    for l in &lines {
-        for (w, cell) in widths.iter_mut().zip(l) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for l in &lines {
-        let mut line = String::new();
-        for (i, (cell, w)) in l.iter().zip(widths).enumerate() {
-            if i + 1 == l.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<w$}  "));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
+    let mut out = crate::table::aligned(&lines);
     let denied = rows.iter().filter(|r| r.decision.denies()).count();
     let failed = rows
         .iter()

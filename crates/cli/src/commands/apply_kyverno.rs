@@ -248,25 +248,8 @@ fn table(
             r.message.replace('\n', " "),
         ]);
     }
-    let mut widths = [0usize; 6];
-    for l in &lines {
-        for (w, cell) in widths.iter_mut().zip(l) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
     let mut out = format!("Applying {policies} policy(ies) to {resources} resource(s)...\n\n");
-    for l in &lines {
-        let mut line = String::new();
-        for (i, (cell, w)) in l.iter().zip(widths).enumerate() {
-            if i + 1 == l.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<w$}  "));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
+    out.push_str(&crate::table::aligned(&lines));
     for m in mutated {
         out.push_str(&format!("\nmutated resource {}:\n", resource_label(m)));
         out.push_str(&palisade_report::to_yaml(m));

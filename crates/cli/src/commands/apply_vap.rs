@@ -31,12 +31,6 @@ pub fn is_admission_document(v: &Value) -> bool {
     palisade_vap::PolicyKind::of(s("apiVersion"), s("kind")).is_some()
 }
 
-fn is_gatekeeper(v: &Value) -> bool {
-    v.get("apiVersion")
-        .and_then(Value::as_str)
-        .is_some_and(|a| a.contains("gatekeeper.sh/"))
-}
-
 fn is_authorizer_rules(v: &Value) -> bool {
     v.get("kind").and_then(Value::as_str) == Some("AuthorizerRules")
         && v.get("apiVersion").and_then(Value::as_str) == Some("palisade.dev/v1alpha1")
@@ -69,20 +63,6 @@ pub fn run(
                     e.to_string(),
                 )),
             }
-            continue;
-        }
-        if is_gatekeeper(&doc.value) {
-            diagnostics.push(
-                Diagnostic::warning(
-                    "not-an-admission-policy",
-                    &doc.file.name,
-                    Some(doc.start),
-                    "Gatekeeper document ignored: the policy files hold admission policies",
-                )
-                .with_help(
-                    "run Gatekeeper templates and constraints in a separate `palisade apply`",
-                ),
-            );
             continue;
         }
         let (mut r, mut d) = resources_from_document(doc);
@@ -233,7 +213,7 @@ fn table(decided: &[Decided]) -> String {
             }
         }
     }
-    let mut out = align(&lines);
+    let mut out = crate::table::aligned(&lines);
     for d in decided {
         if d.admission.mutated
             && let (Some(before), Some(after)) = (&d.before, &d.admission.object)
@@ -253,29 +233,6 @@ fn table(decided: &[Decided]) -> String {
         "\n{} resources, {results} binding decisions, {denied} denied, {warned} warnings, {mutated} mutated\n",
         decided.len()
     ));
-    out
-}
-
-fn align(lines: &[[String; 5]]) -> String {
-    let mut widths = [0usize; 5];
-    for l in lines {
-        for (w, cell) in widths.iter_mut().zip(l) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for l in lines {
-        let mut line = String::new();
-        for (i, (cell, w)) in l.iter().zip(widths).enumerate() {
-            if i + 1 == l.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<w$}  "));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
     out
 }
 
