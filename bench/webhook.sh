@@ -9,7 +9,7 @@
 #      Ignore failure policies), 10 labelled namespaces, and 8 different AdmissionReviews
 #      (compliant and privileged Pods, a Deployment, an insignificant Pod UPDATE, a Service, a
 #      Role, a ConfigMap, a Pod without securityContext) that oha sends in turn (-Z);
-#   3. starts `palisade serve` (decision logs on, written to a file) and the floor, which
+#   3. starts `palisade serve` (decision logs on, written to /dev/null) and the floor, which
 #      answers every request with a fixed AdmissionReview over the same TLS/HTTP stack;
 #   4. runs oha at concurrency 1, 8 and 64 against each (HTTP/1.1 keep-alive, TLS 1.3) and
 #      prints requests/s and p50/p99 latency side by side;
@@ -19,7 +19,7 @@
 # Knobs (environment): DURATION (per run, default 10s), WARMUP (default 2s),
 #   SOAK_SECS (default 600), PORT (default 8443), FLOOR_PORT (default 8444),
 #   KEEP=1 keeps the work directory, PALISADE_LOG=warn turns decision logs off,
-#   SKIP_BUILD=1 uses the binaries already in target/release.
+#   SKIP_BUILD=1 uses the binaries already in target/release, LOG_FILE=path keeps the logs.
 # The load generator runs on the same 2 cores as the servers; numbers include that contention.
 set -euo pipefail
 
@@ -138,22 +138,28 @@ PY
 
 echo "policies: $(ls "$WORK/policies" | wc -l) files; reviews: $(wc -l < "$WORK/reviews.jsonl") kinds" >&2
 
-# Decision logs are on by default (PALISADE_LOG=info); the load message is always needed here.
-PALISADE_LOG="palisade::policies=info,${PALISADE_LOG:-info}" \
+# Decision logs are on by default (PALISADE_LOG=info): rendered and written like in production,
+# to /dev/null here, because at full load they are ~100 MB/s (one line per policy decision).
+# LOG_FILE=path keeps them (mind the disk).
+PALISADE_LOG="${PALISADE_LOG:-info}" \
 "$BIN" serve --policies "$WORK/policies" --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" \
-    --listen "127.0.0.1:$PORT" --namespaces "$WORK/namespaces.yaml" > "$WORK/serve.log" 2>&1 &
+    --listen "127.0.0.1:$PORT" --namespaces "$WORK/namespaces.yaml" > "${LOG_FILE:-/dev/null}" 2>&1 &
 SERVE_PID=$!
 PIDS+=("$SERVE_PID")
 "$FLOOR" --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" --listen "127.0.0.1:$FLOOR_PORT" > "$WORK/floor.log" 2>&1 &
 PIDS+=("$!")
 
+ready() {
+    oha -n 1 -c 1 --no-tui --ipv4 --cacert "$WORK/certs/ca.crt" --output-format json \
+        "https://localhost:$PORT/readyz" 2>/dev/null | grep -q '"200"'
+}
 for _ in $(seq 1 100); do
-    if grep -q '"policies loaded"' "$WORK/serve.log" 2>/dev/null && grep -q "floor listening" "$WORK/floor.log" 2>/dev/null; then
+    if ready && grep -q "floor listening" "$WORK/floor.log" 2>/dev/null; then
         break
     fi
     sleep 0.1
 done
-grep -q '"policies loaded"' "$WORK/serve.log" || { echo "palisade serve did not load policies:" >&2; cat "$WORK/serve.log" >&2; exit 1; }
+ready || { echo "palisade serve is not ready (policies not loaded?)" >&2; exit 1; }
 
 # One request of each kind, to show what the bench asks and what the webhook answers.
 oha -n 8 -c 1 --no-tui --ipv4 --cacert "$WORK/certs/ca.crt" -m POST -T application/json \
@@ -212,4 +218,3 @@ print(f"soak: ${SOAK_SECS}s at c=8: {soak[0]:,.0f} req/s, p50 {soak[1]:.3f} ms, 
 print(f"palisade serve RSS (MiB) every {max(1, ${SOAK_SECS} // 10)}s: " + ", ".join(f"{s / 1024:.1f}" for s in samples))
 print(f"RSS start {samples[0] / 1024:.1f} MiB, end {samples[-1] / 1024:.1f} MiB, max {max(samples) / 1024:.1f} MiB")
 PY
-echo "decision log lines written: $(grep -c '"palisade::decision"' "$WORK/serve.log")" >&2

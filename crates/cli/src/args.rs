@@ -10,7 +10,10 @@ Examples:
   palisade scan --framework cis -o table k8s/  CIS Benchmark compliance score per control
   palisade scan -o sarif . > palisade.sarif    SARIF for GitHub code scanning
   palisade checks --tag rbac                   list the RBAC checks
-  palisade explain POD-001                     docs of one check";
+  palisade explain POD-001                     docs of one check
+  palisade apply policies/ --resource k8s/     Kyverno / Gatekeeper / VAP decisions
+  palisade test policies/                      run kyverno-test.yaml and gator suites
+  palisade serve --policies DIR --tls-cert …   the admission webhook";
 
 /// One fast binary that enforces and proves Kubernetes security and compliance
 #[derive(Debug, Parser)]
@@ -36,9 +39,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Generate a CA and a serving certificate for the webhook
     Certs(CertsArgs),
-    /// Run policy test suites (gator `suite.yaml`) below directories
+    /// Run policy test suites below directories (gator `suite.yaml`, `kyverno-test.yaml`)
     Test(TestArgs),
-    /// Decide resources against Gatekeeper ConstraintTemplates and Constraints
+    /// Decide resources against Kyverno, Gatekeeper, ValidatingAdmissionPolicy and
+    /// MutatingAdmissionPolicy policies
     Apply(ApplyArgs),
 }
 
@@ -210,15 +214,16 @@ pub enum EngineArg {
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
-  palisade test policies/                      every suite.yaml below policies/
+  palisade test policies/                      every suite.yaml and kyverno-test.yaml below
   palisade test library/general/allowedrepos   one Gatekeeper library policy
   palisade test --engine rego --run 'disallowed' library/
+  palisade test --strict kyverno-policies/     exact comparison, none of kyverno test's leniencies
 
 Prints one line per case (PASS|FAIL|SKIP  suite/test/case  reason), then
 `N passed, N failed` (`, N skipped` when any were skipped).
 Exit status: 0 all passed, 1 a case failed, 2 unreadable or invalid test files.")]
 pub struct TestArgs {
-    /// Directories to search for suite.yaml files (or suite files)
+    /// Directories to search for `suite.yaml` and `kyverno-test.yaml` files (or such files)
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
@@ -253,14 +258,20 @@ pub enum ApplyFormat {
 #[command(after_help = "\
 Examples:
   palisade apply template.yaml constraint.yaml --resource pod.yaml
-  palisade apply policies/ --resource k8s/ -o json
+  palisade apply kyverno/ --resource k8s/ --values-file values.yaml
+  palisade apply vap.yaml binding.yaml params.yaml --resource deploy.yaml -o yaml
   helm template my-chart | palisade apply policies/ --resource -
 
-Every resource is reviewed by every matching constraint (and is visible to referential
-templates in data.inventory), as gator does.
-Exit status: 0 nothing denied, 1 a deny-action constraint has a violation, 2 input or policy errors.")]
+Policy files may mix dialects; each prints its own section. Gatekeeper: every resource is
+reviewed by every matching constraint and is visible in data.inventory, as gator does.
+Kyverno: results per rule x resource, as `kyverno apply`. Admission policies: decisions per
+binding, mutated resources (`-o yaml`) and a diff.
+Exit status: 0 nothing denied, 1 a denial (deny-action constraint, Enforce Kyverno rule,
+Deny binding), 2 input or policy errors.")]
 pub struct ApplyArgs {
-    /// ConstraintTemplates and Constraints: files or directories
+    /// Policy files or directories: Kyverno (Cluster)Policies and CEL kinds, Gatekeeper
+    /// ConstraintTemplates + Constraints, ValidatingAdmissionPolicies, MutatingAdmissionPolicies,
+    /// their bindings and params
     #[arg(required = true)]
     pub policies: Vec<String>,
 

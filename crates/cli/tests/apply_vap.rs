@@ -100,7 +100,7 @@ fn allowed_resources_exit_0_and_show_the_mutation() {
         "{stdout}"
     );
     assert!(stdout.contains("label/label"), "{stdout}");
-    assert!(stdout.contains("+   labels:"), "{stdout}");
+    assert!(stdout.contains("+  labels:"), "{stdout}");
     assert!(stdout.contains("0 denied"), "{stdout}");
 }
 

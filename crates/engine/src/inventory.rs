@@ -51,6 +51,7 @@ pub struct Inventory {
     /// per workload or per binding, so a linear scan here made scans quadratic.
     index: OnceLock<HashMap<(String, String), Vec<usize>>>,
     by_kind: OnceLock<HashMap<String, Vec<usize>>>,
+    workloads_by_namespace: OnceLock<HashMap<String, Vec<usize>>>,
 }
 
 /// The namespace a resource without one is created in
@@ -99,6 +100,31 @@ impl Inventory {
         self.namespaces_in_use.extend(other.namespaces_in_use);
         self.index = OnceLock::new();
         self.by_kind = OnceLock::new();
+        self.workloads_by_namespace = OnceLock::new();
+    }
+
+    /// Workloads of one namespace (a workload without a namespace counts as in `default`)
+    pub fn workloads_in<'a>(
+        &'a self,
+        namespace: Option<&str>,
+    ) -> impl Iterator<Item = &'a WorkloadSummary> + 'a {
+        let index = self.workloads_by_namespace.get_or_init(|| {
+            let mut map: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, w) in self.workloads.iter().enumerate() {
+                let ns = w
+                    .reference
+                    .namespace
+                    .as_deref()
+                    .unwrap_or(DEFAULT_NAMESPACE);
+                map.entry(ns.to_owned()).or_default().push(i);
+            }
+            map
+        });
+        index
+            .get(namespace.unwrap_or(DEFAULT_NAMESPACE))
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.workloads.get(*i))
     }
 
     fn pick<'a>(

@@ -85,7 +85,7 @@ fn suites<'a>(report: &'a ScanReport<'_>) -> Vec<Suite<'a>> {
         let key = (si, &*f.resource, f.file.name.as_str());
         let ci = *by_case.entry(key).or_insert_with(|| {
             suite.cases.push(Case {
-                resource: &*f.resource,
+                resource: &f.resource,
                 file: &f.file.name,
                 findings: Vec::new(),
             });

@@ -48,13 +48,23 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
+    // Each namespace's policies, read once: (pod selector, ingress, egress)
+    let mut by_namespace: std::collections::HashMap<&str, Vec<(Value, bool, bool)>> =
+        std::collections::HashMap::new();
     for w in &inv.workloads {
         let ns = ns_or_default(w.reference.namespace.as_deref());
+        let policies = by_namespace.entry(ns).or_insert_with(|| {
+            policies_in(inv, ns)
+                .map(|p| {
+                    let (i, e) = policy_types(p);
+                    (pod_selector(p), i, e)
+                })
+                .collect()
+        });
         let labels = w.pod_labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
         let (mut ingress, mut egress) = (false, false);
-        for p in policies_in(inv, ns) {
-            if selector_matches(&pod_selector(p), labels.clone()) {
-                let (i, e) = policy_types(p);
+        for (selector, i, e) in policies.iter() {
+            if (*i && !ingress || *e && !egress) && selector_matches(selector, labels.clone()) {
                 ingress |= i;
                 egress |= e;
             }

@@ -133,10 +133,7 @@ fn interface_of(inv: &Inventory, svc: &Resource) -> Option<&'static str> {
     if let Some(s) = sensitive_name(&svc.name) {
         return Some(s);
     }
-    let ns = ns_or_default(svc.namespace.as_deref());
-    inv.workloads
-        .iter()
-        .filter(|w| ns_or_default(w.reference.namespace.as_deref()) == ns)
+    inv.workloads_in(svc.namespace.as_deref())
         .filter(|w| {
             service_selects(
                 svc,

@@ -113,12 +113,20 @@ fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
     if dangerous.is_empty() {
         return;
     }
+    // Many workloads share a ServiceAccount: resolve each account once
+    let mut resolved: std::collections::HashMap<(&str, &str), Option<usize>> =
+        std::collections::HashMap::new();
     for w in &inv.workloads {
         let sa = w.service_account.as_deref().unwrap_or("default");
         let ns = ns_or_default(w.reference.namespace.as_deref());
-        let hit = dangerous
-            .iter()
-            .find(|(b, _)| subjects(b).any(|s| s.covers_service_account(ns, sa)));
+        let hit = resolved
+            .entry((ns, sa))
+            .or_insert_with(|| {
+                dangerous
+                    .iter()
+                    .position(|(b, _)| subjects(b).any(|s| s.covers_service_account(ns, sa)))
+            })
+            .and_then(|i| dangerous.get(i));
         if let Some((binding, why)) = hit {
             report_workload(
                 ctx,

@@ -1,0 +1,24 @@
+//! `palisade serve`: the admission webhook (see the `palisade-server` crate)
+
+use crate::args::ServeArgs;
+use anyhow::Result;
+use palisade_server::{Limits, ServeOptions};
+use std::time::Duration;
+
+/// Serve until SIGINT/SIGTERM; returns the exit code
+pub fn run(args: &ServeArgs) -> Result<u8> {
+    let limits = Limits {
+        deadline: Duration::from_millis(args.deadline_ms),
+        max_body_bytes: args.max_body_bytes,
+        ..Limits::default()
+    };
+    palisade_server::serve_blocking(ServeOptions {
+        policies: args.policies.clone(),
+        tls_cert: args.tls_cert.clone(),
+        tls_key: args.tls_key.clone(),
+        listen: args.listen,
+        namespaces: args.namespaces.clone(),
+        limits,
+    })?;
+    Ok(0)
+}

@@ -1,0 +1,432 @@
+//! `admission.k8s.io/v1` AdmissionReview: the request the API server sends and the response it
+//! expects back.
+//!
+//! Parsing never fails silently and never panics: a body that is not an AdmissionReview is
+//! either answered with an AdmissionReview that rejects it as invalid (when its `request.uid`
+//! can be read, so the API server can match the answer) or turned into an HTTP 400.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// `apiVersion` of the only AdmissionReview version served
+pub const API_VERSION: &str = "admission.k8s.io/v1";
+/// `kind` of an AdmissionReview
+pub const KIND: &str = "AdmissionReview";
+
+/// Group, version and kind of the object under review (`request.kind`)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct GroupVersionKind {
+    /// API group, empty for the core group
+    pub group: String,
+    /// API version
+    pub version: String,
+    /// Kind
+    pub kind: String,
+}
+
+/// Group, version and resource of the object under review (`request.resource`)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct GroupVersionResource {
+    /// API group, empty for the core group
+    pub group: String,
+    /// API version
+    pub version: String,
+    /// Resource (plural)
+    pub resource: String,
+}
+
+/// Who made the request (`request.userInfo`)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct UserInfo {
+    /// User name
+    pub username: String,
+    /// User UID
+    pub uid: String,
+    /// Groups
+    pub groups: Vec<String>,
+}
+
+/// The operation under review
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Operation {
+    /// `CREATE`
+    Create,
+    /// `UPDATE`
+    Update,
+    /// `DELETE`
+    Delete,
+    /// `CONNECT`
+    Connect,
+}
+
+impl Operation {
+    /// Every operation
+    pub const ALL: [Self; 4] = [Self::Create, Self::Update, Self::Delete, Self::Connect];
+
+    /// The wire name
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "CREATE",
+            Self::Update => "UPDATE",
+            Self::Delete => "DELETE",
+            Self::Connect => "CONNECT",
+        }
+    }
+
+    /// Position in [`Self::ALL`], for bit sets
+    pub(crate) fn bit(self) -> u8 {
+        match self {
+            Self::Create => 1,
+            Self::Update => 2,
+            Self::Delete => 4,
+            Self::Connect => 8,
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `request` of an AdmissionReview
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdmissionRequest {
+    /// Echoed in the response
+    pub uid: String,
+    /// Kind of the object
+    #[serde(default)]
+    pub kind: GroupVersionKind,
+    /// Resource of the object
+    #[serde(default)]
+    pub resource: GroupVersionResource,
+    /// Subresource (`status`, `exec`, `ephemeralcontainers`, …), empty for the main resource
+    #[serde(default)]
+    pub sub_resource: String,
+    /// Object name (may be empty on CREATE with `generateName`)
+    #[serde(default)]
+    pub name: String,
+    /// Namespace, empty for cluster-scoped objects
+    #[serde(default)]
+    pub namespace: String,
+    /// Operation
+    pub operation: Operation,
+    /// Requesting user
+    #[serde(default)]
+    pub user_info: UserInfo,
+    /// The object after the operation (absent for DELETE)
+    #[serde(default)]
+    pub object: Option<Value>,
+    /// The object before the operation (UPDATE, DELETE)
+    #[serde(default)]
+    pub old_object: Option<Value>,
+    /// Dry run: no side effects allowed
+    #[serde(default)]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireReview {
+    #[serde(default)]
+    api_version: String,
+    #[serde(default)]
+    kind: String,
+    request: Option<AdmissionRequest>,
+}
+
+/// Why a body is not a usable AdmissionReview
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidReview {
+    /// `request.uid` when it could be read; the answer is then an AdmissionReview
+    pub uid: Option<String>,
+    /// What is wrong, for the response message and the logs
+    pub message: String,
+    /// Short machine-readable reason, used as a metric label
+    pub reason: &'static str,
+}
+
+impl InvalidReview {
+    fn new(uid: Option<String>, reason: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            uid,
+            message: message.into(),
+            reason,
+        }
+    }
+}
+
+/// Parse a request body as an `admission.k8s.io/v1` AdmissionReview.
+///
+/// Object kinds that need an object (CREATE, UPDATE) must carry one, and it must be a JSON
+/// object.
+pub fn parse(body: &[u8]) -> Result<AdmissionRequest, InvalidReview> {
+    let wire: WireReview = match serde_json::from_slice(body) {
+        Ok(w) => w,
+        Err(e) => {
+            // Read the uid leniently so the API server can still match our answer.
+            let uid = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+                v.pointer("/request/uid")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+            });
+            let reason = if e.is_syntax() || e.is_eof() {
+                "malformed-json"
+            } else {
+                "malformed-review"
+            };
+            return Err(InvalidReview::new(
+                uid,
+                reason,
+                format!("malformed AdmissionReview: {e}"),
+            ));
+        }
+    };
+    let uid = wire
+        .request
+        .as_ref()
+        .map(|r| r.uid.clone())
+        .filter(|u| !u.is_empty());
+    if wire.api_version != API_VERSION || wire.kind != KIND {
+        return Err(InvalidReview::new(
+            uid,
+            "wrong-api-version",
+            format!(
+                "expected apiVersion `{API_VERSION}` and kind `{KIND}`, got `{}` `{}`",
+                wire.api_version, wire.kind
+            ),
+        ));
+    }
+    let Some(request) = wire.request else {
+        return Err(InvalidReview::new(
+            None,
+            "missing-request",
+            "AdmissionReview has no `request`",
+        ));
+    };
+    if request.uid.is_empty() {
+        return Err(InvalidReview::new(
+            None,
+            "missing-uid",
+            "AdmissionReview `request.uid` is empty",
+        ));
+    }
+    let needs_object = matches!(request.operation, Operation::Create | Operation::Update);
+    match &request.object {
+        None if needs_object => {
+            return Err(InvalidReview::new(
+                uid,
+                "missing-object",
+                format!(
+                    "AdmissionReview for {} has no `request.object`",
+                    request.operation
+                ),
+            ));
+        }
+        Some(v) if !v.is_object() => {
+            return Err(InvalidReview::new(
+                uid,
+                "malformed-object",
+                "`request.object` is not a JSON object",
+            ));
+        }
+        _ => {}
+    }
+    if request.old_object.as_ref().is_some_and(|v| !v.is_object()) {
+        return Err(InvalidReview::new(
+            uid,
+            "malformed-object",
+            "`request.oldObject` is not a JSON object",
+        ));
+    }
+    Ok(request)
+}
+
+/// `status` of a response (a `metav1.Status`)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    /// HTTP-like code: 403 for a denial, 400 for an invalid review
+    pub code: u16,
+    /// Human message, shown by kubectl
+    pub message: String,
+    /// `Forbidden`, `BadRequest`, `Invalid`, …
+    pub reason: &'static str,
+    /// Always `Failure` (only sent when the request is not allowed)
+    pub status: &'static str,
+}
+
+/// `response` of an AdmissionReview
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdmissionResponse {
+    /// The request's uid
+    pub uid: String,
+    /// The decision
+    pub allowed: bool,
+    /// Why not, when not allowed
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// Warnings shown to the client (kubectl prints them)
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Added to the API server's audit event, each key prefixed with the webhook's name
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub audit_annotations: BTreeMap<String, String>,
+    /// `JSONPatch` when a patch is set
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch_type: Option<&'static str>,
+    /// Base64 of the JSON Patch (RFC 6902) document
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch: Option<String>,
+}
+
+impl AdmissionResponse {
+    /// Allow, with nothing to add
+    pub fn allow(uid: impl Into<String>) -> Self {
+        Self {
+            uid: uid.into(),
+            allowed: true,
+            status: None,
+            warnings: Vec::new(),
+            audit_annotations: BTreeMap::new(),
+            patch_type: None,
+            patch: None,
+        }
+    }
+
+    /// Reject with a status
+    pub fn reject(
+        uid: impl Into<String>,
+        code: u16,
+        reason: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            allowed: false,
+            status: Some(Status {
+                code,
+                message: message.into(),
+                reason,
+                status: "Failure",
+            }),
+            ..Self::allow(uid)
+        }
+    }
+
+    /// Reject a review that cannot be evaluated (HTTP-like code 400)
+    pub fn invalid(uid: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::reject(uid, 400, "BadRequest", message)
+    }
+
+    /// The full AdmissionReview JSON document carrying this response
+    pub fn to_review_json(&self) -> Vec<u8> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Out<'a> {
+            api_version: &'static str,
+            kind: &'static str,
+            response: &'a AdmissionResponse,
+        }
+        serde_json::to_vec(&Out {
+            api_version: API_VERSION,
+            kind: KIND,
+            response: self,
+        })
+        // Serializing strings, bools and maps of strings cannot fail; keep a valid answer anyway.
+        .unwrap_or_else(|_| {
+            br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#.to_vec()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn review(request: &Value) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "apiVersion": API_VERSION, "kind": KIND, "request": request,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn parses_a_pod_create() {
+        let body = review(&json!({
+            "uid": "u1", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "namespace": "team", "operation": "CREATE",
+            "userInfo": {"username": "alice", "groups": ["dev"]},
+            "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}},
+        }));
+        let r = parse(&body).unwrap();
+        assert_eq!(r.uid, "u1");
+        assert_eq!(r.operation, Operation::Create);
+        assert_eq!(r.user_info.username, "alice");
+        assert_eq!(r.kind.kind, "Pod");
+    }
+
+    #[test]
+    fn rejects_bad_bodies_with_uid_when_readable() {
+        let e = parse(b"{not json").unwrap_err();
+        assert_eq!((e.uid, e.reason), (None, "malformed-json"));
+
+        let e = parse(br#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"x","operation":"CREATE","object":{}}}"#).unwrap_err();
+        assert_eq!(e.uid.as_deref(), Some("x"));
+        assert_eq!(e.reason, "wrong-api-version");
+
+        let e = parse(&review(&json!({"uid": "y", "operation": "CREATE"}))).unwrap_err();
+        assert_eq!((e.uid.as_deref(), e.reason), (Some("y"), "missing-object"));
+
+        let e = parse(&review(
+            &json!({"uid": "z", "operation": "FLY", "object": {}}),
+        ))
+        .unwrap_err();
+        assert_eq!(
+            (e.uid.as_deref(), e.reason),
+            (Some("z"), "malformed-review")
+        );
+
+        let e = parse(&review(
+            &json!({"uid": "w", "operation": "CREATE", "object": "str"}),
+        ))
+        .unwrap_err();
+        assert_eq!(e.reason, "malformed-object");
+
+        let e =
+            parse(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#).unwrap_err();
+        assert_eq!(e.reason, "missing-request");
+
+        // DELETE carries no object
+        assert!(
+            parse(&review(
+                &json!({"uid": "d", "operation": "DELETE", "oldObject": {}})
+            ))
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn serializes_responses_like_the_api_server_expects() {
+        let mut r = AdmissionResponse::reject("u", 403, "Forbidden", "no");
+        r.warnings.push("w".into());
+        let v: Value = serde_json::from_slice(&r.to_review_json()).unwrap();
+        assert_eq!(
+            v,
+            json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": {
+                "uid": "u", "allowed": false, "warnings": ["w"],
+                "status": {"code": 403, "message": "no", "reason": "Forbidden", "status": "Failure"},
+            }})
+        );
+    }
+}
