@@ -27,7 +27,7 @@ best() { # prints the best wall time of 3 runs of the command
   local best=""
   for _ in 1 2 3; do
     /usr/bin/time -f "%e" -o "$OUT/t" "$@" > "$OUT/last.out" 2>/dev/null || true
-    local t; t=$(cat "$OUT/t")
+    local t; t=$(tail -n1 "$OUT/t")
     if [[ -z $best ]] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
   done
   echo "$best"
@@ -36,7 +36,7 @@ best() { # prints the best wall time of 3 runs of the command
 for engine in rego cel; do
   t=$(best "$P" apply --engine "$engine" -o json "$OUT/gatekeeper" --resource "$SHARED/corpora/real-world")
   evals=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["summary"]; print(s["pass"] + s["fail"])' "$OUT/last.out" 2>/dev/null || echo "?")
-  echo "gatekeeper ($engine): $n templates x real-world corpus: $evals evaluations in ${t}s = $(awk "BEGIN{ if ($t > 0 && \"$evals\" != \"?\") printf \"%.0f\", $evals/$t; else print \"?\" }") evaluations/s"
+  python3 -c 'import sys; n, e, t = sys.argv[1:4]; print(f"gatekeeper ({sys.argv[4]}): {n} templates x real-world corpus: {e} evaluations in {t}s = {float(e)/float(t):.0f} evaluations/s (whole process, template compilation included)")' "$n" "$evals" "$t" "$engine"
 done
 t=$(best "$P" test "$SHARED/conformance/kyverno")
 echo "kyverno: conformance directory ($(tail -n1 "$OUT/last.out")) in ${t}s"
