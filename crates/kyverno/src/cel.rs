@@ -488,14 +488,7 @@ pub fn evaluate_policy(policy: &Policy, resource: &Value, adm: &Admission) -> Ve
         .get("kind")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let mut out = EngineResponse {
-        policy: policy.name.clone(),
-        policy_namespace: policy.namespace.clone(),
-        policy_kind: policy.kind.clone(),
-        resource: resource.clone(),
-        patched: resource.clone(),
-        rules: Vec::new(),
-    };
+    let mut out = EngineResponse::empty(policy, resource);
     let mutating = policy.kind.ends_with("MutatingPolicy");
     let generating = policy.kind.ends_with("GeneratingPolicy");
     let rule_type = if mutating {

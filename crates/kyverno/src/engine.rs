@@ -132,6 +132,20 @@ pub struct EngineResponse {
     pub rules: Vec<RuleResponse>,
 }
 
+impl EngineResponse {
+    /// The response before any rule ran: the resource unpatched, no rule results
+    pub fn empty(policy: &Policy, resource: &Value) -> Self {
+        Self {
+            policy: policy.name.clone(),
+            policy_namespace: policy.namespace.clone(),
+            policy_kind: policy.kind.clone(),
+            resource: resource.clone(),
+            patched: resource.clone(),
+            rules: Vec::new(),
+        }
+    }
+}
+
 /// Everything about the admission request besides the resource
 #[derive(Default, Clone)]
 pub struct Admission {
@@ -323,14 +337,7 @@ fn precondition_outcome(
 
 /// Run every mutate rule of a policy; the patched resource feeds the next rule
 pub fn mutate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineResponse {
-    let mut resp = EngineResponse {
-        policy: policy.name.clone(),
-        policy_namespace: policy.namespace.clone(),
-        policy_kind: policy.kind.clone(),
-        resource: resource.clone(),
-        patched: resource.clone(),
-        rules: Vec::new(),
-    };
+    let mut resp = EngineResponse::empty(policy, resource);
     if !policy.is_kyverno() {
         return resp;
     }
@@ -608,14 +615,7 @@ fn add_element(ctx: &mut Context, element: &Value, index: usize, nesting: usize)
 
 /// Run every validate rule of a policy
 pub fn validate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineResponse {
-    let mut resp = EngineResponse {
-        policy: policy.name.clone(),
-        policy_namespace: policy.namespace.clone(),
-        policy_kind: policy.kind.clone(),
-        resource: resource.clone(),
-        patched: resource.clone(),
-        rules: Vec::new(),
-    };
+    let mut resp = EngineResponse::empty(policy, resource);
     if !policy.is_kyverno() {
         return resp;
     }
@@ -1102,14 +1102,7 @@ impl Validator<'_> {
 
 /// Run every generate rule of a policy (offline: report what would be generated)
 pub fn generate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineResponse {
-    let mut resp = EngineResponse {
-        policy: policy.name.clone(),
-        policy_namespace: policy.namespace.clone(),
-        policy_kind: policy.kind.clone(),
-        resource: resource.clone(),
-        patched: resource.clone(),
-        rules: Vec::new(),
-    };
+    let mut resp = EngineResponse::empty(policy, resource);
     if !policy.is_kyverno() {
         return resp;
     }

@@ -1,6 +1,6 @@
 //! One file per upstream check (`policy/check_*.go`), each with its revisions by policy version.
 
-use crate::pod::PodView;
+use crate::pod::{ContainerView, PodView};
 use crate::registry::CheckInfo;
 use palisade_source::JsonPointer;
 
@@ -30,6 +30,36 @@ pub(crate) struct Failure {
     pub reason: String,
     pub detail: String,
     pub pointers: Vec<JsonPointer>,
+}
+
+/// Who sets a forbidden security-context flag: `pod` and/or the named containers (joined with
+/// `and`, as upstream words it) with a pointer to each setting; `None` when nobody does
+pub(crate) fn flag_setters(
+    pod: &PodView<'_>,
+    pod_sets: bool,
+    container_sets: impl Fn(&ContainerView<'_>) -> bool,
+    field: &str,
+) -> Option<(String, Vec<JsonPointer>)> {
+    let bad: Vec<_> = pod
+        .containers()
+        .iter()
+        .filter(|c| container_sets(c))
+        .collect();
+    if !pod_sets && bad.is_empty() {
+        return None;
+    }
+    let mut setters = Vec::new();
+    let mut pointers = Vec::new();
+    if pod_sets {
+        setters.push("pod".to_owned());
+        pointers.push(pod.spec_pointer(field));
+    }
+    if !bad.is_empty() {
+        let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
+        setters.push(crate::text::containers_phrase(&names));
+        pointers.extend(bad.iter().map(|c| c.pointer(pod, field)));
+    }
+    Some((setters.join(" and "), pointers))
 }
 
 /// One revision of a check: `None` when the pod is allowed

@@ -1,11 +1,10 @@
 //! `runAsUser` (restricted, policy 1.23+): nothing sets `runAsUser: 0`. From policy 1.35, pods
 //! in their own user namespace are exempt.
 
-use super::{CheckDef, Failure};
+use super::{CheckDef, Failure, flag_setters};
 use crate::Level;
 use crate::pod::PodView;
 use crate::registry::CheckInfo;
-use crate::text::containers_phrase;
 
 pub(crate) const CHECK: CheckDef = CheckDef {
     info: CheckInfo {
@@ -22,28 +21,15 @@ pub(crate) const CHECK: CheckDef = CheckDef {
 const FIELD: &str = "securityContext/runAsUser";
 
 fn v1_23(pod: &PodView<'_>) -> Option<Failure> {
-    let bad: Vec<_> = pod
-        .containers()
-        .iter()
-        .filter(|c| c.sc.run_as_user_zero)
-        .collect();
-    if !pod.sc.run_as_user_zero && bad.is_empty() {
-        return None;
-    }
-    let mut setters = Vec::new();
-    let mut pointers = Vec::new();
-    if pod.sc.run_as_user_zero {
-        setters.push("pod".to_owned());
-        pointers.push(pod.spec_pointer(FIELD));
-    }
-    if !bad.is_empty() {
-        let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
-        setters.push(containers_phrase(&names));
-        pointers.extend(bad.iter().map(|c| c.pointer(pod, FIELD)));
-    }
+    let (who, pointers) = flag_setters(
+        pod,
+        pod.sc.run_as_user_zero,
+        |c| c.sc.run_as_user_zero,
+        FIELD,
+    )?;
     Some(Failure {
         reason: "runAsUser=0".to_owned(),
-        detail: format!("{} must not set runAsUser=0", setters.join(" and ")),
+        detail: format!("{who} must not set runAsUser=0"),
         pointers,
     })
 }

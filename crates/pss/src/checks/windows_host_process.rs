@@ -1,11 +1,10 @@
 //! `windowsHostProcess` (baseline): no Windows HostProcess containers, which run with host
 //! privileges.
 
-use super::{CheckDef, Failure};
+use super::{CheckDef, Failure, flag_setters};
 use crate::Level;
 use crate::pod::PodView;
 use crate::registry::CheckInfo;
-use crate::text::containers_phrase;
 
 pub(crate) const CHECK: CheckDef = CheckDef {
     info: CheckInfo {
@@ -22,31 +21,10 @@ pub(crate) const CHECK: CheckDef = CheckDef {
 const FIELD: &str = "securityContext/windowsOptions/hostProcess";
 
 fn v1_0(pod: &PodView<'_>) -> Option<Failure> {
-    let bad: Vec<_> = pod
-        .containers()
-        .iter()
-        .filter(|c| c.sc.host_process)
-        .collect();
-    if !pod.sc.host_process && bad.is_empty() {
-        return None;
-    }
-    let mut setters = Vec::new();
-    let mut pointers = Vec::new();
-    if pod.sc.host_process {
-        setters.push("pod".to_owned());
-        pointers.push(pod.spec_pointer(FIELD));
-    }
-    if !bad.is_empty() {
-        let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
-        setters.push(containers_phrase(&names));
-        pointers.extend(bad.iter().map(|c| c.pointer(pod, FIELD)));
-    }
+    let (who, pointers) = flag_setters(pod, pod.sc.host_process, |c| c.sc.host_process, FIELD)?;
     Some(Failure {
         reason: "hostProcess".to_owned(),
-        detail: format!(
-            "{} must not set securityContext.windowsOptions.hostProcess=true",
-            setters.join(" and ")
-        ),
+        detail: format!("{who} must not set securityContext.windowsOptions.hostProcess=true"),
         pointers,
     })
 }
