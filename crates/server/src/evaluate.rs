@@ -278,7 +278,8 @@ pub(crate) fn evaluate(
             && let Some(obj) = &current
         {
             let mut patched = obj.value.clone();
-            match crate::patch::apply(&mut patched, &set_patch) {
+            let operations = Value::Array(set_patch.clone());
+            match palisade_vap::patch::apply_json_patch(&mut patched, &operations) {
                 Ok(()) => match resource(patched, &req, "object") {
                     Ok(r) => {
                         current = Some(r);

@@ -19,7 +19,6 @@ mod index;
 mod load;
 mod logging;
 mod metrics;
-pub mod patch;
 mod policy;
 pub mod review;
 mod serve;

@@ -670,7 +670,7 @@ async fn mutate_answers_with_a_json_patch() {
         ])
     );
     let mut patched = p.clone();
-    palisade_server::patch::apply(&mut patched, patch.as_array().unwrap()).unwrap();
+    palisade_vap::patch::apply_json_patch(&mut patched, &patch).unwrap();
     assert_eq!(
         patched["metadata"]["labels"],
         json!({"team": "payments", "example.com/tier": "web"})
