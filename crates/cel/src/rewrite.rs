@@ -11,10 +11,16 @@
 //! * every comprehension range `r` → `@iter(r)`: charges `size(r)` to the cost budget, so nested
 //!   loops pay for every inner iteration and a hostile expression runs out of budget;
 //! * `lists.range(n)` → `lists.range(@charge(n))`: no list is built beyond the budget;
-//! * `Object{…}` / `Object.spec{…}` / `JSONPatch{…}` (MutatingAdmissionPolicy) → map literals.
+//! * `Object{…}` / `Object.spec{…}` / `JSONPatch{…}` (MutatingAdmissionPolicy) → map literals;
+//! * `x.orValue(y)` / `x.or(y)` → `x` bound once, then `@optPresent(x) ? @optGet(x) : y` (or
+//!   `… ? x : y`): cel-go evaluates these lazily (the alternative only when `x` is an empty
+//!   optional) and hands back an `x` that is not an optional unchanged, so
+//!   `object.spec.volumes.orValue([])` is the list itself; the crate's overloads are strict
+//!   and reject a non-optional receiver.
 
 use cel::common::ast::{
-    CallExpr, EntryExpr, Expr, IdedEntryExpr, IdedExpr, LiteralValue, MapEntryExpr, MapExpr,
+    CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedEntryExpr, IdedExpr, ListExpr, LiteralValue,
+    MapEntryExpr, MapExpr,
 };
 use cel::common::types::CelString;
 use std::collections::BTreeSet;
@@ -219,6 +225,17 @@ impl<'a> Rewriter<'a> {
                     call.args = vec![lit];
                     return;
                 }
+                if !qualified
+                    && call.target.is_some()
+                    && call.args.len() == 1
+                    && (call.func_name == "orValue" || call.func_name == "or")
+                {
+                    let value = call.func_name == "orValue";
+                    let target = call.target.take().map(|t| *t).unwrap_or_default();
+                    let alternative = std::mem::take(&mut call.args[0]);
+                    *e = self.optional_or(target, alternative, value);
+                    return;
+                }
                 if call.target.is_none()
                     && call.args.len() == 2
                     && (call.func_name == "_==_" || call.func_name == "_!=_")
@@ -287,6 +304,36 @@ impl<'a> Rewriter<'a> {
                 }
             }
         }
+    }
+
+    /// `target.orValue(alternative)` (`value`) or `target.or(alternative)` with cel-go's
+    /// evaluation: `target` once, `alternative` only when `target` is an empty optional, a
+    /// non-optional `target` (or its error) as the result
+    fn optional_or(&mut self, target: IdedExpr, alternative: IdedExpr, value: bool) -> IdedExpr {
+        const BOUND: &str = "@or";
+        let present_arg = self.node(Expr::Ident(BOUND.to_owned()));
+        let present = self.call("@optPresent", vec![present_arg]);
+        let chosen_arg = self.node(Expr::Ident(BOUND.to_owned()));
+        let chosen = if value {
+            self.call("@optGet", vec![chosen_arg])
+        } else {
+            chosen_arg
+        };
+        let result = self.call("_?_:_", vec![present, chosen, alternative]);
+        // `target` bound to a name: a comprehension over no elements whose accumulator it is
+        let iter_range = self.node(Expr::List(ListExpr::new(Vec::new())));
+        let loop_cond = self.node(Expr::Literal(LiteralValue::Boolean(false.into())));
+        let loop_step = self.node(Expr::Ident(BOUND.to_owned()));
+        self.node(Expr::Comprehension(Box::new(ComprehensionExpr {
+            iter_range,
+            iter_var: "#unused".to_owned(),
+            iter_var2: None,
+            accu_var: BOUND.to_owned(),
+            accu_init: target,
+            loop_cond,
+            loop_step,
+            result,
+        })))
     }
 
     /// For a selection on the typed request (or one of its typed fields), the allowed fields

@@ -571,6 +571,40 @@ fn optionals_and_standard_library() {
 }
 
 #[test]
+fn or_value_and_or_follow_cel_go() {
+    // a receiver that is not an optional is the result as it is (cel-go's evalOptionalOrValue)
+    is("object.spec.nums.orValue([])", json!([3, 1, 2]));
+    is("object.metadata.labels.orValue({}).app", json!("web"));
+    is("object.spec.nums.or(optional.none())", json!([3, 1, 2]));
+    // ... its error included
+    fails("object.spec.missing.orValue([])", "no such key");
+    // the alternative is evaluated only for an empty optional
+    is("optional.of(1).orValue(1 / 0)", json!(1));
+    is("object.spec.nums.orValue(1 / 0)", json!([3, 1, 2]));
+    fails("optional.none().orValue(1 / 0)", "division by zero");
+    is("optional.of(1).or(optional.of(1 / 0)).value()", json!(1));
+    is("optional.none().or(optional.of(2)).value()", json!(2));
+    // `?.` chains: later selections on the optional stay optional
+    is(
+        "object.spec.containers[1].?securityContext.privileged.orValue(false)",
+        json!(true),
+    );
+    is(
+        "object.spec.containers[0].?securityContext.privileged.orValue(false)",
+        json!(false),
+    );
+    // chained and nested, each bound once
+    is(
+        "object.spec.?a.orValue(object.spec.?b.orValue(optional.none().orValue(7)))",
+        json!(7),
+    );
+    is(
+        "object.spec.containers.map(c, c.?securityContext.orValue({}).?privileged.orValue(false))",
+        json!([false, true]),
+    );
+}
+
+#[test]
 fn variables_are_lazy_memoized_and_report_their_errors() {
     let env = CelEnv::kubernetes().expect("env");
     let mut d = decls();

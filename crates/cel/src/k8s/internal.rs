@@ -15,6 +15,13 @@ pub(crate) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_overload("@iter", "palisade_iter", vec![DYN_TYPE], iter)?;
     env.add_overload("@charge", "palisade_charge", vec![INT_TYPE], charge)?;
     env.add_overload("@error", "palisade_error", vec![STRING_TYPE], error)?;
+    env.add_overload(
+        "@optPresent",
+        "palisade_opt_present",
+        vec![DYN_TYPE],
+        opt_present,
+    )?;
+    env.add_overload("@optGet", "palisade_opt_get", vec![DYN_TYPE], opt_get)?;
     Ok(())
 }
 
@@ -77,4 +84,38 @@ fn error<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Res<'b, 'v> {
         "compile",
         str_arg("compile", &args, 0)?,
     ))
+}
+
+/// `orValue`/`or` receiver test: a value that is not an optional counts as present (cel-go
+/// returns it unchanged), an optional when it holds a value
+fn opt_present<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Res<'b, 'v> {
+    let v = arg("orValue", &args, 0)?;
+    Ok(bool_val(
+        v.downcast_ref::<CelOptional<'_>>()
+            .is_none_or(|opt| opt.option().is_some()),
+    ))
+}
+
+/// The value an `orValue` receiver stands for: the optional's value, or the receiver itself
+fn opt_get<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Res<'b, 'v> {
+    let Some(v) = args.into_iter().next() else {
+        return Err(ExecutionError::invalid_argument_count(1, 0));
+    };
+    match v {
+        CowVal::Borrowed(b) => match b.downcast_ref::<CelOptional<'_>>() {
+            Some(opt) => opt.option().map(CowVal::Borrowed).ok_or_else(|| {
+                ExecutionError::function_error("value", "optional.none() dereference")
+            }),
+            None => Ok(CowVal::Borrowed(b)),
+        },
+        CowVal::Owned(o) => match o.downcast_ref::<CelOptional<'_>>() {
+            Some(opt) => opt
+                .option()
+                .map(|inner| CowVal::Owned(inner.clone_as_boxed()))
+                .ok_or_else(|| {
+                    ExecutionError::function_error("value", "optional.none() dereference")
+                }),
+            None => Ok(CowVal::Owned(o)),
+        },
+    }
 }
