@@ -94,6 +94,7 @@ enum VarState {
 /// when an expression that needs it runs.
 pub struct Activation<'d> {
     ctx: Context<'d, 'd>,
+    host: crate::host::Scope,
     vars: &'d [Variable],
     state: Vec<VarState>,
     limits: Limits,
@@ -107,6 +108,10 @@ impl<'d> Activation<'d> {
     pub fn new(env: &CelEnv, limits: Limits, total_budget: u64) -> Self {
         Self {
             ctx: Context::with_env(std::sync::Arc::clone(&env.env)),
+            host: crate::host::Scope {
+                functions: env.host.clone(),
+                data: None,
+            },
             vars: &[],
             state: Vec::new(),
             limits,
@@ -135,6 +140,11 @@ impl<'d> Activation<'d> {
     pub fn bind_authorizer(&mut self, authorizer: Authorizer) {
         self.ctx
             .add_variable_as_val("authorizer", Box::new(authorizer));
+    }
+
+    /// Bind the data the environment's host functions read ([`crate::HostCall::data`])
+    pub fn bind_host_data(&mut self, data: std::sync::Arc<dyn std::any::Any + Send + Sync>) {
+        self.host.data = Some(data);
     }
 
     /// Declare the composited variables (evaluated lazily)
@@ -198,6 +208,7 @@ impl<'d> Activation<'d> {
             });
         }
         let guard = budget::start(self.limits.cost.min(self.remaining), self.limits.timeout);
+        let _host = crate::host::enter(self.host.clone());
         let result = cel::Value::resolve_val(&program.expr, &self.ctx).map(|v| v.into_owned());
         let tripped = budget::tripped();
         let (used, _) = guard.finish();

@@ -12,6 +12,9 @@
 //! * Every evaluation runs under a cost budget and a deadline ([`Limits`]), so a hostile
 //!   expression fails instead of hanging the process.
 //! * Errors are values ([`EvalError`]); what they mean is the caller's failure policy.
+//! * [`CelEnv::with_functions`]: a dependent crate adds its own functions ([`HostFunctions`],
+//!   JSON in and out), answered from data it binds per activation
+//!   ([`Activation::bind_host_data`]).
 //!
 //! Semantics kept from cel-go that the `cel` crate alone does not give: `has()` on null or a
 //! non-map is false (field access on null is an error); `==` compares documents and literals
@@ -19,6 +22,7 @@
 
 mod activation;
 mod budget;
+mod host;
 mod json;
 pub mod k8s;
 mod program;
@@ -27,6 +31,7 @@ mod util;
 
 pub use activation::{Activation, EvalError, EvalErrorKind, Variable};
 pub use budget::Limits;
+pub use host::{HostCall, HostFn, HostFunctions};
 pub use json::{ToJsonError, deep_equal, json_to_owned, json_val, val_to_json};
 pub use k8s::authz::{Authorizer, AuthorizerConfig, AuthzConfigError, AuthzRule, RequestResource};
 pub use program::{CelEnv, CompileError, EnvError, Program, expression_position};

@@ -1,5 +1,6 @@
 //! Compiling expressions: parse, macro expansion, checks and rewrites, once per expression.
 
+use crate::host::HostFunctions;
 use crate::rewrite::{Declarations, Rewriter};
 use cel::parser::Expression;
 use palisade_source::{Diagnostic, Position, SourceFile};
@@ -10,6 +11,8 @@ use std::sync::{Arc, LazyLock};
 #[derive(Clone)]
 pub struct CelEnv {
     pub(crate) env: Arc<cel::Env>,
+    /// Functions a dependent crate added ([`CelEnv::with_functions`])
+    pub(crate) host: Option<Arc<HostFunctions>>,
 }
 
 impl std::fmt::Debug for CelEnv {
@@ -34,7 +37,20 @@ impl CelEnv {
     fn build() -> Result<Self, EnvError> {
         let mut env = cel::Env::stdlib();
         crate::k8s::register(&mut env).map_err(|e| EnvError(e.to_string()))?;
-        Ok(Self { env: Arc::new(env) })
+        Ok(Self {
+            env: Arc::new(env),
+            host: None,
+        })
+    }
+
+    /// This environment plus `functions` (replacing host functions added before): calls to
+    /// them compile, and evaluate against the data bound with
+    /// [`crate::Activation::bind_host_data`]. Shares the underlying environment.
+    pub fn with_functions(&self, functions: HostFunctions) -> Self {
+        Self {
+            env: Arc::clone(&self.env),
+            host: Some(Arc::new(functions)),
+        }
     }
 
     /// A program that always fails with `message`: stands for an expression that did not
@@ -78,7 +94,7 @@ impl CelEnv {
                     column: u32::try_from(column).unwrap_or(1).max(1),
                 }
             })?;
-        let mut rw = Rewriter::new(decls);
+        let mut rw = Rewriter::new(decls, self.host.as_deref());
         rw.rewrite(&mut expr);
         if let Some((id, message)) = rw.found.errors.first() {
             let (line, column) = info

@@ -18,6 +18,7 @@
 //!   `object.spec.volumes.orValue([])` is the list itself; the crate's overloads are strict
 //!   and reject a non-optional receiver.
 
+use crate::host::HostFunctions;
 use cel::common::ast::{
     CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedEntryExpr, IdedExpr, ListExpr, LiteralValue,
     MapEntryExpr, MapExpr,
@@ -95,15 +96,17 @@ pub(crate) struct Findings {
 
 pub(crate) struct Rewriter<'a> {
     decls: &'a Declarations,
+    host: Option<&'a HostFunctions>,
     bound: Vec<String>,
     next_id: u64,
     pub(crate) found: Findings,
 }
 
 impl<'a> Rewriter<'a> {
-    pub(crate) fn new(decls: &'a Declarations) -> Self {
+    pub(crate) fn new(decls: &'a Declarations, host: Option<&'a HostFunctions>) -> Self {
         Self {
             decls,
+            host,
             bound: Vec::new(),
             next_id: 1 << 40,
             found: Findings::default(),
@@ -193,6 +196,10 @@ impl<'a> Rewriter<'a> {
                 }
             }
             Expr::Call(call) => {
+                if let Some(host) = self.host_call(call) {
+                    *e = host;
+                    return;
+                }
                 let qualified = matches!(
                     call.target.as_deref().map(|t| &t.expr),
                     Some(Expr::Ident(ns)) if NAMESPACES.contains(&ns.as_str()) && !self.is_root(ns) && !self.is_bound(ns)
@@ -304,6 +311,46 @@ impl<'a> Rewriter<'a> {
                 }
             }
         }
+    }
+
+    /// A call of a host function as `@host('<name>', [receiver?, args…])` (wrapped in
+    /// `timestamp()` when it returns one), its operands rewritten; `None` for other calls
+    fn host_call(&mut self, call: &mut CallExpr) -> Option<IdedExpr> {
+        let host = self.host?;
+        let arity = call.args.len();
+        let (name, receiver, timestamp) = match call.target.as_deref().map(|t| &t.expr) {
+            None => {
+                let ts = host.lookup(&call.func_name, false, arity)?;
+                (call.func_name.clone(), false, ts)
+            }
+            Some(Expr::Ident(ns))
+                if !self.is_bound(ns) && !self.is_root(ns) && host.has_namespace(ns) =>
+            {
+                let name = format!("{ns}.{}", call.func_name);
+                let ts = host.lookup(&name, false, arity)?;
+                (name, false, ts)
+            }
+            Some(_) => {
+                let ts = host.lookup(&call.func_name, true, arity)?;
+                (call.func_name.clone(), true, ts)
+            }
+        };
+        let mut operands = Vec::with_capacity(arity + 1);
+        if receiver && let Some(t) = call.target.take() {
+            operands.push(*t);
+        }
+        operands.append(&mut call.args);
+        for o in &mut operands {
+            self.rewrite(o);
+        }
+        let name_lit = self.string_lit(&name);
+        let list = self.node(Expr::List(ListExpr::new(operands)));
+        let out = self.call("@host", vec![name_lit, list]);
+        Some(if timestamp {
+            self.call("timestamp", vec![out])
+        } else {
+            out
+        })
     }
 
     /// `target.orValue(alternative)` (`value`) or `target.or(alternative)` with cel-go's

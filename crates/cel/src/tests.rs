@@ -745,3 +745,53 @@ fn results_convert_to_json() {
     is("url('https://x/y')", json!("https://x/y"));
     fails("authorizer", "cannot be converted to JSON");
 }
+
+#[test]
+fn host_functions_are_registered_by_dependent_crates() {
+    struct Store(Vec<Value>);
+    let functions = HostFunctions::new()
+        .function("store.Get", 1, |call| {
+            let store = call.data::<Store>().ok_or("no store bound")?;
+            let name = call.str_arg(0);
+            store
+                .0
+                .iter()
+                .find(|v| v["name"] == name)
+                .cloned()
+                .ok_or_else(|| format!("{name} not found"))
+        })
+        .function("twice", 1, |call| {
+            Ok(json!(call.args[0].as_i64().unwrap_or(0) * 2))
+        })
+        .member("shout", 0, |call| Ok(json!(call.str_arg(0).to_uppercase())))
+        .timestamp_function("clock.now", 0, |_| Ok(json!("2026-01-02T03:04:05Z")));
+    let env = CelEnv::kubernetes().expect("env").with_functions(functions);
+    let data = std::sync::Arc::new(Store(vec![json!({"name": "a", "v": 1})]));
+    let eval = |expr: &str| {
+        let program = env
+            .compile(expr, &decls())
+            .unwrap_or_else(|e| panic!("compile {expr}: {e}"));
+        let obj = object();
+        let mut act = Activation::new(&env, Limits::default(), 10_000_000);
+        act.bind_json("object", Some(&obj));
+        act.bind_host_data(data.clone());
+        act.eval_json(&program)
+    };
+    assert_eq!(eval("store.Get('a').v + twice(2)"), Ok(json!(5)));
+    assert_eq!(eval("object.metadata.name.shout()"), Ok(json!("WEB")));
+    assert_eq!(
+        eval("object.spec.containers.map(c, twice(size(c.name)))"),
+        Ok(json!([2, 2]))
+    );
+    assert_eq!(
+        eval("clock.now() > timestamp('2026-01-01T00:00:00Z')"),
+        Ok(json!(true))
+    );
+    let err = eval("store.Get('zz')").expect_err("missing");
+    assert!(err.message.contains("zz not found"), "{}", err.message);
+    // a call with another arity is not a host call
+    assert!(env.compile("twice(1, 2)", &decls()).is_ok());
+    // the base environment does not know them
+    let base = CelEnv::kubernetes().expect("env");
+    assert!(base.compile("store.Get('a')", &decls()).is_err());
+}

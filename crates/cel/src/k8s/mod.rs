@@ -32,6 +32,7 @@ pub(crate) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_extension(cel::extensions::strings)?;
     env.add_extension(cel::extensions::lists)?;
     internal::register(env)?;
+    crate::host::register(env)?;
     lists::register(env)?;
     regex::register(env)?;
     urls::register(env)?;
