@@ -168,9 +168,14 @@ pub struct Admission {
     /// Resources provided as cluster state (clone sources)
     pub cluster_resources: Vec<Value>,
     /// Resources Kyverno CEL lookups (`resource.Get` / `resource.List`) are answered from
-    pub cel_resources: Vec<Value>,
+    pub cel_resources: std::sync::Arc<Vec<Value>>,
     /// Image metadata `image.GetMetadata` is answered from, by image reference
-    pub cel_images: Map<String, Value>,
+    pub cel_images: std::sync::Arc<Map<String, Value>>,
+    /// The request's old object, when known (the admission webhook). With it,
+    /// `request.oldObject` is that object, and pattern rules act as in Kyverno's webhook: on
+    /// UPDATE a failure the old object has too is skipped, on DELETE they do not apply.
+    /// Without it (the CLI), the old object is taken to be the resource itself.
+    pub old_object: Option<Value>,
 }
 
 impl std::fmt::Debug for Admission {
@@ -217,7 +222,8 @@ pub fn base_context(resource: &Value, adm: &Admission) -> Context {
     } else {
         ctx.set(&["request", "object"], resource.clone());
         if op == "UPDATE" {
-            ctx.set(&["request", "oldObject"], resource.clone());
+            let old = adm.old_object.as_ref().unwrap_or(resource);
+            ctx.set(&["request", "oldObject"], old.clone());
         }
     }
     let ns = resource
@@ -804,8 +810,30 @@ impl Validator<'_> {
                 },
                 _ => None,
             };
+            if st.adm.op() == "DELETE" && st.adm.old_object.is_some() && st.element.is_none() {
+                // the webhook has no new object to match patterns against
+                return None;
+            }
             let target = st.element.clone().unwrap_or_else(|| st.resource.clone());
             let resp = self.validate_patterns(ctx, &target, pattern.as_ref(), any.as_ref());
+            if st.adm.op() == "UPDATE"
+                && st.element.is_none()
+                && let Some(old) = &st.adm.old_object
+            {
+                if resp.status != RuleStatus::Fail {
+                    return Some(resp);
+                }
+                let prior = self.validate_patterns(ctx, old, pattern.as_ref(), any.as_ref());
+                if prior.status == resp.status && prior.message == resp.message {
+                    return Some(RuleResponse::new(
+                        name,
+                        RuleType::Validation,
+                        RuleStatus::Skip,
+                        "skipping modified resource as validation results have not changed",
+                    ));
+                }
+                return Some(resp);
+            }
             if st.adm.op() == "UPDATE" && st.element.is_none() {
                 // the old object equals the new one in the CLI: same result
                 if resp.status == RuleStatus::Pass {

@@ -294,9 +294,9 @@ fn res_label(r: &Value) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct CelData {
     /// Resources for `resource.Get` / `resource.List`
-    pub resources: Vec<Value>,
+    pub resources: std::sync::Arc<Vec<Value>>,
     /// Image metadata for `image.GetMetadata`, by image reference
-    pub images: Map<String, Value>,
+    pub images: std::sync::Arc<Map<String, Value>>,
 }
 
 /// Values of one policy's rules or resources: name → (key, value) pairs
@@ -380,6 +380,7 @@ impl Values {
             cluster_resources: Vec::new(),
             cel_resources: cel.resources.clone(),
             cel_images: cel.images.clone(),
+            old_object: None,
         }
     }
 }
@@ -638,8 +639,8 @@ fn run_doc(
         }
     }
     let cel = CelData {
-        resources: cel_resources,
-        images: cel_images,
+        resources: std::sync::Arc::new(cel_resources),
+        images: std::sync::Arc::new(cel_images),
     };
     let evaluated = evaluate(&policies, &resources, &values, user.as_ref(), &cel);
     let results: Vec<Value> = key_ci(m, "results")
