@@ -10,6 +10,8 @@
 //!   [`CelEngine`] is the one on the shared CEL layer (palisade-cel), with the k8scel driver's
 //!   conventions
 //! - [`run_suite`]: gator verify `Suite` files
+//! - [`mutation`]: the mutation CRDs (Assign, AssignMetadata, ModifySet, AssignImage) and
+//!   [`MutationSystem`], which applies them in Gatekeeper's order until the object converges
 //! - [`rewrite`], [`negation`]: the two source passes that make regorus read Rego as OPA does
 //!   (legacy multi-body rules; operands of negated expressions evaluated before the `not`)
 //!
@@ -19,6 +21,7 @@ mod cel_backend;
 mod engine;
 mod error;
 mod matching;
+pub mod mutation;
 pub mod negation;
 mod rego;
 mod review;
@@ -35,6 +38,7 @@ pub use engine::{
 };
 pub use error::GatekeeperError;
 pub use matching::{LabelSelector, Match, MatchError, Source, wildcard_matches};
+pub use mutation::{MutationError, MutationSystem, Mutator};
 pub use rego::RegoTemplate;
 pub use review::{Inventory, Review};
 pub use schema::{apply_defaults, validate as validate_parameters};
