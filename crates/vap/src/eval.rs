@@ -150,7 +150,9 @@ struct Inputs<'r> {
 impl PolicySet {
     fn inputs<'r>(&'r self, req: &'r AdmissionRequest) -> Inputs<'r> {
         let namespace_object = if req.namespaced {
-            self.inventory.namespace(&req.namespace)
+            req.namespace_object
+                .as_ref()
+                .or_else(|| self.inventory.namespace(&req.namespace))
         } else {
             None
         };

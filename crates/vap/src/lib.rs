@@ -286,6 +286,20 @@ impl PolicySet {
         )
     }
 
+    /// The validating bindings with their policies, in evaluation order
+    pub fn validating_bindings(&self) -> impl Iterator<Item = (&ValidatingPolicy, &Binding)> {
+        self.v_bindings
+            .iter()
+            .filter_map(|(p, b)| Some((self.validating.get(*p)?, b)))
+    }
+
+    /// The mutating bindings with their policies, in evaluation order
+    pub fn mutating_bindings(&self) -> impl Iterator<Item = (&MutatingPolicy, &Binding)> {
+        self.m_bindings
+            .iter()
+            .filter_map(|(p, b)| Some((self.mutating.get(*p)?, b)))
+    }
+
     /// Validating bindings whose policy can match (group, resource) per the index
     pub fn candidate_count(&self, group: &str, resource: &str) -> usize {
         self.v_index.candidates(group, resource).len()

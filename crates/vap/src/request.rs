@@ -43,6 +43,10 @@ pub struct AdmissionRequest {
     pub user: UserInfo,
     /// Dry run
     pub dry_run: bool,
+    /// The request's Namespace object when the caller has it (the admission webhook's
+    /// namespace cache); `None` looks it up among the documents given to
+    /// [`PolicySet::load`](crate::PolicySet::load)
+    pub namespace_object: Option<Value>,
 }
 
 fn split_api_version(api_version: &str) -> (&str, &str) {
@@ -95,6 +99,7 @@ impl AdmissionRequest {
             namespaced,
             user: UserInfo::default(),
             dry_run: false,
+            namespace_object: None,
         }
     }
 
@@ -176,6 +181,7 @@ impl AdmissionRequest {
                     .collect(),
             },
             dry_run: req.get("dryRun").and_then(Value::as_bool).unwrap_or(false),
+            namespace_object: None,
         })
     }
 
