@@ -177,6 +177,8 @@ pub(crate) fn compile_policies(
     let fingerprint = files.fingerprint;
     let (resources, mut errors) = resources(files);
     let mut claimed: Vec<Vec<Resource>> = vec![Vec::new(); dialects.len()];
+    // Documents no dialect claims: data some policy may read (params, ConfigMaps)
+    let mut data = Vec::new();
     for r in resources {
         match dialects
             .iter()
@@ -187,29 +189,18 @@ pub(crate) fn compile_policies(
                     list.push(r);
                 }
             }
-            None => {
-                let known: Vec<&str> = dialects.iter().map(|d| d.name()).collect();
-                errors.push(PolicyLoadError::at(
-                    &r,
-                    &palisade_source::JsonPointer::root(),
-                    format!(
-                        "no loaded dialect reads `{}` `{}` (dialects: {})",
-                        r.api_version,
-                        r.kind,
-                        known.join(", ")
-                    ),
-                ));
-            }
+            None => data.push(r),
         }
     }
     let mut sets = Vec::new();
     let mut names = Vec::new();
     for (dialect, docs) in dialects.iter().zip(&claimed) {
-        match dialect.compile(docs) {
+        match dialect.compile_with_data(docs, &data) {
             Ok(set) => {
                 let mut seen = HashSet::new();
                 for meta in set.policies() {
-                    if !seen.insert(meta.name.clone()) {
+                    // one policy may be served on both endpoints under one name
+                    if !seen.insert((meta.name.clone(), meta.mutating)) {
                         errors.push(PolicyLoadError::file(
                             dialect.name(),
                             format!("two {} policies are named `{}`", dialect.name(), meta.name),
@@ -220,6 +211,21 @@ pub(crate) fn compile_policies(
                 names.push(dialect.name());
             }
             Err(mut e) => errors.append(&mut e),
+        }
+    }
+    for r in &data {
+        if !sets.iter().any(|s| s.reads_data(&r.api_version, &r.kind)) {
+            let known: Vec<&str> = dialects.iter().map(|d| d.name()).collect();
+            errors.push(PolicyLoadError::at(
+                r,
+                &palisade_source::JsonPointer::root(),
+                format!(
+                    "no loaded dialect reads `{}` `{}`, and no policy uses it as params (dialects: {})",
+                    r.api_version,
+                    r.kind,
+                    known.join(", ")
+                ),
+            ));
         }
     }
     if !errors.is_empty() {
@@ -316,12 +322,21 @@ mod tests {
         let dialects = crate::dialects::defaults();
         let files = read_dir(dir.path()).unwrap();
         let snap = compile_policies(files, &dialects, 1).unwrap();
-        assert_eq!(snap.per_dialect(), [("pod-security", 1), ("checks", 1)]);
+        assert_eq!(
+            snap.per_dialect(),
+            [
+                ("pod-security", 1),
+                ("checks", 1),
+                ("vap", 0),
+                ("kyverno", 0),
+                ("gatekeeper", 0)
+            ]
+        );
 
         write(
             dir.path(),
             "b.yaml",
-            "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: k}\n",
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: k}\n",
         );
         write(dir.path(), "c.yaml", "key: [unclosed\n");
         write(
@@ -334,11 +349,11 @@ mod tests {
         assert_eq!(errs.len(), 3, "{text:#?}");
         assert!(text[0].contains("c.yaml:2:1: invalid YAML"), "{text:#?}");
         assert!(
-            text[1].contains("b.yaml:1:1: no loaded dialect reads `kyverno.io/v1` `ClusterPolicy`"),
+            text[1].contains("d.yaml:3:12: CheckPolicy `a` is defined twice (first in"),
             "{text:#?}"
         );
         assert!(
-            text[2].contains("d.yaml:3:12: CheckPolicy `a` is defined twice (first in"),
+            text[2].contains("b.yaml:1:1: no loaded dialect reads `example.com/v1` `Widget`, and no policy uses it as params"),
             "{text:#?}"
         );
     }

@@ -30,6 +30,18 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// Report every problem, not only the first: one bad policy keeps the whole reload from
     /// taking effect, and the user should be able to fix them all in one go.
     fn compile(&self, documents: &[Resource]) -> Result<Arc<dyn PolicySet>, Vec<PolicyLoadError>>;
+
+    /// [`compile`](Self::compile), also given the documents of the directory that no dialect
+    /// claimed (`data`: param objects, ConfigMaps, …), for policies that refer to them. The
+    /// default ignores them.
+    fn compile_with_data(
+        &self,
+        documents: &[Resource],
+        data: &[Resource],
+    ) -> Result<Arc<dyn PolicySet>, Vec<PolicyLoadError>> {
+        let _ = data;
+        self.compile(documents)
+    }
 }
 
 /// Compiled policies of one dialect
@@ -52,6 +64,14 @@ pub trait PolicySet: Send + Sync + fmt::Debug {
     /// Everything else (Rego, CEL, …: keep the default) runs on a blocking thread behind the
     /// semaphore, under the deadline.
     fn bounded_cost(&self) -> bool {
+        false
+    }
+
+    /// Does a policy of the set read documents of this `apiVersion` and `kind` from the
+    /// policies directory (params, ConfigMaps)? A document no dialect claims and no set reads
+    /// fails the load, so a typo'd policy is never silently not enforced.
+    fn reads_data(&self, api_version: &str, kind: &str) -> bool {
+        let _ = (api_version, kind);
         false
     }
 }

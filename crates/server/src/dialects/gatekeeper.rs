@@ -1,0 +1,406 @@
+//! Gatekeeper ConstraintTemplates and Constraints, served as Gatekeeper's validating webhook
+//! serves them, on top of palisade-gatekeeper.
+//!
+//! - One served policy per constraint, named `<Kind>/<name>`; failure policy `Ignore`
+//!   (Gatekeeper's webhook default).
+//! - The actions at the webhook's enforcement point (`validation.gatekeeper.sh`, so
+//!   `scopedEnforcementActions` apply): `deny` denies, `warn` warns, `dryrun` is recorded only.
+//!   Messages are Gatekeeper's `[<constraint>] <msg>`.
+//! - `spec.match` is decided by the crate against the object (and the old object); the
+//!   Namespace for `namespaceSelector` comes from the namespace cache, and a namespaced object
+//!   whose Namespace is unknown is rejected by such a constraint (Gatekeeper's "autoreject").
+//! - `data.inventory` is empty (no cluster sync); an evaluation error is answered per the
+//!   failure policy. Templates compile once at load: Rego through regorus, CEL
+//!   (`K8sNativeValidation`) through palisade-cel, picked as gator picks them.
+//!
+//! The crate's `Session` reviews every constraint against an inventory's namespaces; the
+//! webhook drives the same pieces (matcher, compiled template, evaluator) for the constraints
+//! the index selected, with the namespace from its cache, and keeps evaluators between
+//! requests.
+
+use crate::policy::{
+    Decisions, Dialect, FailurePolicy, KindMatch, MatchSpec, PolicyLoadError, PolicyMeta,
+    PolicySet, Request,
+};
+use palisade_gatekeeper::{
+    Backend, CONSTRAINT_GROUP, CompiledTemplate, Constraint, ConstraintTemplate, EngineChoice,
+    EngineOptions, Evaluator, Inventory, Review, Source, TEMPLATE_GROUP, enforcement_points,
+};
+use palisade_model::Resource;
+use palisade_source::JsonPointer;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Gatekeeper as a dialect
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Gatekeeper;
+
+/// Compiled templates and constraints
+pub struct GatekeeperSet {
+    constraints: Vec<Constraint>,
+    metas: Vec<PolicyMeta>,
+    /// Constraint kind → compiled template and idle evaluators (an evaluator is used by one
+    /// request at a time; building one clones the compiled Rego engine)
+    templates: HashMap<String, Template>,
+    inventory: Inventory,
+}
+
+struct Template {
+    compiled: Arc<dyn CompiledTemplate>,
+    idle: Mutex<Vec<Box<dyn Evaluator>>>,
+}
+
+/// Most idle evaluators kept per template
+const MAX_IDLE: usize = 64;
+
+impl std::fmt::Debug for GatekeeperSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatekeeperSet")
+            .field("templates", &self.templates.len())
+            .field("constraints", &self.constraints.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+impl Dialect for Gatekeeper {
+    fn name(&self) -> &'static str {
+        "gatekeeper"
+    }
+
+    fn claims(&self, api_version: &str, kind: &str) -> bool {
+        let group = group_of(api_version);
+        (group == TEMPLATE_GROUP && kind == "ConstraintTemplate") || group == CONSTRAINT_GROUP
+    }
+
+    fn compile(&self, documents: &[Resource]) -> Result<Arc<dyn PolicySet>, Vec<PolicyLoadError>> {
+        let root = JsonPointer::root();
+        let options = EngineOptions::with_cel_engine(EngineChoice::Auto)
+            .map_err(|e| vec![PolicyLoadError::file("gatekeeper", e.to_string())])?;
+        let mut set = palisade_gatekeeper::PolicySet::new();
+        let mut errors = Vec::new();
+        let mut template_files: HashMap<String, &Resource> = HashMap::new();
+        let (templates, constraints): (Vec<&Resource>, Vec<&Resource>) = documents
+            .iter()
+            .partition(|d| ConstraintTemplate::is_template(&d.value));
+        for doc in templates {
+            let template = match ConstraintTemplate::parse(&doc.value) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.push(PolicyLoadError::at(doc, &root, e.to_string()));
+                    continue;
+                }
+            };
+            let kind = template.kind.clone();
+            if let Some(first) = template_files.insert(kind.clone(), doc) {
+                errors.push(PolicyLoadError::at(
+                    doc,
+                    &root,
+                    format!(
+                        "a ConstraintTemplate for kind `{kind}` is also in `{}`",
+                        first.file.name
+                    ),
+                ));
+                continue;
+            }
+            if let Err(e) = set.add_template(template, &options) {
+                errors.push(PolicyLoadError::at(doc, &root, e.to_string()));
+                continue;
+            }
+            // Gatekeeper would fail these where evaluated; a webhook load rejects them up front
+            for e in set.cel_compile_errors(&kind) {
+                errors.push(PolicyLoadError::at(
+                    doc,
+                    &root,
+                    format!("K8sNativeValidation {}: {}", e.pointer, e.error),
+                ));
+            }
+        }
+        let mut compiled = HashMap::new();
+        for (template, backend) in set.templates() {
+            match backend {
+                Backend::Ready(c) => {
+                    compiled.insert(template.kind.clone(), Arc::clone(c));
+                }
+                Backend::Unavailable(reason) => {
+                    if let Some(doc) = template_files.get(&template.kind) {
+                        errors.push(PolicyLoadError::at(
+                            doc,
+                            &root,
+                            format!(
+                                "ConstraintTemplate `{}` cannot be served: {reason}",
+                                template.name
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        let mut names: HashMap<(String, String), &Resource> = HashMap::new();
+        for doc in constraints {
+            let key = (doc.kind.clone(), doc.name.clone());
+            if let Some(first) = names.get(&key) {
+                errors.push(PolicyLoadError::at(
+                    doc,
+                    &root.key("metadata").key("name"),
+                    format!(
+                        "{} `{}` is defined twice (first in {})",
+                        doc.kind, doc.name, first.file.name
+                    ),
+                ));
+                continue;
+            }
+            names.insert(key, doc);
+            if let Err(e) = set.add_constraint(&doc.value) {
+                errors.push(PolicyLoadError::at(doc, &root, e.to_string()));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let constraints = set.constraints().to_vec();
+        let metas = constraints
+            .iter()
+            .map(|c| PolicyMeta {
+                name: Arc::from(format!("{}/{}", c.kind, c.name)),
+                matches: match_spec(&c.object),
+                failure_policy: FailurePolicy::Ignore,
+                mutating: false,
+            })
+            .collect();
+        let templates = compiled
+            .into_iter()
+            .map(|(kind, compiled)| {
+                (
+                    kind,
+                    Template {
+                        compiled,
+                        idle: Mutex::new(Vec::new()),
+                    },
+                )
+            })
+            .collect();
+        Ok(Arc::new(GatekeeperSet {
+            constraints,
+            metas,
+            templates,
+            inventory: Inventory::new(),
+        }))
+    }
+}
+
+fn strings(v: Option<&Value>) -> Vec<&str> {
+    v.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+/// The index's view of `spec.match`: kinds and exact excluded namespaces. `namespaces` is
+/// left to the crate: it does not apply to cluster-scoped objects and takes wildcards.
+fn match_spec(constraint: &Value) -> MatchSpec {
+    let m = constraint.pointer("/spec/match");
+    let mut kinds = Vec::new();
+    let mut any_kind = true;
+    if let Some(list) = m.and_then(|m| m.get("kinds")).and_then(Value::as_array) {
+        any_kind = list.is_empty();
+        for entry in list {
+            let groups = strings(entry.get("apiGroups"));
+            let names = strings(entry.get("kinds"));
+            let groups: Vec<Option<&str>> = if groups.is_empty() || groups.contains(&"*") {
+                vec![None]
+            } else {
+                groups.into_iter().map(Some).collect()
+            };
+            let names: Vec<Option<&str>> = if names.is_empty() || names.contains(&"*") {
+                vec![None]
+            } else {
+                names.into_iter().map(Some).collect()
+            };
+            for g in &groups {
+                for k in &names {
+                    let km = KindMatch {
+                        group: g.map(str::to_owned),
+                        kind: k.map(str::to_owned),
+                    };
+                    if km.group.is_none() && km.kind.is_none() {
+                        any_kind = true;
+                    }
+                    if !kinds.contains(&km) {
+                        kinds.push(km);
+                    }
+                }
+            }
+        }
+    }
+    MatchSpec {
+        operations: Vec::new(),
+        kinds: if any_kind { Vec::new() } else { kinds },
+        namespaces: Vec::new(),
+        excluded_namespaces: strings(m.and_then(|m| m.get("excludedNamespaces")))
+            .into_iter()
+            .filter(|n| !n.contains('*'))
+            .map(str::to_owned)
+            .collect(),
+        subresources: true,
+    }
+}
+
+/// `input.review` as Gatekeeper's webhook builds it from the request
+fn review_of(request: &Request<'_>) -> Result<Review, String> {
+    let a = request.admission;
+    let mut req = serde_json::Map::new();
+    req.insert("uid".into(), json!(a.uid));
+    req.insert("kind".into(), json!(a.kind));
+    req.insert("resource".into(), json!(a.resource));
+    for (key, value) in [
+        ("subResource", &a.sub_resource),
+        ("name", &a.name),
+        ("namespace", &a.namespace),
+    ] {
+        if !value.is_empty() {
+            req.insert(key.into(), json!(value));
+        }
+    }
+    req.insert("operation".into(), json!(a.operation));
+    req.insert("userInfo".into(), json!(a.user_info));
+    if let Some(o) = request.object {
+        req.insert("object".into(), o.value.clone());
+    }
+    if let Some(o) = request.old_object {
+        req.insert("oldObject".into(), o.value.clone());
+    }
+    if let Some(d) = a.dry_run {
+        req.insert("dryRun".into(), json!(d));
+    }
+    Review::from_admission_review(&json!({ "request": req })).map_err(|e| e.to_string())
+}
+
+impl PolicySet for GatekeeperSet {
+    fn policies(&self) -> &[PolicyMeta] {
+        &self.metas
+    }
+
+    fn evaluate(&self, request: &Request<'_>, selected: &[usize], out: &mut Decisions) {
+        let review = match review_of(request) {
+            Ok(r) => r,
+            Err(e) => {
+                // nothing to review (e.g. CONNECT without an object): no constraint applies
+                tracing::debug!("gatekeeper: {e}");
+                return;
+            }
+        };
+        let namespace = request.namespace.map(|n| &n.value);
+        for &i in selected {
+            let Some(constraint) = self.constraints.get(i) else {
+                continue;
+            };
+            let actions = constraint
+                .enforcement_action
+                .actions_at(enforcement_points::VALIDATION);
+            if actions.is_empty() {
+                continue;
+            }
+            let messages = match constraint.matcher.matches_request(
+                review.object.as_ref(),
+                review.old_object.as_ref(),
+                namespace,
+                Source::Original,
+            ) {
+                Ok(false) => continue,
+                Ok(true) => match self.run(constraint, &review) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        out.error(i, e);
+                        continue;
+                    }
+                },
+                // Gatekeeper's autoreject: an error result under the constraint's actions
+                Err(e) => vec![format!("unable to match constraints: {}", e.0)],
+            };
+            for msg in messages {
+                let text = format!("[{}] {msg}", constraint.name);
+                for action in &actions {
+                    match action.as_str() {
+                        "deny" => out.deny(i, "violation", text.clone()),
+                        "warn" => out.warn(i, "violation", text.clone()),
+                        _ => out.audit(i, format!("violation ({action})"), text.as_str()),
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl GatekeeperSet {
+    /// The violation messages of one matching constraint, sorted; `Err` when it could not be
+    /// evaluated
+    fn run(&self, constraint: &Constraint, review: &Review) -> Result<Vec<String>, String> {
+        let template = self
+            .templates
+            .get(&constraint.kind)
+            .ok_or_else(|| format!("no template for constraint kind `{}`", constraint.kind))?;
+        let pooled = template
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let mut evaluator = match pooled {
+            Some(e) => e,
+            None => template
+                .compiled
+                .evaluator(&self.inventory)
+                .map_err(|e| e.to_string())?,
+        };
+        let result = evaluator.evaluate(review, constraint);
+        {
+            let mut idle = template.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            if idle.len() < MAX_IDLE {
+                idle.push(evaluator);
+            }
+        }
+        let mut messages: Vec<String> = result?.into_iter().map(|v| v.msg).collect();
+        messages.sort();
+        Ok(messages)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn match_spec_from_constraint() {
+        let spec = match_spec(&json!({"spec": {"match": {
+            "kinds": [{"apiGroups": ["", "apps"], "kinds": ["Pod", "Deployment"]}],
+            "excludedNamespaces": ["kube-system", "kube-*"],
+            "namespaces": ["team"],
+        }}}));
+        assert_eq!(spec.kinds.len(), 4);
+        assert!(spec.kinds.contains(&KindMatch::new("apps", "Deployment")));
+        assert_eq!(spec.excluded_namespaces, ["kube-system"]);
+        assert!(
+            spec.namespaces.is_empty(),
+            "cluster-scoped objects still match"
+        );
+        let any = match_spec(
+            &json!({"spec": {"match": {"kinds": [{"apiGroups": ["*"], "kinds": ["*"]}]}}}),
+        );
+        assert!(any.kinds.is_empty());
+        assert!(match_spec(&json!({"spec": {}})).kinds.is_empty());
+        let by_group =
+            match_spec(&json!({"spec": {"match": {"kinds": [{"apiGroups": ["apps"]}]}}}));
+        assert_eq!(
+            by_group.kinds,
+            [KindMatch {
+                group: Some("apps".into()),
+                kind: None
+            }]
+        );
+    }
+}
