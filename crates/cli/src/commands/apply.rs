@@ -1,14 +1,16 @@
 //! `palisade apply`: decide resources against Gatekeeper ConstraintTemplates + Constraints, as
 //! `gator test` does: every resource is reviewed by every matching constraint, and every
 //! resource is also in `data.inventory` (so referential templates see the whole set).
+//! Gatekeeper mutators (Assign, AssignMetadata, ModifySet, AssignImage) among the policies run
+//! first, as in a cluster: constraints and the inventory see the mutated resources.
 
 use crate::args::{ApplyArgs, ApplyFormat};
 use crate::commands::test::engine_choice;
 use crate::input;
 use anyhow::Result;
 use palisade_gatekeeper::{
-    Constraint, ConstraintTemplate, Decision, EngineOptions, Inventory, Outcome, PolicySet, Review,
-    enforcement_points,
+    Constraint, ConstraintTemplate, Decision, EngineOptions, Inventory, MutationError,
+    MutationSystem, Mutator, Outcome, PolicySet, Review, enforcement_points,
 };
 use palisade_model::{Resource, resources_from_document};
 use palisade_source::{Diagnostic, LoadLimits, LoadedDocument, load_bytes};
@@ -20,6 +22,12 @@ use std::io::Write;
 struct Row<'r> {
     resource: &'r Resource,
     decision: Decision,
+}
+
+/// A resource the mutators changed: its index among the resources and the object before
+struct Mutated {
+    index: usize,
+    before: Value,
 }
 
 /// Run `apply`: the policy files may mix dialects; each dialect decides the resources against
@@ -90,6 +98,7 @@ fn run_gatekeeper(
     let options = EngineOptions::with_cel_engine(engine_choice(args.engine))?;
     let mut set = PolicySet::new();
     let mut constraints = Vec::new();
+    let mut mutators = Vec::new();
     for doc in &policy_docs {
         if ConstraintTemplate::is_template(&doc.value) {
             let added = ConstraintTemplate::parse(&doc.value).and_then(|t| {
@@ -108,12 +117,25 @@ fn run_gatekeeper(
             }
         } else if Constraint::is_constraint(&doc.value) {
             constraints.push(doc);
+        } else if Mutator::is_mutator(&doc.value) {
+            match Mutator::parse(&doc.value) {
+                Ok(m) => mutators.push((m, doc)),
+                Err(e @ MutationError::Unsupported { .. }) => {
+                    diagnostics.push(Diagnostic::warning(
+                        "gatekeeper-mutation",
+                        &doc.file.name,
+                        Some(doc.start),
+                        e.to_string(),
+                    ))
+                }
+                Err(e) => diagnostics.push(policy_error(doc, &e.to_string())),
+            }
         } else {
             diagnostics.push(Diagnostic::warning(
                 "not-a-policy",
                 &doc.file.name,
                 Some(doc.start),
-                "document is not a Gatekeeper ConstraintTemplate or Constraint; ignored",
+                "document is not a Gatekeeper ConstraintTemplate, Constraint or mutator; ignored",
             ));
         }
     }
@@ -129,16 +151,12 @@ fn run_gatekeeper(
         resources.append(&mut r);
         diagnostics.append(&mut d);
     }
-    let mut inventory = Inventory::new();
-    for r in &resources {
-        if let Err(e) = inventory.add(&r.value) {
-            diagnostics.push(Diagnostic::error(
-                "inventory",
-                &r.file.name,
-                None,
-                e.to_string(),
-            ));
-        }
+    let mutation = mutation_system(mutators, &mut diagnostics);
+    let mut inventory = inventory_of(&resources, &mut diagnostics);
+    let mutated = mutate(&mutation, &inventory, &mut resources, &mut diagnostics);
+    if !mutated.is_empty() {
+        // referential constraints see the mutated objects, as they would be stored
+        inventory = inventory_of(&resources, &mut Vec::new());
     }
     let mut session = set.session(&inventory);
     let mut rows = Vec::new();
@@ -152,12 +170,17 @@ fn run_gatekeeper(
         }
     }
 
+    let mutations = Mutations {
+        system: &mutation,
+        mutated: &mutated,
+        resources: &resources,
+    };
     let text = match args.output {
-        ApplyFormat::Table => table(&rows),
+        ApplyFormat::Table => table(&rows, &mutations),
         ApplyFormat::Json => {
-            serde_json::to_string_pretty(&document(&rows, &set, &resources))? + "\n"
+            serde_json::to_string_pretty(&document(&rows, &set, &mutations))? + "\n"
         }
-        ApplyFormat::Yaml => palisade_report::to_yaml(&document(&rows, &set, &resources)),
+        ApplyFormat::Yaml => palisade_report::to_yaml(&document(&rows, &set, &mutations)),
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -173,6 +196,95 @@ fn run_gatekeeper(
     } else {
         0
     })
+}
+
+/// The mutators in Gatekeeper's order; pairs in a schema conflict are reported and left out
+fn mutation_system(
+    mutators: Vec<(Mutator, &LoadedDocument)>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> MutationSystem {
+    let docs: Vec<(String, &LoadedDocument)> =
+        mutators.iter().map(|(m, doc)| (m.id(), *doc)).collect();
+    let system = MutationSystem::new(mutators.into_iter().map(|(m, _)| m).collect());
+    for conflict in system.conflicts() {
+        if let Some((_, doc)) = docs.iter().find(|(id, _)| *id == conflict.first) {
+            diagnostics.push(Diagnostic::warning(
+                "gatekeeper-mutation",
+                &doc.file.name,
+                Some(doc.start),
+                conflict.to_string(),
+            ));
+        }
+    }
+    system
+}
+
+/// `data.inventory` (and the Namespace cache) of the resources
+fn inventory_of(resources: &[Resource], diagnostics: &mut Vec<Diagnostic>) -> Inventory {
+    let mut inventory = Inventory::new();
+    for r in resources {
+        if let Err(e) = inventory.add(&r.value) {
+            diagnostics.push(Diagnostic::error(
+                "inventory",
+                &r.file.name,
+                None,
+                e.to_string(),
+            ));
+        }
+    }
+    inventory
+}
+
+/// Run the mutators over every resource in place; a resource whose mutation fails keeps its
+/// original form (and the failure is an error, as the webhook would reject the request)
+fn mutate(
+    system: &MutationSystem,
+    inventory: &Inventory,
+    resources: &mut [Resource],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Mutated> {
+    let mut mutated = Vec::new();
+    if system.is_empty() {
+        return mutated;
+    }
+    for (index, r) in resources.iter_mut().enumerate() {
+        if r.kind == "AdmissionReview" {
+            continue;
+        }
+        let namespace = r
+            .namespace
+            .as_deref()
+            .and_then(|ns| inventory.namespace(ns));
+        match system.mutate(&r.value, namespace) {
+            Ok(Some(after)) => {
+                let before = std::mem::replace(&mut r.value, after);
+                mutated.push(Mutated { index, before });
+            }
+            Ok(None) => {}
+            Err(e) => diagnostics.push(Diagnostic::error(
+                "gatekeeper-mutation",
+                &r.file.name,
+                None,
+                e.to_string(),
+            )),
+        }
+    }
+    mutated
+}
+
+/// What the mutators did, for the renderers
+struct Mutations<'a> {
+    system: &'a MutationSystem,
+    mutated: &'a [Mutated],
+    resources: &'a [Resource],
+}
+
+impl Mutations<'_> {
+    fn each(&self) -> impl Iterator<Item = (&Resource, &Value)> {
+        self.mutated
+            .iter()
+            .filter_map(|m| Some((self.resources.get(m.index)?, &m.before)))
+    }
 }
 
 fn policy_error(doc: &LoadedDocument, message: &str) -> Diagnostic {
@@ -211,7 +323,7 @@ fn result_word(d: &Decision) -> &'static str {
     }
 }
 
-fn table(rows: &[Row<'_>]) -> String {
+fn table(rows: &[Row<'_>], mutations: &Mutations<'_>) -> String {
     let mut lines: Vec<[String; 5]> = vec![[
         "RESOURCE".into(),
         "CONSTRAINT".into(),
@@ -245,14 +357,29 @@ fn table(rows: &[Row<'_>]) -> String {
         .iter()
         .filter(|r| !r.decision.violations().is_empty())
         .count();
+    for (r, before) in mutations.each() {
+        out.push_str(&super::apply_vap::mutation_diff(
+            &r.reference().to_string(),
+            before,
+            &r.value,
+        ));
+    }
     out.push_str(&format!(
         "\n{} decisions, {failed} with violations, {denied} denied\n",
         rows.len()
     ));
+    if !mutations.system.is_empty() {
+        out.push_str(&format!(
+            "{} mutators, {} resources mutated\n",
+            mutations.system.mutators().len(),
+            mutations.mutated.len()
+        ));
+    }
     out
 }
 
-fn document(rows: &[Row<'_>], set: &PolicySet, resources: &[Resource]) -> Value {
+fn document(rows: &[Row<'_>], set: &PolicySet, mutations: &Mutations<'_>) -> Value {
+    let resources = mutations.resources;
     let results: Vec<Value> = rows
         .iter()
         .map(|row| {
@@ -297,7 +424,10 @@ fn document(rows: &[Row<'_>], set: &PolicySet, resources: &[Resource]) -> Value 
             "fail": count("fail"),
             "skip": count("skip"),
             "denied": rows.iter().filter(|r| r.decision.denies()).count(),
+            "mutators": mutations.system.mutators().len(),
+            "mutated": mutations.mutated.len(),
         },
         "results": results,
+        "mutatedResources": mutations.each().map(|(r, _)| r.value.clone()).collect::<Vec<_>>(),
     })
 }

@@ -218,11 +218,7 @@ fn table(decided: &[Decided]) -> String {
         if d.admission.mutated
             && let (Some(before), Some(after)) = (&d.before, &d.admission.object)
         {
-            out.push_str(&format!("\n{} (mutated):\n", resource_label(d)));
-            out.push_str(&diff(
-                &palisade_report::to_yaml(before),
-                &palisade_report::to_yaml(after),
-            ));
+            out.push_str(&mutation_diff(&resource_label(d), before, after));
         }
     }
     let denied = decided.iter().filter(|d| !d.admission.allowed).count();
@@ -234,6 +230,18 @@ fn table(decided: &[Decided]) -> String {
         decided.len()
     ));
     out
+}
+
+/// The table section of one mutated resource: a heading, then the diff of its YAML. Every
+/// mutating dialect of `apply` prints mutations this way.
+pub(crate) fn mutation_diff(label: &str, before: &Value, after: &Value) -> String {
+    format!(
+        "\n{label} (mutated):\n{}",
+        diff(
+            &palisade_report::to_yaml(before),
+            &palisade_report::to_yaml(after),
+        )
+    )
 }
 
 /// A unified diff of a resource before and after mutation (2 lines of context)
