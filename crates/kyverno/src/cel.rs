@@ -168,13 +168,18 @@ fn inputs(resource: &Value, adm: &Admission) -> Inputs {
     }
 }
 
-fn activation<'a>(env: &CelEnv, i: &'a Inputs, vars: &'a [Variable]) -> Activation<'a> {
+fn activation<'a>(
+    env: &CelEnv,
+    i: &'a Inputs,
+    vars: &'a [Variable],
+    params: Option<&'a Value>,
+) -> Activation<'a> {
     let mut act = Activation::new(env, Limits::default(), 10_000_000);
     act.bind_json("object", i.req.object.as_ref());
     act.bind_json("oldObject", i.req.old_object.as_ref());
     act.bind_json("request", Some(&i.request));
     act.bind_json("namespaceObject", i.namespace_object.as_ref());
-    act.bind_json("params", None);
+    act.bind_json("params", params);
     act.bind_host_data(Arc::clone(&i.host) as Arc<dyn std::any::Any + Send + Sync>);
     act.bind_authorizer(i.authorizer.clone());
     act.set_variables(vars);
@@ -193,6 +198,7 @@ fn resp(
         status,
         message: message.into(),
         generated: Vec::new(),
+        patched_targets: Vec::new(),
         failure_action: FailureAction::Audit,
     }
 }
@@ -296,14 +302,30 @@ pub fn validate_rule(rule: &Value, resource: &Value, adm: &Admission) -> RuleRes
         .pointer("/validate/cel")
         .cloned()
         .unwrap_or(Value::Null);
-    if cel.get("paramKind").is_some() || cel.get("paramRef").is_some() {
-        return resp(
-            name,
-            RuleType::Validation,
-            RuleStatus::Error,
-            "validate.cel with params needs param resources, which were not provided",
-        );
-    }
+    let params: Vec<Option<Value>> =
+        if cel.get("paramKind").is_some() || cel.get("paramRef").is_some() {
+            match select_params(&cel, resource, adm) {
+                Ok(Some(found)) => found.into_iter().map(Some).collect(),
+                Ok(None) => {
+                    return resp(
+                        name,
+                        RuleType::Validation,
+                        RuleStatus::Pass,
+                        "no params found; parameterNotFoundAction is Allow",
+                    );
+                }
+                Err(e) => {
+                    return resp(
+                        name,
+                        RuleType::Validation,
+                        RuleStatus::Error,
+                        format!("failed to collect params: {e}"),
+                    );
+                }
+            }
+        } else {
+            vec![None]
+        };
     let i = inputs(resource, adm);
     let vars = match compile_variables(env, cel.get("variables")) {
         Ok(v) => v,
@@ -317,31 +339,127 @@ pub fn validate_rule(rule: &Value, resource: &Value, adm: &Admission) -> RuleRes
         }
     };
     let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
-    let mut act = activation(env, &i, &vars);
-    match check_conditions(env, &mut act, rule.get("celPreconditions"), &names) {
-        Conditions::Met => {}
-        Conditions::NotMet => {
-            return resp(
-                name,
-                RuleType::Validation,
-                RuleStatus::Skip,
-                "cel preconditions not met",
-            );
-        }
-        Conditions::Error(e) => return resp(name, RuleType::Validation, RuleStatus::Error, e),
-    }
     let default_msg = rule.pointer("/validate/message").and_then(Value::as_str);
-    match run_validations(env, &mut act, cel.get("expressions"), &names, default_msg) {
-        Validations::Pass => resp(
-            name,
-            RuleType::Validation,
-            RuleStatus::Pass,
-            format!("Validation rule '{name}' passed."),
-        ),
-        // the admission validator denies on an evaluation error (failure policy Fail)
-        Validations::Fail(m) | Validations::Error(m) => {
-            resp(name, RuleType::Validation, RuleStatus::Fail, m)
+    // every selected param object is validated; the first failure decides
+    for param in &params {
+        let mut act = activation(env, &i, &vars, param.as_ref());
+        match check_conditions(env, &mut act, rule.get("celPreconditions"), &names) {
+            Conditions::Met => {}
+            Conditions::NotMet => {
+                return resp(
+                    name,
+                    RuleType::Validation,
+                    RuleStatus::Skip,
+                    "cel preconditions not met",
+                );
+            }
+            Conditions::Error(e) => {
+                return resp(name, RuleType::Validation, RuleStatus::Error, e);
+            }
         }
+        match run_validations(env, &mut act, cel.get("expressions"), &names, default_msg) {
+            Validations::Pass => {}
+            // the admission validator denies on an evaluation error (failure policy Fail)
+            Validations::Fail(m) | Validations::Error(m) => {
+                return resp(name, RuleType::Validation, RuleStatus::Fail, m);
+            }
+        }
+    }
+    resp(
+        name,
+        RuleType::Validation,
+        RuleStatus::Pass,
+        format!("Validation rule '{name}' passed."),
+    )
+}
+
+/// Why `validate.cel` params could not be selected
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamError {
+    /// `paramKind` without a `paramRef` naming or selecting objects
+    #[error("paramRef must set a name or a selector")]
+    NoReference,
+    /// `paramRef.selector` is not a label selector
+    #[error("invalid paramRef selector: {0}")]
+    Selector(String),
+    /// Nothing matched and `parameterNotFoundAction` is `Deny` (the default)
+    #[error("no params found for policy binding with `Deny` parameterNotFoundAction")]
+    NotFound,
+}
+
+/// The param objects of a `validate.cel` with `paramKind`/`paramRef`, from the provided param
+/// resources as a ValidatingAdmissionPolicyBinding selects them: of `paramKind`, by
+/// `paramRef.name` or `paramRef.selector`, in `paramRef.namespace` or else the resource's
+/// namespace (cluster-scoped params have none). `Ok(None)`: none found and
+/// `parameterNotFoundAction: Allow`, which counts as passing.
+fn select_params(
+    cel: &Value,
+    resource: &Value,
+    adm: &Admission,
+) -> Result<Option<Vec<Value>>, ParamError> {
+    let text = |v: Option<&Value>, k: &str| {
+        v.and_then(|v| v.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let kind = cel.get("paramKind");
+    let reference = cel.get("paramRef");
+    let (api, kind) = (text(kind, "apiVersion"), text(kind, "kind"));
+    let name = text(reference, "name");
+    let selector = reference
+        .and_then(|r| r.get("selector"))
+        .filter(|s| !s.is_null());
+    if name.is_empty() && selector.is_none() {
+        return Err(ParamError::NoReference);
+    }
+    let namespace = match text(reference, "namespace") {
+        ns if !ns.is_empty() => ns,
+        _ => resource
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    let mut found = Vec::new();
+    for p in adm.param_resources.iter() {
+        let meta = |k: &str| {
+            p.pointer(&format!("/metadata/{k}"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        let p_ns = meta("namespace");
+        if p.get("apiVersion").and_then(Value::as_str) != Some(api.as_str())
+            || p.get("kind").and_then(Value::as_str) != Some(kind.as_str())
+            || !(p_ns.is_empty() || p_ns == namespace)
+        {
+            continue;
+        }
+        let selected = match selector {
+            _ if !name.is_empty() => meta("name") == name,
+            Some(sel) => {
+                let labels = p
+                    .pointer("/metadata/labels")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                crate::matching::selector_matches(sel, &labels, false)
+                    .map_err(ParamError::Selector)?
+            }
+            None => false,
+        };
+        if selected {
+            found.push(p.clone());
+        }
+    }
+    if !found.is_empty() {
+        return Ok(Some(found));
+    }
+    let action = text(reference, "parameterNotFoundAction");
+    if action == "Allow" {
+        Ok(None)
+    } else {
+        Err(ParamError::NotFound)
     }
 }
 
@@ -532,7 +650,7 @@ pub fn evaluate_policy(policy: &Policy, resource: &Value, adm: &Admission) -> Ve
         }
     };
     let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
-    let mut act = activation(env, &i, &vars);
+    let mut act = activation(env, &i, &vars, None);
     match check_conditions(env, &mut act, spec.get("matchConditions"), &names) {
         Conditions::Met => {}
         Conditions::NotMet => {
@@ -619,7 +737,7 @@ fn mutate(
         let i = inputs(&current, adm);
         let expr = expr.and_then(Value::as_str).unwrap_or_default();
         let program = compile(env, expr, &names)?;
-        let mut act = activation(env, &i, vars);
+        let mut act = activation(env, &i, vars, None);
         let patch = act.eval_json(&program).map_err(|e| e.to_string())?;
         let mut next = current.clone();
         let result = if apply {
@@ -660,7 +778,7 @@ fn generate(
             .and_then(Value::as_str)
             .unwrap_or_default();
         let program = compile(env, expr, &names)?;
-        let mut act = activation(env, i, vars);
+        let mut act = activation(env, i, vars, None);
         act.eval_json(&program).map_err(|e| e.to_string())?;
     }
     let generated = match i.host.generated.lock() {

@@ -89,6 +89,8 @@ pub struct RuleResponse {
     pub message: String,
     /// Resources a generate rule produced
     pub generated: Vec<Value>,
+    /// Existing resources a mutate rule with `targets` patched (mutate existing)
+    pub patched_targets: Vec<Value>,
     /// Effective failure action of the rule
     pub failure_action: FailureAction,
 }
@@ -106,6 +108,7 @@ impl RuleResponse {
             status,
             message: message.into(),
             generated: Vec::new(),
+            patched_targets: Vec::new(),
             failure_action: FailureAction::Audit,
         }
     }
@@ -171,6 +174,10 @@ pub struct Admission {
     pub cel_resources: std::sync::Arc<Vec<Value>>,
     /// Image metadata `image.GetMetadata` is answered from, by image reference
     pub cel_images: std::sync::Arc<Map<String, Value>>,
+    /// Existing resources `mutate.targets` select from (the Kyverno CLI's target resources)
+    pub target_resources: std::sync::Arc<Vec<Value>>,
+    /// Resources `validate.cel` `paramRef` selects its params from
+    pub param_resources: std::sync::Arc<Vec<Value>>,
     /// The request's old object, when known (the admission webhook). With it,
     /// `request.oldObject` is that object, and pattern rules act as in Kyverno's webhook: on
     /// UPDATE a failure the old object has too is skipped, on DELETE they do not apply.
@@ -354,11 +361,15 @@ pub fn mutate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineRespo
         let Some(m) = rule.get("mutate").filter(|m| m.is_object()) else {
             continue;
         };
-        if m.get("targets").is_some_and(|t| !t.is_null()) {
-            // mutate-existing needs cluster state
+        if !rule_matches(policy, rule, &resp.patched, adm) {
             continue;
         }
-        if !rule_matches(policy, rule, &resp.patched, adm) {
+        if let Some(targets) = m.get("targets").and_then(Value::as_array) {
+            // mutate existing: the trigger is left alone, the selected targets are patched
+            ctx.checkpoint();
+            let rr = mutate_existing(rule, m, targets, &mut ctx, adm);
+            ctx.restore();
+            resp.rules.push(rr);
             continue;
         }
         ctx.checkpoint();
@@ -408,6 +419,153 @@ fn resource_label(r: &Value) -> String {
         Some(ns) if !ns.is_empty() => format!("{ns}/{name}"),
         _ => name.to_owned(),
     }
+}
+
+/// A `mutate` rule with `targets`: each target spec (variables substituted) selects provided
+/// resources; each is patched with `target` bound to it (`request.object` stays the trigger),
+/// after the target's own `context` and `preconditions`
+fn mutate_existing(
+    rule: &Value,
+    m: &Value,
+    specs: &[Value],
+    ctx: &mut Context,
+    adm: &Admission,
+) -> RuleResponse {
+    let name = rule_name(rule);
+    let respond = |status, msg: String| RuleResponse::new(name, RuleType::Mutation, status, msg);
+    if let Err(e) = load_rule_context(ctx, rule, rule.get("context"), adm) {
+        return respond(RuleStatus::Error, format!("failed to load context: {e}"));
+    }
+    match precondition_outcome(ctx, rule.get("preconditions")) {
+        Err(e) => {
+            return respond(
+                RuleStatus::Error,
+                format!("failed to evaluate preconditions: {e}"),
+            );
+        }
+        Ok(Some(msg)) => return respond(RuleStatus::Skip, msg),
+        Ok(None) => {}
+    }
+    let mut patch_block = m.clone();
+    if let Some(o) = patch_block.as_object_mut() {
+        o.remove("targets");
+    }
+    let mut found = 0usize;
+    let mut patched = Vec::new();
+    for spec in specs {
+        let mut selector = spec.clone();
+        if let Some(o) = selector.as_object_mut() {
+            o.remove("context");
+            o.remove("preconditions");
+        }
+        let selector = match variables::substitute_all(ctx, &selector) {
+            Ok(s) => s,
+            Err(e) => {
+                return respond(
+                    RuleStatus::Error,
+                    format!("failed to substitute variables in target: {e}"),
+                );
+            }
+        };
+        for target in adm.target_resources.iter() {
+            match target_selected(&selector, target) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => return respond(RuleStatus::Error, format!("invalid target: {e}")),
+            }
+            found += 1;
+            ctx.checkpoint();
+            let outcome = patch_target(rule, spec, &patch_block, target, ctx, adm);
+            ctx.restore();
+            match outcome {
+                Ok(Some(p)) => patched.push(p),
+                Ok(None) => {}
+                Err(e) => return respond(RuleStatus::Error, e),
+            }
+        }
+    }
+    if found == 0 {
+        return respond(RuleStatus::Skip, "no target resources found".to_owned());
+    }
+    if patched.is_empty() {
+        return respond(RuleStatus::Skip, "no patches applied".to_owned());
+    }
+    let names: Vec<String> = patched
+        .iter()
+        .map(|t| format!("{} {}", kind_of(t), resource_label(t)))
+        .collect();
+    let mut rr = respond(
+        RuleStatus::Pass,
+        format!("mutated existing resource(s): {}", names.join(", ")),
+    );
+    rr.patched_targets = patched;
+    rr
+}
+
+/// Whether a (substituted) target spec selects `target`: apiVersion, kind, name (wildcards),
+/// namespace, uid and label selector, each when given
+fn target_selected(spec: &Value, target: &Value) -> Result<bool, String> {
+    let field = |k: &str| spec.get(k).and_then(Value::as_str).unwrap_or_default();
+    let meta = |k: &str| {
+        target
+            .pointer(&format!("/metadata/{k}"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let api = target
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let same = |want: &str, have: &str| want.is_empty() || want == have;
+    if !same(field("apiVersion"), api)
+        || !same(field("kind"), kind_of(target))
+        || !same(field("namespace"), meta("namespace"))
+        || !same(field("uid"), meta("uid"))
+    {
+        return Ok(false);
+    }
+    let name = field("name");
+    if !name.is_empty() && !crate::wildcard::matches(name, meta("name")) {
+        return Ok(false);
+    }
+    match spec.get("selector").filter(|s| !s.is_null()) {
+        None => Ok(true),
+        Some(sel) => {
+            let labels = target
+                .pointer("/metadata/labels")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            matching::selector_matches(sel, &labels, false)
+        }
+    }
+}
+
+/// Patch one target: `Ok(None)` when its preconditions are not met or nothing changed
+fn patch_target(
+    rule: &Value,
+    spec: &Value,
+    patch_block: &Value,
+    target: &Value,
+    ctx: &mut Context,
+    adm: &Admission,
+) -> Result<Option<Value>, String> {
+    ctx.set(&["target"], target.clone());
+    load_rule_context(ctx, rule, spec.get("context"), adm)
+        .map_err(|e| format!("failed to load target context: {e}"))?;
+    match precondition_outcome(ctx, spec.get("preconditions")) {
+        Err(e) => return Err(format!("failed to evaluate target preconditions: {e}")),
+        Ok(Some(_)) => return Ok(None),
+        Ok(None) => {}
+    }
+    let out = if let Some(Value::Array(fe)) = patch_block.get("foreach") {
+        mutate_foreach(rule, fe, ctx, target, adm, 0)?
+    } else {
+        let sub = variables::substitute_all(ctx, patch_block)
+            .map_err(|e| format!("variable substitution failed: {e}"))?;
+        Some(apply_patches(&sub, target)?)
+    };
+    Ok(out.filter(|p| !crate::value::deep_equal(p, target)))
 }
 
 enum MutateOutcome {

@@ -19,6 +19,7 @@ fn response(
         status,
         message,
         generated,
+        patched_targets: Vec::new(),
         failure_action: FailureAction::Audit,
     }
 }

@@ -703,6 +703,14 @@ fn validate_variables(p: &Policy, background: bool, out: &mut Vec<Diagnostic>) {
             }
         };
         add_entries(rule.get("context"));
+        // mutate existing: `target` is the resource being patched, and each target spec may
+        // load its own context entries
+        if let Some(targets) = rule.pointer("/mutate/targets").and_then(Value::as_array) {
+            add_entries(Some(&serde_json::json!([{"name": "target"}])));
+            for t in targets {
+                add_entries(t.get("context"));
+            }
+        }
         for key in ["/validate/foreach", "/mutate/foreach"] {
             for f in rule
                 .pointer(key)

@@ -37,6 +37,7 @@ fn response(name: &str, status: RuleStatus, message: String) -> RuleResponse {
         status,
         message,
         generated: Vec::new(),
+        patched_targets: Vec::new(),
         failure_action: FailureAction::Audit,
     }
 }

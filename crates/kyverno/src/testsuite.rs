@@ -290,13 +290,32 @@ fn res_label(r: &Value) -> String {
     }
 }
 
-/// Data the Kyverno CEL libraries are answered from offline (the test's `context` file)
+/// Data provided besides the resources under test: the CEL libraries' mocks (the test's
+/// `context` file), target resources for mutate existing and param resources for
+/// `validate.cel`
 #[derive(Debug, Clone, Default)]
 pub struct CelData {
     /// Resources for `resource.Get` / `resource.List`
     pub resources: std::sync::Arc<Vec<Value>>,
     /// Image metadata for `image.GetMetadata`, by image reference
     pub images: std::sync::Arc<Map<String, Value>>,
+    /// Existing resources `mutate.targets` select from
+    pub targets: std::sync::Arc<Vec<Value>>,
+    /// Resources `validate.cel` `paramRef` selects from
+    pub params: std::sync::Arc<Vec<Value>>,
+}
+
+impl CelData {
+    /// As `kyverno apply` sees resources given on the command line: they are also the
+    /// existing resources mutate-existing rules target and the params `paramRef` selects
+    pub fn from_resources(resources: &[Value]) -> Self {
+        let all = std::sync::Arc::new(resources.to_vec());
+        Self {
+            targets: std::sync::Arc::clone(&all),
+            params: all,
+            ..Self::default()
+        }
+    }
 }
 
 /// Values of one policy's rules or resources: name → (key, value) pairs
@@ -380,6 +399,8 @@ impl Values {
             cluster_resources: Vec::new(),
             cel_resources: cel.resources.clone(),
             cel_images: cel.images.clone(),
+            target_resources: cel.targets.clone(),
+            param_resources: cel.params.clone(),
             old_object: None,
         }
     }
@@ -610,6 +631,18 @@ fn run_doc(
     let user = key_ci(m, "userinfo")
         .and_then(Value::as_str)
         .and_then(|u| load_userinfo(&rel(base, u), &mut diags));
+    let mut targets = Vec::new();
+    for t in strings(key_ci(m, "targetResources")) {
+        targets.extend(load_resources(&rel(base, &t), &mut diags));
+    }
+    // params come from `paramResources` and, as in the CLI's fake cluster, the resources
+    let mut params = Vec::new();
+    for p in strings(key_ci(m, "paramResources")) {
+        params.extend(load_resources(&rel(base, &p), &mut diags));
+    }
+    params.extend(resources.iter().cloned());
+    let mut param_ids = HashSet::new();
+    params.retain(|p| param_ids.insert(res_id(p)));
     let mut cel_resources = Vec::new();
     let mut cel_images = Map::new();
     if let Some(c) = key_ci(m, "context").and_then(Value::as_str) {
@@ -641,6 +674,8 @@ fn run_doc(
     let cel = CelData {
         resources: std::sync::Arc::new(cel_resources),
         images: std::sync::Arc::new(cel_images),
+        targets: std::sync::Arc::new(targets),
+        params: std::sync::Arc::new(params),
     };
     let evaluated = evaluate(&policies, &resources, &values, user.as_ref(), &cel);
     let results: Vec<Value> = key_ci(m, "results")
@@ -881,11 +916,14 @@ fn check_entry(
                     &resp.resource
                 };
                 if let Some(exp) = &patched_expected {
-                    let want = exp.iter().find(|e| res_id(e) == res_id(actual_resource));
+                    // the resource itself, or an existing resource the rule patched
+                    let want = std::iter::once(actual_resource)
+                        .chain(&rr.patched_targets)
+                        .find_map(|a| exp.iter().find(|e| res_id(e) == res_id(a)).map(|e| (a, e)));
                     match want {
                         None => continue,
-                        Some(w) => {
-                            if !resources_equal(actual_resource, w, opts.strict) {
+                        Some((actual, w)) => {
+                            if !resources_equal(actual, w, opts.strict) {
                                 row.checks.push(Check {
                                     resource: label.clone(),
                                     rule: rr.name.clone(),
