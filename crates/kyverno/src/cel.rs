@@ -13,7 +13,7 @@
 //! provided: expressions calling them do not compile and the rule reports `error`.
 
 use crate::engine::{Admission, EngineResponse, RuleResponse, RuleStatus, RuleType};
-use crate::policy::{FailureAction, Policy};
+use crate::policy::Policy;
 use palisade_cel::{
     Activation, Authorizer, AuthorizerConfig, CelEnv, Declarations, HostCall, HostFunctions,
     Limits, Program, RequestResource, Variable,
@@ -186,23 +186,6 @@ fn activation<'a>(
     act
 }
 
-fn resp(
-    name: &str,
-    rule_type: RuleType,
-    status: RuleStatus,
-    message: impl Into<String>,
-) -> RuleResponse {
-    RuleResponse {
-        name: name.to_owned(),
-        rule_type,
-        status,
-        message: message.into(),
-        generated: Vec::new(),
-        patched_targets: Vec::new(),
-        failure_action: FailureAction::Audit,
-    }
-}
-
 /// Outcome of match conditions
 enum Conditions {
     Met,
@@ -296,7 +279,7 @@ pub fn validate_rule(rule: &Value, resource: &Value, adm: &Admission) -> RuleRes
     let name = rule.get("name").and_then(Value::as_str).unwrap_or_default();
     let env = match env() {
         Ok(e) => e,
-        Err(e) => return resp(name, RuleType::Validation, RuleStatus::Error, e),
+        Err(e) => return RuleResponse::new(name, RuleType::Validation, RuleStatus::Error, e),
     };
     let cel = rule
         .pointer("/validate/cel")
@@ -307,7 +290,7 @@ pub fn validate_rule(rule: &Value, resource: &Value, adm: &Admission) -> RuleRes
             match select_params(&cel, resource, adm) {
                 Ok(Some(found)) => found.into_iter().map(Some).collect(),
                 Ok(None) => {
-                    return resp(
+                    return RuleResponse::new(
                         name,
                         RuleType::Validation,
                         RuleStatus::Pass,
@@ -315,7 +298,7 @@ pub fn validate_rule(rule: &Value, resource: &Value, adm: &Admission) -> RuleRes
                     );
                 }
                 Err(e) => {
-                    return resp(
+                    return RuleResponse::new(
                         name,
                         RuleType::Validation,
                         RuleStatus::Error,
@@ -330,7 +313,7 @@ pub fn validate_rule(rule: &Value, resource: &Value, adm: &Admission) -> RuleRes
     let vars = match compile_variables(env, cel.get("variables")) {
         Ok(v) => v,
         Err(e) => {
-            return resp(
+            return RuleResponse::new(
                 name,
                 RuleType::Validation,
                 RuleStatus::Error,
@@ -346,7 +329,7 @@ pub fn validate_rule(rule: &Value, resource: &Value, adm: &Admission) -> RuleRes
         match check_conditions(env, &mut act, rule.get("celPreconditions"), &names) {
             Conditions::Met => {}
             Conditions::NotMet => {
-                return resp(
+                return RuleResponse::new(
                     name,
                     RuleType::Validation,
                     RuleStatus::Skip,
@@ -354,18 +337,18 @@ pub fn validate_rule(rule: &Value, resource: &Value, adm: &Admission) -> RuleRes
                 );
             }
             Conditions::Error(e) => {
-                return resp(name, RuleType::Validation, RuleStatus::Error, e);
+                return RuleResponse::new(name, RuleType::Validation, RuleStatus::Error, e);
             }
         }
         match run_validations(env, &mut act, cel.get("expressions"), &names, default_msg) {
             Validations::Pass => {}
             // the admission validator denies on an evaluation error (failure policy Fail)
             Validations::Fail(m) | Validations::Error(m) => {
-                return resp(name, RuleType::Validation, RuleStatus::Fail, m);
+                return RuleResponse::new(name, RuleType::Validation, RuleStatus::Fail, m);
             }
         }
     }
-    resp(
+    RuleResponse::new(
         name,
         RuleType::Validation,
         RuleStatus::Pass,
@@ -437,15 +420,7 @@ fn select_params(
         }
         let selected = match selector {
             _ if !name.is_empty() => meta("name") == name,
-            Some(sel) => {
-                let labels = p
-                    .pointer("/metadata/labels")
-                    .and_then(Value::as_object)
-                    .cloned()
-                    .unwrap_or_default();
-                crate::matching::selector_matches(sel, &labels, false)
-                    .map_err(ParamError::Selector)?
-            }
+            Some(sel) => crate::matching::object_selected(sel, p).map_err(ParamError::Selector)?,
             None => false,
         };
         if selected {
@@ -614,7 +589,8 @@ pub fn evaluate_policy(policy: &Policy, resource: &Value, adm: &Admission) -> Ve
     let env = match env() {
         Ok(e) => e,
         Err(e) => {
-            out.rules.push(resp("", rule_type, RuleStatus::Error, e));
+            out.rules
+                .push(RuleResponse::new("", rule_type, RuleStatus::Error, e));
             return vec![out];
         }
     };
@@ -627,7 +603,7 @@ pub fn evaluate_policy(policy: &Policy, resource: &Value, adm: &Admission) -> Ve
             mc_v.is_object() && mc.matches(&i.req.attributes(), Some(&labels), true)
         }
         Err(e) => {
-            out.rules.push(resp(
+            out.rules.push(RuleResponse::new(
                 "match",
                 rule_type,
                 RuleStatus::Error,
@@ -645,7 +621,8 @@ pub fn evaluate_policy(policy: &Policy, resource: &Value, adm: &Admission) -> Ve
     let vars = match compile_variables(env, spec.get("variables")) {
         Ok(v) => v,
         Err(e) => {
-            out.rules.push(resp("", rule_type, RuleStatus::Error, e));
+            out.rules
+                .push(RuleResponse::new("", rule_type, RuleStatus::Error, e));
             return vec![out];
         }
     };
@@ -655,11 +632,11 @@ pub fn evaluate_policy(policy: &Policy, resource: &Value, adm: &Admission) -> Ve
         Conditions::Met => {}
         Conditions::NotMet => {
             out.rules
-                .push(resp("", rule_type, RuleStatus::Skip, "skip"));
+                .push(RuleResponse::new("", rule_type, RuleStatus::Skip, "skip"));
             return vec![out];
         }
         Conditions::Error(e) => {
-            out.rules.push(resp(
+            out.rules.push(RuleResponse::new(
                 "evaluation",
                 rule_type,
                 RuleStatus::Error,
@@ -670,7 +647,7 @@ pub fn evaluate_policy(policy: &Policy, resource: &Value, adm: &Admission) -> Ve
     }
     if generating {
         drop(act);
-        let mut r = resp("", rule_type, RuleStatus::Pass, "");
+        let mut r = RuleResponse::new("", rule_type, RuleStatus::Pass, "");
         match generate(env, &spec, &vars, &i) {
             Ok(objects) => {
                 r.message = format!("generated {} resource(s)", objects.len());
@@ -693,17 +670,23 @@ pub fn evaluate_policy(policy: &Policy, resource: &Value, adm: &Admission) -> Ve
                 if let Some(p) = p {
                     out.patched = p;
                 }
-                out.rules
-                    .push(resp("", rule_type, RuleStatus::Pass, "success"));
+                out.rules.push(RuleResponse::new(
+                    "",
+                    rule_type,
+                    RuleStatus::Pass,
+                    "success",
+                ));
             }
-            Err(e) => out.rules.push(resp("", rule_type, RuleStatus::Error, e)),
+            Err(e) => out
+                .rules
+                .push(RuleResponse::new("", rule_type, RuleStatus::Error, e)),
         }
         return vec![out];
     }
     let r = match run_validations(env, &mut act, spec.get("validations"), &names, None) {
-        Validations::Pass => resp("", rule_type, RuleStatus::Pass, "success"),
-        Validations::Fail(m) => resp("", rule_type, RuleStatus::Fail, m),
-        Validations::Error(e) => resp("", rule_type, RuleStatus::Error, e),
+        Validations::Pass => RuleResponse::new("", rule_type, RuleStatus::Pass, "success"),
+        Validations::Fail(m) => RuleResponse::new("", rule_type, RuleStatus::Fail, m),
+        Validations::Error(e) => RuleResponse::new("", rule_type, RuleStatus::Error, e),
     };
     out.rules.push(r);
     vec![out]

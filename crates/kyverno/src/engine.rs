@@ -96,7 +96,8 @@ pub struct RuleResponse {
 }
 
 impl RuleResponse {
-    fn new(
+    /// A response with no generated or patched resources and the Audit failure action
+    pub(crate) fn new(
         name: &str,
         rule_type: RuleType,
         status: RuleStatus,
@@ -115,6 +116,26 @@ impl RuleResponse {
 
     fn error(name: &str, rule_type: RuleType, msg: &str, err: impl std::fmt::Display) -> Self {
         Self::new(name, rule_type, RuleStatus::Error, format!("{msg}: {err}"))
+    }
+
+    /// The precondition gate of a rule: the response that ends it (an error, or a skip when
+    /// the preconditions are not met), or `None` to go on
+    fn unless_preconditions_met(
+        name: &str,
+        rule_type: RuleType,
+        ctx: &mut Context,
+        conds: Option<&Value>,
+    ) -> Option<Self> {
+        match precondition_outcome(ctx, conds) {
+            Err(e) => Some(Self::error(
+                name,
+                rule_type,
+                "failed to evaluate preconditions",
+                e,
+            )),
+            Ok(Some(msg)) => Some(Self::new(name, rule_type, RuleStatus::Skip, msg)),
+            Ok(None) => None,
+        }
     }
 }
 
@@ -348,14 +369,27 @@ fn precondition_outcome(
     }
 }
 
+/// A kyverno.io policy's rules for the resource's kind (autogen included) and the context
+/// they start from; `None` for the other policy kinds, which these stages leave alone
+fn kyverno_rules(
+    policy: &Policy,
+    resource: &Value,
+    adm: &Admission,
+) -> Option<(std::sync::Arc<Vec<Value>>, Context)> {
+    policy.is_kyverno().then(|| {
+        (
+            policy.rules_for_kind(kind_of(resource)),
+            base_context(resource, adm),
+        )
+    })
+}
+
 /// Run every mutate rule of a policy; the patched resource feeds the next rule
 pub fn mutate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineResponse {
     let mut resp = EngineResponse::empty(policy, resource);
-    if !policy.is_kyverno() {
+    let Some((rules, mut ctx)) = kyverno_rules(policy, resource, adm) else {
         return resp;
-    }
-    let rules = policy.rules_for_kind(kind_of(resource));
-    let mut ctx = base_context(resource, adm);
+    };
     let mut applied = 0;
     for rule in rules.iter() {
         let Some(m) = rule.get("mutate").filter(|m| m.is_object()) else {
@@ -436,15 +470,13 @@ fn mutate_existing(
     if let Err(e) = load_rule_context(ctx, rule, rule.get("context"), adm) {
         return respond(RuleStatus::Error, format!("failed to load context: {e}"));
     }
-    match precondition_outcome(ctx, rule.get("preconditions")) {
-        Err(e) => {
-            return respond(
-                RuleStatus::Error,
-                format!("failed to evaluate preconditions: {e}"),
-            );
-        }
-        Ok(Some(msg)) => return respond(RuleStatus::Skip, msg),
-        Ok(None) => {}
+    if let Some(r) = RuleResponse::unless_preconditions_met(
+        name,
+        RuleType::Mutation,
+        ctx,
+        rule.get("preconditions"),
+    ) {
+        return r;
     }
     let mut patch_block = m.clone();
     if let Some(o) = patch_block.as_object_mut() {
@@ -530,14 +562,7 @@ fn target_selected(spec: &Value, target: &Value) -> Result<bool, String> {
     }
     match spec.get("selector").filter(|s| !s.is_null()) {
         None => Ok(true),
-        Some(sel) => {
-            let labels = target
-                .pointer("/metadata/labels")
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default();
-            matching::selector_matches(sel, &labels, false)
-        }
+        Some(sel) => matching::object_selected(sel, target),
     }
 }
 
@@ -780,11 +805,9 @@ fn add_element(ctx: &mut Context, element: &Value, index: usize, nesting: usize)
 /// Run every validate rule of a policy
 pub fn validate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineResponse {
     let mut resp = EngineResponse::empty(policy, resource);
-    if !policy.is_kyverno() {
+    let Some((rules, mut ctx)) = kyverno_rules(policy, resource, adm) else {
         return resp;
-    }
-    let rules = policy.rules_for_kind(kind_of(resource));
-    let mut ctx = base_context(resource, adm);
+    };
     let mut applied = 0;
     for rule in rules.iter() {
         let Some(v) = rule.get("validate").filter(|v| v.is_object()) else {
@@ -827,24 +850,13 @@ fn validate_rule(
             e,
         ));
     }
-    match precondition_outcome(ctx, rule.get("preconditions")) {
-        Err(e) => {
-            return Some(RuleResponse::error(
-                name,
-                RuleType::Validation,
-                "failed to evaluate preconditions",
-                e,
-            ));
-        }
-        Ok(Some(msg)) => {
-            return Some(RuleResponse::new(
-                name,
-                RuleType::Validation,
-                RuleStatus::Skip,
-                msg,
-            ));
-        }
-        Ok(None) => {}
+    if let Some(r) = RuleResponse::unless_preconditions_met(
+        name,
+        RuleType::Validation,
+        ctx,
+        rule.get("preconditions"),
+    ) {
+        return Some(r);
     }
     if let Some(ps) = v.get("podSecurity").filter(|p| !p.is_null()) {
         return Some(crate::pss::validate(name, ps, resource));
@@ -915,24 +927,10 @@ impl Validator<'_> {
                 e,
             ));
         }
-        match precondition_outcome(ctx, self.conditions) {
-            Err(e) => {
-                return Some(RuleResponse::error(
-                    name,
-                    RuleType::Validation,
-                    "failed to evaluate preconditions",
-                    e,
-                ));
-            }
-            Ok(Some(msg)) => {
-                return Some(RuleResponse::new(
-                    name,
-                    RuleType::Validation,
-                    RuleStatus::Skip,
-                    msg,
-                ));
-            }
-            Ok(None) => {}
+        if let Some(r) =
+            RuleResponse::unless_preconditions_met(name, RuleType::Validation, ctx, self.conditions)
+        {
+            return Some(r);
         }
         if let Some(deny) = self.deny.filter(|d| !d.is_null()) {
             return Some(self.validate_deny(ctx, deny));

@@ -3,7 +3,6 @@
 
 use crate::context::Context;
 use crate::engine::{Admission, RuleResponse, RuleStatus, RuleType};
-use crate::policy::FailureAction;
 use crate::variables;
 use serde_json::{Map, Value};
 
@@ -13,15 +12,9 @@ fn response(
     message: String,
     generated: Vec<Value>,
 ) -> RuleResponse {
-    RuleResponse {
-        name: name.to_owned(),
-        rule_type: RuleType::Generation,
-        status,
-        message,
-        generated,
-        patched_targets: Vec::new(),
-        failure_action: FailureAction::Audit,
-    }
+    let mut r = RuleResponse::new(name, RuleType::Generation, status, message);
+    r.generated = generated;
+    r
 }
 
 /// Evaluate one generate rule

@@ -271,6 +271,16 @@ fn match_subjects(subjects: &[Value], user_info: &Value) -> bool {
     })
 }
 
+/// Evaluate a LabelSelector on an object's `metadata.labels` (no wildcard expansion)
+pub fn object_selected(sel: &Value, obj: &Value) -> Result<bool, String> {
+    let empty = Map::new();
+    let labels = obj
+        .pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    selector_matches(sel, labels, false)
+}
+
 /// Evaluate a LabelSelector (with Kyverno's wildcard expansion of `matchLabels`)
 pub fn selector_matches(
     sel: &Value,

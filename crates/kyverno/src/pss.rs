@@ -2,7 +2,6 @@
 //! `exclude` entries (per control, optionally per container image).
 
 use crate::engine::{RuleResponse, RuleStatus, RuleType};
-use crate::policy::FailureAction;
 use palisade_model::PodTemplate;
 use palisade_pss::{Level, Version, Violation};
 use serde_json::{Value, json};
@@ -31,15 +30,7 @@ fn control_checks(control: &str) -> &'static [&'static str] {
 }
 
 fn response(name: &str, status: RuleStatus, message: String) -> RuleResponse {
-    RuleResponse {
-        name: name.to_owned(),
-        rule_type: RuleType::Validation,
-        status,
-        message,
-        generated: Vec::new(),
-        patched_targets: Vec::new(),
-        failure_action: FailureAction::Audit,
-    }
+    RuleResponse::new(name, RuleType::Validation, status, message)
 }
 
 fn evaluate(

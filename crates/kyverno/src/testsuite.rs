@@ -406,6 +406,38 @@ impl Values {
     }
 }
 
+/// The string at `name_ptr` ("" when absent) and the labels object at `labels_ptr` (empty
+/// when absent) of a namespace entry
+fn name_and_labels(v: &Value, name_ptr: &str, labels_ptr: &str) -> (String, Map<String, Value>) {
+    let name = v
+        .pointer(name_ptr)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let labels = v
+        .pointer(labels_ptr)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    (name, labels)
+}
+
+/// The entries of the list at `key` (case-insensitive) of `m`
+fn items<'a>(m: &'a Map<String, Value>, key: &str) -> impl Iterator<Item = &'a Value> {
+    key_ci(m, key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// The `name` (case-insensitive) of `m`, "" when absent
+fn name_ci(m: &Map<String, Value>) -> String {
+    key_ci(m, "name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Load a values file
 pub fn load_values(path: &Path, diags: &mut Vec<Diagnostic>) -> Values {
     let (docs, d) = crate::yaml::load_file(path);
@@ -418,41 +450,20 @@ pub fn load_values(path: &Path, diags: &mut Vec<Diagnostic>) -> Values {
         return vals;
     };
     vals.global = map_pairs(key_ci(&m, "globalValues"));
-    for p in key_ci(&m, "policies")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for p in items(&m, "policies") {
         let Some(pm) = p.as_object() else { continue };
-        let pname = key_ci(pm, "name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        for r in key_ci(pm, "resources")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        let pname = name_ci(pm);
+        for r in items(pm, "resources") {
             let Some(rm) = r.as_object() else { continue };
-            let rname = key_ci(rm, "name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
+            let rname = name_ci(rm);
             vals.resource_values
                 .entry(pname.clone())
                 .or_default()
                 .insert(rname, map_pairs(key_ci(rm, "values")));
         }
-        for r in key_ci(pm, "rules")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for r in items(pm, "rules") {
             let Some(rm) = r.as_object() else { continue };
-            let rname = key_ci(rm, "name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
+            let rname = name_ci(rm);
             vals.rule_values
                 .entry(pname.clone())
                 .or_default()
@@ -469,38 +480,12 @@ pub fn load_values(path: &Path, diags: &mut Vec<Diagnostic>) -> Values {
             }
         }
     }
-    for ns in key_ci(&m, "namespaceSelector")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let name = ns
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let labels = ns
-            .get("labels")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
+    for ns in items(&m, "namespaceSelector") {
+        let (name, labels) = name_and_labels(ns, "/name", "/labels");
         vals.namespace_labels.insert(name, labels);
     }
-    for ns in key_ci(&m, "namespaces")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let name = ns
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let labels = ns
-            .pointer("/metadata/labels")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
+    for ns in items(&m, "namespaces") {
+        let (name, labels) = name_and_labels(ns, "/metadata/name", "/metadata/labels");
         vals.namespace_labels.entry(name.clone()).or_insert(labels);
         vals.namespaces.insert(name, ns.clone());
     }
@@ -817,34 +802,14 @@ fn check_entry(
     if selected.is_empty() && !opts.strict {
         selected = (0..resources.len()).collect();
     }
-    let patched_expected: Option<Vec<Value>> = {
-        let p = s("patchedResources");
-        let p = if p.is_empty() {
-            s("patchedResource")
-        } else {
-            p
-        };
-        if p.is_empty() {
-            None
-        } else {
-            let mut d = Vec::new();
-            Some(load_resources(&rel(base, &p), &mut d))
-        }
+    // the expected resources of the first of `keys` that names a file
+    let expected_file = |keys: [&str; 2]| -> Option<Vec<Value>> {
+        let file = keys.iter().map(|k| s(k)).find(|f| !f.is_empty())?;
+        let mut d = Vec::new();
+        Some(load_resources(&rel(base, &file), &mut d))
     };
-    let generated_expected: Option<Vec<Value>> = {
-        let g = s("generatedResource");
-        let g = if g.is_empty() {
-            s("generatedResources")
-        } else {
-            g
-        };
-        if g.is_empty() {
-            None
-        } else {
-            let mut d = Vec::new();
-            Some(load_resources(&rel(base, &g), &mut d))
-        }
-    };
+    let patched_expected = expected_file(["patchedResources", "patchedResource"]);
+    let generated_expected = expected_file(["generatedResource", "generatedResources"]);
     let invalid_policy = policies
         .iter()
         .any(|p| p.invalid && p.policy.name == policy_name);

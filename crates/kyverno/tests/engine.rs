@@ -2,17 +2,11 @@
 //! autogen, generate, and policy errors as diagnostics with file:line:col.
 
 use palisade_kyverno::engine::{self, Admission, RuleStatus};
-use palisade_kyverno::{Policy, validate_policy};
-use palisade_source::{LoadLimits, SourceFile, load_str};
+use palisade_kyverno::validate_policy;
 use serde_json::{Value, json};
 
-#[allow(clippy::expect_used)] // a test helper: a bad fixture should stop the test
-fn policy(yaml: &str) -> Policy {
-    let file = SourceFile::new("policy.yaml", yaml);
-    let (docs, diags) = load_str(&file, &LoadLimits::default());
-    assert!(diags.is_empty(), "{diags:?}");
-    Policy::from_document(&docs[0]).expect("policy")
-}
+mod common;
+use common::policy;
 
 fn pod(labels: Value, containers: Value) -> Value {
     json!({"apiVersion": "v1", "kind": "Pod",

@@ -5,17 +5,11 @@
 use palisade_kyverno::Policy;
 use palisade_kyverno::engine::{self, Admission, RuleStatus};
 use palisade_kyverno::testsuite::{Options, Outcome, run_file};
-use palisade_source::{LoadLimits, SourceFile, load_str};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-#[allow(clippy::expect_used)] // a test helper: a bad fixture should stop the test
-fn policy(yaml: &str) -> Policy {
-    let file = SourceFile::new("policy.yaml", yaml);
-    let (docs, diags) = load_str(&file, &LoadLimits::default());
-    assert!(diags.is_empty(), "{diags:?}");
-    Policy::from_document(&docs[0]).expect("policy")
-}
+mod common;
+use common::policy;
 
 const REPLICA_LIMIT: &str = r#"
 apiVersion: kyverno.io/v1
