@@ -1,5 +1,6 @@
 //! The scan pipeline: load every input in parallel, run per-resource rules while each file is
-//! in hand, then the cross-resource rules over the inventory, then suppressions and config.
+//! in hand, then the cross-resource rules over the inventory, then suppressions and config;
+//! optionally writing each file's findings as soon as it is done.
 
 use crate::input::Input;
 use palisade_checks::{pss_rules, run_inventory_checks, run_resource_checks};
@@ -9,10 +10,13 @@ use palisade_engine::{
 };
 use palisade_model::{Resource, ResourceRef, resources_from_document};
 use palisade_pss::{Level, Version};
+use palisade_report::{Chunk, FindingStream, ScanReport, StreamWriter, Tally};
 use palisade_source::{Diagnostic, LoadLimits, SourceFile, load_bytes};
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// What to run
 #[derive(Debug)]
@@ -36,7 +40,8 @@ pub struct Plan {
 /// What a scan produced
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// Findings, sorted, suppressed ones included
+    /// Findings, sorted, suppressed ones included. When the scan wrote its findings through an
+    /// [`OrderedOutput`], only those of the cross-resource checks (written last)
     pub findings: Vec<Finding>,
     /// Input problems
     pub diagnostics: Vec<Diagnostic>,
@@ -56,16 +61,44 @@ struct FileResult {
     ignore_annotations: Vec<(ResourceRef, serde_json::Value)>,
 }
 
-/// Run the plan over the inputs; `tick` is called once per finished input (progress)
-pub fn run(plan: &Plan, inputs: &[Input], tick: &(dyn Fn() + Sync)) -> Outcome {
-    let results: Vec<FileResult> = inputs
-        .par_iter()
-        .map(|input| {
-            let r = scan_input(plan, input);
-            tick();
-            r
+/// Run the plan over the inputs; `tick` is called once per finished input (progress).
+///
+/// With `output`, each file's findings are rendered on the worker that found them and written
+/// in input order as soon as the files before it are done, then dropped: memory stays flat
+/// however many findings a scan has. The cross-resource findings, which need every file, are
+/// returned for the caller to write last.
+pub fn run<W: Write + Send>(
+    plan: &Plan,
+    inputs: &[Input],
+    tick: &(dyn Fn() + Sync),
+    output: Option<&OrderedOutput<'_, '_, W>>,
+) -> Outcome {
+    // Workers take inputs in order from a shared counter (rather than rayon splitting the list
+    // in halves), so finished files arrive nearly in order and few chunks wait to be written.
+    let next = AtomicUsize::new(0);
+    let workers = rayon::current_num_threads().clamp(1, inputs.len().max(1));
+    let mut results: Vec<(usize, FileResult)> = (0..workers)
+        .into_par_iter()
+        .flat_map_iter(|_| {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(input) = inputs.get(i) else { break };
+                let mut r = scan_input(plan, input);
+                for f in &mut r.findings {
+                    plan.config.apply(f);
+                }
+                r.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                if let Some(out) = output {
+                    out.submit(i, &std::mem::take(&mut r.findings));
+                }
+                tick();
+                done.push((i, r));
+            }
+            done
         })
         .collect();
+    results.sort_unstable_by_key(|(i, _)| *i);
 
     let mut outcome = Outcome {
         files: inputs.len(),
@@ -75,9 +108,9 @@ pub fn run(plan: &Plan, inputs: &[Input], tick: &(dyn Fn() + Sync)) -> Outcome {
     let mut ignores: HashMap<ResourceRef, serde_json::Value> = HashMap::new();
     // Sized once: findings dominate memory on large scans, and doubling growth would hold
     // up to twice their size.
-    let total: usize = results.iter().map(|r| r.findings.len()).sum();
+    let total: usize = results.iter().map(|(_, r)| r.findings.len()).sum();
     outcome.findings.reserve_exact(total);
-    for r in results {
+    for (_, r) in results {
         outcome.findings.extend(r.findings);
         outcome.diagnostics.extend(r.diagnostics);
         outcome.resources += r.resources;
@@ -89,15 +122,91 @@ pub fn run(plan: &Plan, inputs: &[Input], tick: &(dyn Fn() + Sync)) -> Outcome {
     run_inventory_checks(&plan.checks, &inventory, &mut cross);
     for f in &mut cross {
         apply_annotation_suppression(f, ignores.get(&f.resource));
-    }
-    outcome.findings.extend(cross);
-    for f in &mut outcome.findings {
         plan.config.apply(f);
     }
+    outcome.findings.extend(cross);
     outcome
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome
+}
+
+/// Writes each file's findings as soon as every earlier file's are written
+#[derive(Debug)]
+pub struct OrderedOutput<'s, 'r, W: Write> {
+    stream: &'s FindingStream<'r>,
+    state: Mutex<Ordered<'s, 'r, W>>,
+}
+
+#[derive(Debug)]
+struct Ordered<'s, 'r, W: Write> {
+    writer: StreamWriter<'s, 'r, W>,
+    /// Index of the next input to write
+    next: usize,
+    /// Finished inputs waiting for an earlier one
+    pending: BTreeMap<usize, Chunk>,
+    /// The first write error; later chunks are dropped and the error is returned at the end
+    error: Option<std::io::Error>,
+}
+
+impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
+    /// Start writing `stream`'s document to `out`
+    pub fn begin(stream: &'s FindingStream<'r>, out: W) -> std::io::Result<Self> {
+        Ok(Self {
+            stream,
+            state: Mutex::new(Ordered {
+                writer: StreamWriter::begin(stream, out)?,
+                next: 0,
+                pending: BTreeMap::new(),
+                error: None,
+            }),
+        })
+    }
+
+    /// The findings of input `index` (rendered on the calling thread)
+    fn submit(&self, index: usize, findings: &[Finding]) {
+        let chunk = self.stream.chunk(findings);
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.pending.insert(index, chunk);
+        loop {
+            let next = state.next;
+            let Some(chunk) = state.pending.remove(&next) else {
+                break;
+            };
+            if state.error.is_none()
+                && let Err(e) = state.writer.write(&chunk)
+            {
+                state.error = Some(e);
+            }
+            state.next += 1;
+        }
+    }
+
+    /// The findings written so far, counted
+    pub fn tally(&self) -> Tally {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .writer
+            .tally()
+    }
+
+    /// Write `report.findings` (the cross-resource ones) and finish the document
+    pub fn finish(self, report: &ScanReport<'_>) -> std::io::Result<W> {
+        let state = self
+            .state
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(e) = state.error {
+            return Err(e);
+        }
+        let mut writer = state.writer;
+        writer.write(&self.stream.chunk(report.findings))?;
+        writer.finish(&ScanReport {
+            findings: &[],
+            ..*report
+        })
+    }
 }
 
 fn scan_input(plan: &Plan, input: &Input) -> FileResult {
@@ -125,6 +234,7 @@ fn scan_input(plan: &Plan, input: &Input) -> FileResult {
         for f in &mut out.findings {
             f.file = Arc::clone(&stub);
         }
+        out.inventory.replace_file(&stub);
     }
     out
 }

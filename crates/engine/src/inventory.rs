@@ -93,6 +93,18 @@ impl Inventory {
         }
     }
 
+    /// Point everything at `file` instead of the file it was loaded from. Scans without source
+    /// snippets pass a name-only stub, so the inventory does not keep every input's text alive
+    /// until the end of the scan (that was the whole input in memory).
+    pub fn replace_file(&mut self, file: &Arc<SourceFile>) {
+        for w in &mut self.workloads {
+            w.file = Arc::clone(file);
+        }
+        for r in &mut self.resources {
+            r.file = Arc::clone(file);
+        }
+    }
+
     /// Merge another inventory (built on another thread) into this one
     pub fn merge(&mut self, other: Self) {
         self.resources.extend(other.resources);

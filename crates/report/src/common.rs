@@ -6,11 +6,68 @@ use palisade_model::ResourceRef;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+/// Findings counted by severity and suppression; also what a [`crate::StreamWriter`] keeps of
+/// the findings it has written
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Active findings by severity, indexed like [`Severity::ALL`]
+    by_severity: [usize; 5],
+    /// Suppressed findings
+    suppressed: usize,
+}
+
+impl Tally {
+    /// Count one finding
+    pub fn add(&mut self, f: &Finding) {
+        if f.is_active() {
+            if let Some(n) = self.by_severity.get_mut(severity_index(f.severity)) {
+                *n += 1;
+            }
+        } else {
+            self.suppressed += 1;
+        }
+    }
+
+    /// Both counts together
+    #[must_use]
+    pub fn plus(mut self, other: Self) -> Self {
+        for (a, b) in self.by_severity.iter_mut().zip(other.by_severity) {
+            *a += b;
+        }
+        self.suppressed += other.suppressed;
+        self
+    }
+
+    /// Active findings of one severity
+    pub fn severity(&self, s: Severity) -> usize {
+        self.by_severity
+            .get(severity_index(s))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Active findings
+    pub fn active(&self) -> usize {
+        self.by_severity.iter().sum()
+    }
+
+    /// Suppressed findings
+    pub fn suppressed(&self) -> usize {
+        self.suppressed
+    }
+
+    /// Is any active finding at least this severe?
+    pub fn any_at_least(&self, threshold: Severity) -> bool {
+        Severity::ALL
+            .into_iter()
+            .any(|s| s >= threshold && self.severity(s) > 0)
+    }
+}
+
 /// Counts every renderer reports the same way
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Counts {
-    /// Active findings by severity, indexed like [`Severity::ALL`]
-    by_severity: [usize; 5],
+    findings: Tally,
     /// Active findings
     pub active: usize,
     /// Suppressed findings
@@ -23,33 +80,23 @@ pub(crate) struct Counts {
 
 impl Counts {
     pub(crate) fn of(report: &ScanReport<'_>) -> Self {
-        let mut c = Self::default();
+        let mut findings = report.streamed;
         for f in report.findings {
-            if f.is_active() {
-                c.active += 1;
-                if let Some(n) = c.by_severity.get_mut(severity_index(f.severity)) {
-                    *n += 1;
-                }
-            } else {
-                c.suppressed += 1;
-            }
+            findings.add(f);
         }
-        for d in report.diagnostics {
-            if d.is_error() {
-                c.errors += 1;
-            } else {
-                c.warnings += 1;
-            }
+        let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
+        Self {
+            findings,
+            active: findings.active(),
+            suppressed: findings.suppressed(),
+            errors,
+            warnings: report.diagnostics.len() - errors,
         }
-        c
     }
 
     /// Active findings of one severity
     pub(crate) fn severity(&self, s: Severity) -> usize {
-        self.by_severity
-            .get(severity_index(s))
-            .copied()
-            .unwrap_or_default()
+        self.findings.severity(s)
     }
 }
 

@@ -1,8 +1,9 @@
 //! JSON output (`version: 1`); the YAML output renders the same document
 
-use crate::ScanReport;
 use crate::common::{Counts, severities_desc};
 use crate::compliance::View;
+use crate::stream::render_whole;
+use crate::{FindingStream, Format, ScanReport};
 use palisade_engine::{Finding, Suppression};
 use palisade_source::{Diagnostic, DiagnosticSeverity};
 use serde_json::{Map, Value, json};
@@ -10,48 +11,40 @@ use serde_json::{Map, Value, json};
 /// Version of the document shape; bumped on incompatible changes
 pub(crate) const VERSION: u32 = 1;
 
-/// Streams the document: findings are converted one at a time while writing, so memory stays
-/// flat however many findings a scan has (a whole-document `Value` cost hundreds of MB on large
-/// scans).
+/// Written through [`FindingStream`]: findings are converted one at a time, so memory stays
+/// flat however many findings a scan has
 pub(crate) fn render(report: &ScanReport<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &Streamed(report))?;
-    out.write_all(b"\n")
-}
-
-struct Streamed<'r, 'a>(&'r ScanReport<'a>);
-
-impl serde::Serialize for Streamed<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let report = self.0;
-        let mut map = s.serialize_map(Some(5))?;
-        map.serialize_entry("version", &VERSION)?;
-        map.serialize_entry("summary", &summary(report))?;
-        map.serialize_entry("findings", &Each(report.findings, finding))?;
-        map.serialize_entry("diagnostics", &Each(report.diagnostics, diagnostic))?;
-        map.serialize_entry("compliance", &View::of(report).map(|v| v.to_json()))?;
-        map.end()
+    match FindingStream::new(Format::Json, report.rules) {
+        Some(stream) => render_whole(&stream, report, out),
+        None => Ok(()),
     }
 }
 
-/// A list serialized item by item through a conversion to `Value`
-pub(crate) struct Each<'a, T>(pub(crate) &'a [T], pub(crate) fn(&T) -> Value);
-
-impl<T> serde::Serialize for Each<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(self.1))
-    }
-}
-
-/// The whole report as a JSON value
+/// The whole report as a JSON value, in the streamed document's key order
 pub(crate) fn document(report: &ScanReport<'_>) -> Value {
-    json!({
-        "version": VERSION,
-        "summary": summary(report),
-        "findings": report.findings.iter().map(finding).collect::<Vec<_>>(),
-        "diagnostics": report.diagnostics.iter().map(diagnostic).collect::<Vec<_>>(),
-        "compliance": View::of(report).map(|v| v.to_json()),
-    })
+    let mut doc = Map::new();
+    doc.insert("version".into(), VERSION.into());
+    doc.insert(
+        "findings".into(),
+        report.findings.iter().map(finding).collect(),
+    );
+    doc.extend(trailer(report).map(|(k, v)| (k.to_owned(), v)));
+    Value::Object(doc)
+}
+
+/// What follows the findings: known only once every finding is written
+pub(crate) fn trailer(report: &ScanReport<'_>) -> [(&'static str, Value); 3] {
+    [
+        (
+            "diagnostics",
+            report.diagnostics.iter().map(diagnostic).collect(),
+        ),
+        ("summary", summary(report)),
+        (
+            "compliance",
+            View::of(report).map_or(Value::Null, |v| v.to_json()),
+        ),
+    ]
 }
 
 fn summary(report: &ScanReport<'_>) -> Value {
@@ -71,7 +64,7 @@ fn summary(report: &ScanReport<'_>) -> Value {
     })
 }
 
-fn finding(f: &Finding) -> Value {
+pub(crate) fn finding(f: &Finding) -> Value {
     json!({
         "ruleId": f.rule_id,
         "ruleName": f.rule_name,
@@ -136,9 +129,9 @@ mod tests {
             keys,
             [
                 "version",
-                "summary",
                 "findings",
                 "diagnostics",
+                "summary",
                 "compliance"
             ]
         );

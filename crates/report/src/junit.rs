@@ -328,6 +328,7 @@ mod tests {
         findings.insert(2, again);
         let report = ScanReport {
             findings: &findings,
+            streamed: Default::default(),
             ..fx.report()
         };
         let out = render(&report);

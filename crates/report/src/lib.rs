@@ -12,11 +12,14 @@ mod json;
 mod junit;
 mod policyreport;
 mod sarif;
+mod stream;
 mod table;
 #[cfg(test)]
 mod testutil;
 mod yaml;
 
+pub use common::Tally;
+pub use stream::{Chunk, FindingStream, StreamWriter};
 pub use yaml::to_yaml;
 
 use palisade_engine::{Finding, RuleInfo};
@@ -25,10 +28,12 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Everything a run produced, ready to render
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct ScanReport<'a> {
     /// Findings, sorted by file, line, column, rule (suppressed ones included, marked)
     pub findings: &'a [Finding],
+    /// Findings already written through a [`StreamWriter`]: counted in summaries, not listed
+    pub streamed: Tally,
     /// Problems with the input (malformed files, non-Kubernetes documents, bad config)
     pub diagnostics: &'a [Diagnostic],
     /// Every rule that ran
@@ -152,14 +157,8 @@ pub fn render(
 ) -> std::io::Result<()> {
     let text = match format {
         // The two formats whose size grows with the findings are streamed
-        Format::Json => {
-            json::render(report, out)?;
-            return out.flush();
-        }
-        Format::Sarif => {
-            sarif::render(report, out)?;
-            return out.flush();
-        }
+        Format::Json => return json::render(report, out),
+        Format::Sarif => return sarif::render(report, out),
         Format::Human => human::render(report, opts),
         Format::Table => table::render(report, opts),
         Format::Yaml => yaml::render(report),

@@ -250,6 +250,7 @@ mod tests {
         let findings = [f, crb];
         let report = ScanReport {
             findings: &findings,
+            streamed: Default::default(),
             ..fx.report()
         };
         let docs = documents(&report);

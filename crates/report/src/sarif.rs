@@ -1,86 +1,49 @@
 //! SARIF 2.1.0 output, for GitHub code scanning and other SARIF consumers
 
-use crate::ScanReport;
 use crate::common::{dedent_doc, token_end};
+use crate::stream::render_whole;
+use crate::{FindingStream, Format, ScanReport};
 use palisade_engine::{Finding, RuleInfo, Severity, Suppression};
 use palisade_source::{Diagnostic, DiagnosticSeverity, Position, SourceFile};
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
-use std::collections::HashMap;
 
-const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub(crate) const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Key of our entry in `partialFingerprints`
 const FINGERPRINT_KEY: &str = "palisadeFindingHash/v1";
 
-/// Streams the log: results are converted one at a time while writing, so memory stays flat
+/// Written through [`FindingStream`]: results are converted one at a time, so memory stays flat
 /// however many findings a scan has
 pub(crate) fn render(report: &ScanReport<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &Log(report))?;
-    out.write_all(b"\n")
+    match FindingStream::with_rules(Format::Sarif, rule_list(report)) {
+        Some(stream) => render_whole(&stream, report, out),
+        None => Ok(()),
+    }
 }
 
 /// The whole log as a value (tests inspect it)
 #[cfg(test)]
 pub(crate) fn document(report: &ScanReport<'_>) -> Value {
-    serde_json::to_value(Log(report)).unwrap_or(Value::Null)
-}
-
-struct Log<'r, 'a>(&'r ScanReport<'a>);
-
-impl serde::Serialize for Log<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(Some(3))?;
-        map.serialize_entry("$schema", SCHEMA)?;
-        map.serialize_entry("version", "2.1.0")?;
-        map.serialize_entry("runs", &[Run(self.0)])?;
-        map.end()
+    let mut buf = Vec::new();
+    match render(report, &mut buf) {
+        Ok(()) => serde_json::from_slice(&buf).unwrap_or(Value::Null),
+        Err(_) => Value::Null,
     }
 }
 
-struct Run<'r, 'a>(&'r ScanReport<'a>);
-
-impl serde::Serialize for Run<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let report = self.0;
-        let rules = rule_list(report);
-        let index: HashMap<&str, usize> = rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.as_ref(), i))
-            .collect();
-        let tool = json!({
-            "driver": {
-                "name": "palisade",
-                "informationUri": INFORMATION_URI,
-                "version": TOOL_VERSION,
-                "semanticVersion": TOOL_VERSION,
-                "rules": rules.iter().map(|r| rule_descriptor(r)).collect::<Vec<_>>(),
-            }
-        });
-        let mut map = s.serialize_map(Some(4))?;
-        map.serialize_entry("tool", &tool)?;
-        map.serialize_entry("invocations", &[invocation(report.diagnostics)])?;
-        map.serialize_entry("columnKind", "unicodeCodePoints")?;
-        map.serialize_entry(
-            "results",
-            &Results(report.findings, &|f: &Finding| {
-                result(f, index.get(f.rule_id.as_ref()).copied())
-            }),
-        )?;
-        map.end()
-    }
-}
-
-struct Results<'a, 'f>(&'a [Finding], &'f dyn Fn(&Finding) -> Value);
-
-impl serde::Serialize for Results<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(self.1))
-    }
+/// `runs[0].tool`: the driver and every rule that ran
+pub(crate) fn tool(rules: &[Cow<'_, RuleInfo>]) -> Value {
+    json!({
+        "driver": {
+            "name": "palisade",
+            "informationUri": INFORMATION_URI,
+            "version": TOOL_VERSION,
+            "semanticVersion": TOOL_VERSION,
+            "rules": rules.iter().map(|r| rule_descriptor(r)).collect::<Vec<_>>(),
+        }
+    })
 }
 
 /// Every rule that ran, plus (defensively) any rule a finding names that is not among them, so
@@ -168,7 +131,7 @@ fn problem_severity(s: Severity) -> &'static str {
     }
 }
 
-fn result(f: &Finding, rule_index: Option<usize>) -> Value {
+pub(crate) fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     let message = if f.message.trim().is_empty() {
         f.rule_name.to_string()
     } else {
@@ -334,7 +297,7 @@ fn fingerprint(f: &Finding) -> String {
     format!("{h:016x}")
 }
 
-fn invocation(diagnostics: &[Diagnostic]) -> Value {
+pub(crate) fn invocation(diagnostics: &[Diagnostic]) -> Value {
     let notifications: Vec<Value> = diagnostics
         .iter()
         .map(|d| {
@@ -589,6 +552,7 @@ mod tests {
         let findings = edge_findings(&fx);
         let report = ScanReport {
             findings: &findings,
+            streamed: Default::default(),
             ..fx.report()
         };
         let v = document(&report);
@@ -619,6 +583,7 @@ mod tests {
             let edge = edge_findings(&fx);
             let edge_report = ScanReport {
                 findings: &edge,
+                streamed: Default::default(),
                 rules: &[],
                 ..fx.report()
             };

@@ -278,6 +278,7 @@ impl Fixture {
     pub(crate) fn report(&self) -> ScanReport<'_> {
         ScanReport {
             findings: &self.findings,
+            streamed: Default::default(),
             diagnostics: &self.diagnostics,
             rules: &self.rules,
             files_scanned: 3,
@@ -290,6 +291,7 @@ impl Fixture {
     pub(crate) fn clean_report(&self) -> ScanReport<'_> {
         ScanReport {
             findings: &[],
+            streamed: Default::default(),
             diagnostics: &[],
             rules: &self.rules,
             files_scanned: 1,

@@ -337,6 +337,11 @@ fn invocation<'a>(
     component: Component,
     by_label: bool,
 ) -> Option<Invocation<'a>> {
+    // Every check asks this of every container; most run something else, so rule them out
+    // before allocating anything.
+    if !by_label && !mentions(&c, component) && !image_is(&c, component) {
+        return None;
+    }
     let command = words_of(&c, "command", At::Command);
     let args = words_of(&c, "args", At::Args);
     let all: Vec<Word<'a>> = command.iter().chain(args.iter()).copied().collect();
@@ -375,6 +380,23 @@ fn invocation<'a>(
         flags,
         anchor,
     })
+}
+
+/// Does any word of `command` or `args` contain a name the component runs under? Every way
+/// [`invocation`] recognises the component needs one, unless the label or image names it.
+fn mentions(c: &Container<'_>, component: Component) -> bool {
+    ["command", "args"]
+        .into_iter()
+        .filter_map(|field| c.get(field).and_then(Value::as_array))
+        .flatten()
+        .filter_map(Value::as_str)
+        .any(|word| {
+            word.contains(component.binary())
+                || component
+                    .hyperkube_names()
+                    .iter()
+                    .any(|name| word.contains(name))
+        })
 }
 
 /// Does the container's image look like the component's (`registry.k8s.io/kube-apiserver:v1.31`)?

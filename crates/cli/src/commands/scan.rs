@@ -1,12 +1,13 @@
 //! `palisade scan`
 
 use crate::args::{ColorChoice, OutputFormat, ScanArgs};
+use crate::pipeline::OrderedOutput;
 use crate::{input, pipeline};
 use anyhow::{Context, Result, bail};
 use palisade_checks::pss_rules;
 use palisade_engine::{Config, Framework, RuleInfo, Selector, Severity};
 use palisade_pss::{Level, Version};
-use palisade_report::{Format, RenderOptions, ScanReport};
+use palisade_report::{FindingStream, Format, RenderOptions, ScanReport, Tally};
 use palisade_source::{LoadLimits, SourceFile, load_str};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -21,43 +22,63 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     let plan = plan(args, config)?;
 
     let (inputs, mut diagnostics) = input::collect(&args.paths);
+    let framework = framework_arg(args)?;
+    // JSON and SARIF are written file by file as the scan goes; compliance scoring needs every
+    // finding at the end, so a `--framework` run renders the whole report.
+    let stream = framework
+        .is_none()
+        .then(|| FindingStream::new(format(args.output), &plan.rules))
+        .flatten();
+    // `Stdout`, not its lock: the writer is shared with the scan's worker threads.
+    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+    let sink = match &stream {
+        Some(s) => Sink::Streamed(OrderedOutput::begin(s, out)?),
+        None => Sink::Whole(out),
+    };
+    let ordered = match &sink {
+        Sink::Streamed(o) => Some(o),
+        Sink::Whole(_) => None,
+    };
+
     let progress = progress_bar(args, inputs.len());
     let tick = || {
         if let Some(p) = &progress {
             p.inc(1);
         }
     };
-    let mut outcome = pipeline::run(&plan, &inputs, &tick);
+    let mut outcome = pipeline::run(&plan, &inputs, &tick, ordered);
     if let Some(p) = progress {
         p.finish_and_clear();
     }
     diagnostics.append(&mut outcome.diagnostics);
     diagnostics.sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
 
-    let compliance = match framework_arg(args)? {
-        Some(fw) => Some(palisade_frameworks::score(
-            fw,
-            &plan.rules,
-            &outcome.findings,
-        )),
-        None => None,
-    };
+    let compliance =
+        framework.map(|fw| palisade_frameworks::score(fw, &plan.rules, &outcome.findings));
     let report = ScanReport {
         findings: &outcome.findings,
+        streamed: Tally::default(),
         diagnostics: &diagnostics,
         rules: &plan.rules,
         files_scanned: outcome.files,
         resources_scanned: outcome.resources,
         compliance: compliance.as_ref(),
     };
-    let options = RenderOptions {
-        color: use_color(args.color),
-        show_suppressed: args.show_suppressed,
-    };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    palisade_report::render(format(args.output), &report, &options, &mut out)?;
-    out.flush()?;
+    let mut tally = ordered.map(OrderedOutput::tally).unwrap_or_default();
+    for f in &outcome.findings {
+        tally.add(f);
+    }
+    match sink {
+        Sink::Streamed(ordered) => ordered.finish(&report)?.flush()?,
+        Sink::Whole(mut out) => {
+            let options = RenderOptions {
+                color: use_color(args.color),
+                show_suppressed: args.show_suppressed,
+            };
+            palisade_report::render(format(args.output), &report, &options, &mut out)?;
+            out.flush()?;
+        }
+    }
 
     let fail_on = match &args.fail_on {
         Some(s) => s.parse::<Severity>()?,
@@ -69,16 +90,18 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
             .any(palisade_source::Diagnostic::is_error)
         {
             2
-        } else if outcome
-            .findings
-            .iter()
-            .any(|f| f.is_active() && f.severity >= fail_on)
-        {
+        } else if tally.any_at_least(fail_on) {
             1
         } else {
             0
         },
     )
+}
+
+/// Where the report goes: written as the scan goes, or rendered whole at the end
+enum Sink<'s, 'r, W: Write> {
+    Streamed(OrderedOutput<'s, 'r, W>),
+    Whole(W),
 }
 
 fn format(o: OutputFormat) -> Format {
