@@ -3,10 +3,14 @@
 #
 # What it does, all on loopback (127.0.0.1) and bounded in time:
 #   1. builds `palisade` and the floor server (crates/server/examples/floor.rs) in release mode;
-#   2. generates a CA and serving certificate (`palisade certs`), 100 mixed policies
-#      (1 PodSecurityConfiguration + 99 CheckPolicies: different check selections, advisory and
-#      mandatory modes, namespace-scoped, namespace-excluding and UPDATE-only matches, Fail and
-#      Ignore failure policies), 10 labelled namespaces, and 8 different AdmissionReviews
+#   2. generates a CA and serving certificate (`palisade certs`), 100 mixed policies of every
+#      dialect: 1 PodSecurityConfiguration; 39 CheckPolicies (different check selections,
+#      advisory and mandatory modes, namespace-scoped, namespace-excluding and UPDATE-only
+#      matches, Fail and Ignore failure policies); 20 ValidatingAdmissionPolicies with a binding
+#      each (Deny, Warn, Audit; half namespace-selected); 20 Gatekeeper constraints over 3
+#      templates (2 Rego, 1 CEL; deny, warn, dryrun); 19 Kyverno ClusterPolicies (patterns with
+#      autogen, anchors, deny conditions; Enforce and Audit) and 1 Kyverno ValidatingPolicy;
+#      10 labelled namespaces, and 8 different AdmissionReviews
 #      (compliant and privileged Pods, a Deployment, an insignificant Pod UPDATE, a Service, a
 #      Role, a ConfigMap, a Pod without securityContext) that oha sends in turn (-Z);
 #   3. starts `palisade serve` (decision logs on, written to /dev/null) and the floor, which
@@ -64,7 +68,11 @@ with open(os.path.join(pol, "000-pod-security.yaml"), "w") as f:
 selections = [["POD"], ["PSR"], ["IMG"], ["SEC"], ["RBAC"], ["NET"], ["WKL"], ["NS"],
               ["POD-001", "POD-004"], ["PSR-001", "PSR-005", "PSR-008"], ["IMG-001", "IMG-002"],
               ["RBAC-002", "RBAC-003"]]
-for i in range(99):
+def write(name, docs):
+    with open(os.path.join(pol, name), "w") as f:
+        f.write("\n---\n".join(json.dumps(d) for d in docs) + "\n")   # JSON is YAML
+# 39 CheckPolicies
+for i in range(39):
     spec = {"select": selections[i % len(selections)],
             "mode": "mandatory" if i % 3 == 0 else "advisory",
             "failurePolicy": "Fail" if i % 2 == 0 else "Ignore"}
@@ -77,10 +85,96 @@ for i in range(99):
         spec["match"] = {"excludedNamespaces": [f"team-{i % 10}"]}
     elif m == 2:
         spec["match"] = {"operations": ["UPDATE"]}
-    doc = {"apiVersion": "palisade.dev/v1alpha1", "kind": "CheckPolicy",
-           "metadata": {"name": f"policy-{i:03}"}, "spec": spec}
-    with open(os.path.join(pol, f"{i + 1:03}-policy.yaml"), "w") as f:
-        json.dump(doc, f)   # JSON is YAML
+    write(f"{i + 1:03}-checks.yaml", [{"apiVersion": "palisade.dev/v1alpha1", "kind": "CheckPolicy",
+                                       "metadata": {"name": f"checks-{i:03}"}, "spec": spec}])
+# 20 ValidatingAdmissionPolicies, one binding each (Deny, Warn, Audit; some namespace-selected)
+vap_rules = [
+    ("", "pods", "object.spec.containers.all(c, has(c.resources) && has(c.resources.limits))", "containers need limits"),
+    ("", "pods", "!has(object.spec.hostNetwork) || !object.spec.hostNetwork", "no host network"),
+    ("apps", "deployments", "object.spec.replicas <= 50", "at most 50 replicas"),
+    ("", "services", "!has(object.spec.type) || object.spec.type != 'LoadBalancer'", "no load balancers"),
+    ("", "configmaps", "!has(object.data) || size(object.data) < 100", "at most 100 keys"),
+]
+for i in range(20):
+    group, resource, expr, msg = vap_rules[i % len(vap_rules)]
+    name = f"vap-{i:03}"
+    binding = {"policyName": name, "validationActions": [["Deny"], ["Warn"], ["Audit"]][i % 3]}
+    if i % 2:
+        binding["matchResources"] = {"namespaceSelector": {"matchExpressions": [
+            {"key": "pod-security.kubernetes.io/warn", "operator": "Exists"}]}}
+    write(f"{40 + i:03}-vap.yaml", [
+        {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy",
+         "metadata": {"name": name},
+         "spec": {"failurePolicy": "Fail" if i % 2 == 0 else "Ignore",
+                  "matchConstraints": {"resourceRules": [{"apiGroups": [group], "apiVersions": ["v1"],
+                                                          "operations": ["CREATE", "UPDATE"], "resources": [resource]}]},
+                  "validations": [{"expression": expr, "message": msg}]}},
+        {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding",
+         "metadata": {"name": name}, "spec": binding}])
+# 20 Gatekeeper constraints over 3 templates (Rego and CEL)
+write("060-gatekeeper-templates.yaml", [
+    {"apiVersion": "templates.gatekeeper.sh/v1", "kind": "ConstraintTemplate", "metadata": {"name": "k8srequiredlabels"},
+     "spec": {"crd": {"spec": {"names": {"kind": "K8sRequiredLabels"}, "validation": {"openAPIV3Schema": {
+         "type": "object", "properties": {"labels": {"type": "array", "items": {"type": "string"}}}}}}},
+              "targets": [{"target": "admission.k8s.gatekeeper.sh", "rego":
+                  "package k8srequiredlabels\n"
+                  "violation[{\"msg\": msg}] {\n"
+                  "  provided := {l | input.review.object.metadata.labels[l]}\n"
+                  "  required := {l | l := input.parameters.labels[_]}\n"
+                  "  missing := required - provided\n"
+                  "  count(missing) > 0\n"
+                  "  msg := sprintf(\"missing labels: %v\", [missing])\n}\n"}]}},
+    {"apiVersion": "templates.gatekeeper.sh/v1", "kind": "ConstraintTemplate", "metadata": {"name": "k8scontainerlimits"},
+     "spec": {"crd": {"spec": {"names": {"kind": "K8sContainerLimits"}}},
+              "targets": [{"target": "admission.k8s.gatekeeper.sh", "rego":
+                  "package k8scontainerlimits\n"
+                  "violation[{\"msg\": msg}] {\n"
+                  "  c := input.review.object.spec.containers[_]\n"
+                  "  not c.resources.limits.memory\n"
+                  "  msg := sprintf(\"container %v has no memory limit\", [c.name])\n}\n"}]}},
+    {"apiVersion": "templates.gatekeeper.sh/v1", "kind": "ConstraintTemplate", "metadata": {"name": "k8sblocknodeport"},
+     "spec": {"crd": {"spec": {"names": {"kind": "K8sBlockNodePort"}}},
+              "targets": [{"target": "admission.k8s.gatekeeper.sh", "code": [{"engine": "K8sNativeValidation", "source": {
+                  "validations": [{"expression": "!has(object.spec.type) || object.spec.type != 'NodePort'",
+                                   "message": "NodePort services are not allowed"}]}}]}]}},
+])
+gk_targets = [("K8sRequiredLabels", "", "Pod", {"labels": ["app"]}),
+              ("K8sRequiredLabels", "apps", "Deployment", {"labels": ["app"]}),
+              ("K8sRequiredLabels", "", "ConfigMap", {"labels": ["owner"]}),
+              ("K8sContainerLimits", "", "Pod", None),
+              ("K8sBlockNodePort", "", "Service", None)]
+for i in range(20):
+    kind, group, target, params = gk_targets[i % len(gk_targets)]
+    spec = {"enforcementAction": ["deny", "warn", "dryrun"][i % 3] if params != {"labels": ["owner"]} else "dryrun",
+            "match": {"kinds": [{"apiGroups": [group], "kinds": [target]}], "excludedNamespaces": ["kube-system"]}}
+    if params:
+        spec["parameters"] = params
+    write(f"{61 + i:03}-gatekeeper.yaml", [{"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": kind,
+                                            "metadata": {"name": f"gk-{i:03}"}, "spec": spec}])
+# 20 Kyverno policies: patterns (autogen to controllers), anchors, deny conditions, a ValidatingPolicy
+ky_rules = [
+    ("Pod", {"pattern": {"spec": {"containers": [{"image": "!*:latest"}]}}}, "no latest tag"),
+    ("Pod", {"pattern": {"spec": {"containers": [{"resources": {"limits": {"memory": "?*"}}}]}}}, "memory limits"),
+    ("Pod", {"pattern": {"spec": {"=(hostNetwork)": False, "=(hostPID)": False}}}, "no host namespaces"),
+    ("Pod", {"pattern": {"metadata": {"labels": {"app": "?*"}}}}, "app label"),
+    ("Service", {"deny": {"conditions": {"any": [{"key": "{{ request.object.spec.type || '' }}",
+                                                   "operator": "Equals", "value": "LoadBalancer"}]}}}, "no load balancers"),
+]
+for i in range(19):
+    kind, validate, msg = ky_rules[i % len(ky_rules)]
+    validate = dict(validate, message=msg)
+    write(f"{81 + i:03}-kyverno.yaml", [{"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy",
+        "metadata": {"name": f"kyverno-{i:03}"},
+        "spec": {"validationFailureAction": "Enforce" if i % 2 == 0 else "Audit", "background": False,
+                 "rules": [{"name": "check", "match": {"any": [{"resources": {"kinds": [kind]}}]},
+                            "exclude": {"any": [{"resources": {"namespaces": ["kube-system"]}}]},
+                            "validate": validate}]}}])
+write("100-kyverno-cel.yaml", [{"apiVersion": "policies.kyverno.io/v1alpha1", "kind": "ValidatingPolicy",
+    "metadata": {"name": "kyverno-cel"},
+    "spec": {"validationActions": ["Deny"], "matchConstraints": {"resourceRules": [
+        {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"], "resources": ["pods"]}]},
+             "validations": [{"expression": "object.spec.containers.all(c, !c.image.endsWith(':latest'))",
+                              "message": "no latest tag"}]}}])
 with open(os.path.join(work, "namespaces.yaml"), "w") as f:
     for i in range(10):
         labels = {"pod-security.kubernetes.io/enforce": "baseline"}
