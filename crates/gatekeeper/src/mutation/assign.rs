@@ -8,6 +8,7 @@ use super::path::{Node, Path};
 use super::walker::{Setter, ValueTest};
 use super::{check_key_not_changed, has_metadata_root};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// A load problem: malformed, or needing a cluster
 #[derive(Debug)]
@@ -84,21 +85,21 @@ impl AssignValue {
     }
 
     /// The setter for one object (`fromMetadata` reads that object's metadata)
-    pub(crate) fn setter(&self, name: &str, namespace: &str) -> ValueSetter {
+    pub(crate) fn setter(&self, name: &str, namespace: &str) -> ValueSetter<'_> {
         ValueSetter(match self {
-            Self::Constant(v) => v.clone(),
-            Self::Name => Value::String(name.to_owned()),
-            Self::Namespace => Value::String(namespace.to_owned()),
+            Self::Constant(v) => Cow::Borrowed(v),
+            Self::Name => Cow::Owned(Value::String(name.to_owned())),
+            Self::Namespace => Cow::Owned(Value::String(namespace.to_owned())),
         })
     }
 }
 
 /// Writes one value
-pub(crate) struct ValueSetter(Value);
+pub(crate) struct ValueSetter<'a>(Cow<'a, Value>);
 
-impl Setter for ValueSetter {
+impl Setter for ValueSetter<'_> {
     fn set_field(&self, object: &mut Map<String, Value>, key: &str) -> Result<(), String> {
-        object.insert(key.to_owned(), self.0.clone());
+        object.insert(key.to_owned(), self.0.clone().into_owned());
         Ok(())
     }
 

@@ -163,27 +163,24 @@ impl Mutator {
         } else {
             Vec::new()
         };
-        let unsupported = |what: &str| MutationError::Unsupported {
-            kind: kind_str.to_owned(),
-            name: name.to_owned(),
-            what: what.to_owned(),
+        let load_error = |e: assign::ParseError| match e {
+            assign::ParseError::Invalid(reason) => invalid(reason),
+            assign::ParseError::Unsupported(what) => MutationError::Unsupported {
+                kind: kind_str.to_owned(),
+                name: name.to_owned(),
+                what: what.to_owned(),
+            },
         };
         let (action, tests) = match kind {
             MutatorKind::Assign => {
-                let a = assign::Assign::parse(&location, params).map_err(|e| match e {
-                    assign::ParseError::Invalid(r) => invalid(r),
-                    assign::ParseError::Unsupported(w) => unsupported(w),
-                })?;
+                let a = assign::Assign::parse(&location, params).map_err(&load_error)?;
                 let tests =
                     PathTests::parse(&location, params.get("pathTests")).map_err(&invalid)?;
                 (Action::Assign(a), tests)
             }
             MutatorKind::AssignMetadata => {
                 let (value, tests) =
-                    assign_metadata::parse(&location, params).map_err(|e| match e {
-                        assign::ParseError::Invalid(r) => invalid(r),
-                        assign::ParseError::Unsupported(w) => unsupported(w),
-                    })?;
+                    assign_metadata::parse(&location, params).map_err(&load_error)?;
                 (Action::Metadata(value), tests)
             }
             MutatorKind::ModifySet => {
@@ -252,11 +249,18 @@ impl Mutator {
     pub fn mutate(&self, object: &mut Value) -> Result<bool, String> {
         let meta = |field: &str| str_at(object, &["metadata", field]).to_owned();
         let (name, namespace) = (meta("name"), meta("namespace"));
-        let setter: Box<dyn Setter> = match &self.action {
-            Action::Assign(a) => Box::new(a.value.setter(&name, &namespace)),
-            Action::Metadata(v) => Box::new(v.setter(&name, &namespace)),
-            Action::ModifySet(m) => Box::new(m.clone()),
-            Action::Image(i) => Box::new(i.clone()),
+        let value_setter;
+        let setter: &dyn Setter = match &self.action {
+            Action::Assign(a) => {
+                value_setter = a.value.setter(&name, &namespace);
+                &value_setter
+            }
+            Action::Metadata(v) => {
+                value_setter = v.setter(&name, &namespace);
+                &value_setter
+            }
+            Action::ModifySet(m) => m,
+            Action::Image(i) => i,
         };
         let value_test = match &self.action {
             Action::Assign(a) => a.value_test.as_ref(),
@@ -266,7 +270,7 @@ impl Mutator {
             path: &self.location,
             tests: &self.tests,
             value_test,
-            setter: setter.as_ref(),
+            setter,
         }
         .run(object)
     }
