@@ -521,16 +521,9 @@ fn check_assertion(a: &Assertion, results: &[&Violation]) -> Result<(), String> 
     }
 }
 
-/// Read every non-empty document of a YAML/JSON file.
-///
-/// gator reads files with go-yaml, which (like libyaml) accepts continuation lines of a
-/// multi-line quoted scalar that are indented no deeper than their key; the YAML 1.2 grammar,
-/// and so our loader, requires them to be indented deeper. Gatekeeper library templates contain
-/// such scalars (e.g. a `description: "…` wrapped onto a line at the key's column), so when the
-/// loader reports exactly that error, the offending scalar's continuation lines are indented
-/// further and the file is read again. Leading whitespace of continuation lines is not part of
-/// a quoted scalar's value, so the documents read are the ones go-yaml reads; line numbers are
-/// unchanged.
+/// Read every non-empty document of a YAML/JSON file; the first load error fails the file.
+/// (The loader accepts what go-yaml accepts where manifests rely on it, e.g. under-indented
+/// continuation lines of quoted scalars in library templates.)
 pub fn read_documents(path: &Path) -> Result<Vec<Value>, GatekeeperError> {
     let name = display(path);
     let read_error = |message: String| GatekeeperError::Read {
@@ -538,101 +531,19 @@ pub fn read_documents(path: &Path) -> Result<Vec<Value>, GatekeeperError> {
         message,
     };
     let bytes = std::fs::read(path).map_err(|e| read_error(e.to_string()))?;
-    let mut text: Option<String> = None;
-    // each retry fixes one scalar; bound the work on hostile input
-    for _ in 0..64 {
-        let input = match &text {
-            Some(t) => t.clone().into_bytes(),
-            None => bytes.clone(),
-        };
-        let (_, docs, diags) = load_bytes(&name, input, &LoadLimits::default());
-        let Some(d) = diags.iter().find(|d| d.is_error()) else {
-            return Ok(docs
-                .into_iter()
-                .map(|d| d.value)
-                .filter(|v| !v.is_null())
-                .collect());
-        };
-        let relaxed = match (d.message.contains(UNDER_INDENTED_SCALAR), d.position) {
-            (true, Some(p)) => {
-                let current = match &text {
-                    Some(t) => t.clone(),
-                    None => String::from_utf8_lossy(&bytes).into_owned(),
-                };
-                indent_quoted_continuation(&current, p.line, p.column)
-            }
-            _ => None,
-        };
-        match relaxed {
-            Some(t) => text = Some(t),
-            None => {
-                let at = d
-                    .position
-                    .map(|p| format!("{}:{}: ", p.line, p.column))
-                    .unwrap_or_default();
-                return Err(read_error(format!("{at}{}", d.message)));
-            }
-        }
+    let (_, docs, diags) = load_bytes(&name, bytes, &LoadLimits::default());
+    if let Some(d) = diags.iter().find(|d| d.is_error()) {
+        let at = d
+            .position
+            .map(|p| format!("{}:{}: ", p.line, p.column))
+            .unwrap_or_default();
+        return Err(read_error(format!("{at}{}", d.message)));
     }
-    Err(read_error("too many under-indented quoted scalars".into()))
-}
-
-/// The loader's message for a quoted scalar whose continuation lines are under-indented
-const UNDER_INDENTED_SCALAR: &str = "invalid indentation in quoted scalar";
-
-/// Indent the continuation lines of the quoted scalar that opens at 1-based `line`:`column`
-/// to the column of its opening quote. `None` when there is no quote there or nothing to do.
-fn indent_quoted_continuation(text: &str, line: u32, column: u32) -> Option<String> {
-    let line_start: usize = text
-        .split_inclusive('\n')
-        .take(usize::try_from(line).ok()?.checked_sub(1)?)
-        .map(str::len)
-        .sum();
-    let open = line_start + usize::try_from(column).ok()?.checked_sub(1)?;
-    let quote = *text.as_bytes().get(open)?;
-    if quote != b'"' && quote != b'\'' {
-        return None;
-    }
-    let indent = open - line_start + 1;
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len() + 256);
-    out.push_str(text.get(..=open)?);
-    let mut i = open + 1;
-    let mut changed = false;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'\\' if quote == b'"' => {
-                out.push_str(text.get(i..i + 2)?);
-                i += 2;
-                continue;
-            }
-            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => {
-                out.push_str("''");
-                i += 2;
-                continue;
-            }
-            c if c == quote => {
-                out.push_str(text.get(i..)?);
-                return changed.then_some(out);
-            }
-            b'\n' => {
-                out.push('\n');
-                i += 1;
-                let spaces = bytes.get(i..)?.iter().take_while(|c| **c == b' ').count();
-                let blank = matches!(bytes.get(i + spaces), Some(b'\n' | b'\r') | None);
-                if !blank && spaces < indent {
-                    out.extend(std::iter::repeat_n(' ', indent - spaces));
-                    changed = true;
-                }
-                continue;
-            }
-            _ => {}
-        }
-        let len = text.get(i..)?.chars().next()?.len_utf8();
-        out.push_str(text.get(i..i + len)?);
-        i += len;
-    }
-    None
+    Ok(docs
+        .into_iter()
+        .map(|d| d.value)
+        .filter(|v| !v.is_null())
+        .collect())
 }
 
 fn display(p: &Path) -> String {
@@ -712,24 +623,6 @@ mod tests {
                 Expect::Invalid
             ]
         );
-    }
-
-    #[test]
-    fn relaxes_under_indented_quoted_scalars_like_go_yaml() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.yaml");
-        std::fs::write(
-            &path,
-            "a:\n  b:\n    c: \"x \\\" {}\n    y\"\n    d: 'p\n    q'\n    e: 1\n",
-        )
-        .unwrap();
-        let docs = read_documents(&path).unwrap();
-        assert_eq!(
-            docs,
-            vec![json!({"a": {"b": {"c": "x \" {} y", "d": "p q", "e": 1}}})]
-        );
-        std::fs::write(&path, "a: [\n").unwrap();
-        assert!(read_documents(&path).is_err());
     }
 
     #[test]

@@ -437,6 +437,30 @@ fn parse_chunk(
     docs: &mut Vec<LoadedDocument>,
     diags: &mut Vec<Diagnostic>,
 ) {
+    parse_chunk_relaxing(file, chunk, limits, docs, diags, MAX_RELAXED_SCALARS);
+}
+
+/// How many under-indented quoted scalars one document may have (each costs a re-parse)
+const MAX_RELAXED_SCALARS: usize = 64;
+
+/// saphyr's message for a quoted scalar whose continuation lines are under-indented
+const UNDER_INDENTED_QUOTED_SCALAR: &str = "invalid indentation in quoted scalar";
+
+/// Parse one chunk. The YAML 1.2 grammar (and saphyr) wants the continuation lines of a
+/// multi-line quoted scalar indented deeper than the enclosing block; libyaml and go-yaml —
+/// what kubectl, the API server's clients and gator read with — accept them at any column.
+/// Manifests in the wild rely on that (e.g. a `description: "…` wrapped back to the key's
+/// column), so on exactly that error the scalar's continuation lines are indented past the
+/// opening quote and the chunk is parsed again, at most `budget` times. Leading whitespace of
+/// continuation lines is folded away, so values are what go-yaml reads; lines are unchanged.
+fn parse_chunk_relaxing(
+    file: &Arc<SourceFile>,
+    chunk: &Chunk<'_>,
+    limits: &LoadLimits,
+    docs: &mut Vec<LoadedDocument>,
+    diags: &mut Vec<Diagnostic>,
+    budget: usize,
+) {
     if chunk.text.len() > limits.max_document_bytes {
         diags.push(
             Diagnostic::error(
@@ -453,6 +477,7 @@ fn parse_chunk(
         );
         return;
     }
+    let (docs_before, diags_before) = (docs.len(), diags.len());
     let mut parser = Parser::new_from_str(chunk.text);
     let mut builder = Builder {
         file,
@@ -471,6 +496,20 @@ fn parse_chunk(
             Ok(e) => e,
             Err(e) => {
                 let m = e.marker();
+                if e.info() == UNDER_INDENTED_QUOTED_SCALAR
+                    && budget > 0
+                    && let Some(relaxed) = indent_quoted_continuation(chunk.text, m.line(), m.col())
+                {
+                    // this chunk's documents and diagnostics are produced again by the re-parse
+                    docs.truncate(docs_before);
+                    diags.truncate(diags_before);
+                    let chunk = Chunk {
+                        text: &relaxed,
+                        first_line: chunk.first_line,
+                    };
+                    parse_chunk_relaxing(file, &chunk, limits, docs, diags, budget - 1);
+                    return;
+                }
                 diags.append(&mut builder.diags);
                 diags.push(
                     Diagnostic::error(
@@ -513,6 +552,57 @@ fn parse_chunk(
             }
         }
     }
+}
+
+/// Indent the continuation lines of the quoted scalar opening at `line` (1-based) and `col`
+/// (0-based, in characters) of `text` one column past its opening quote. `None` when there is
+/// no quote there or no line to change.
+fn indent_quoted_continuation(text: &str, line: usize, col: usize) -> Option<String> {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let (quote_at, quote) = text.get(line_start..)?.char_indices().nth(col)?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    let open = line_start + quote_at;
+    let indent = text.get(line_start..open)?.chars().count() + 1;
+    let mut out = String::with_capacity(text.len() + 256);
+    out.push_str(text.get(..=open)?);
+    let mut changed = false;
+    let mut chars = text.get(open + 1..)?.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if quote == '"' => {
+                out.push(c);
+                if let Some((_, escaped)) = chars.next() {
+                    out.push(escaped);
+                }
+            }
+            '\'' if quote == '\'' && chars.peek().is_some_and(|(_, n)| *n == '\'') => {
+                out.push_str("''");
+                chars.next();
+            }
+            c if c == quote => {
+                out.push_str(text.get(open + 1 + i..)?);
+                return changed.then_some(out);
+            }
+            '\n' => {
+                out.push('\n');
+                let rest = text.get(open + 1 + i + 1..)?;
+                let spaces = rest.chars().take_while(|c| *c == ' ').count();
+                let blank = rest[spaces..].starts_with(['\n', '\r']) || rest.len() == spaces;
+                if !blank && spaces < indent {
+                    out.extend(std::iter::repeat_n(' ', indent - spaces));
+                    changed = true;
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    None
 }
 
 /// Feed one event; returns a value when a document's root node is complete

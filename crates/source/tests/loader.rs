@@ -90,6 +90,29 @@ fn a_broken_document_does_not_hide_the_next() {
 }
 
 #[test]
+fn under_indented_quoted_scalar_continuations_are_read_as_go_yaml_reads_them() {
+    // continuation lines at (or left of) the key's column: libyaml and go-yaml accept them
+    let (docs, diags) = load(
+        "a:\n  b:\n    c: \"x \\\" {}\n    y\"\n    d: 'p ''q''\n  r'\n    é: \"s\n\n t\"\n    e: 1\n---\nf: \"u\nv\"\ng: 2\n",
+    );
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(
+        docs[0].value,
+        json!({"a": {"b": {"c": "x \" {} y", "d": "p 'q' r", "é": "s\nt", "e": 1}}})
+    );
+    assert_eq!(docs[1].value, json!({"f": "u v", "g": 2}));
+    // positions are unchanged: lines are kept, only continuation lines move
+    assert_eq!(at(&docs[0], "/a/b/e"), (10, 5));
+    assert_eq!(at(&docs[1], "/g"), (14, 1));
+    assert_aligned(&docs);
+    // other errors inside quoted scalars are still errors
+    let (_, diags) = load("a: \"open\n");
+    assert_eq!(diags[0].code, "yaml-syntax");
+    let (_, diags) = load("a: \"x\n---\ny\"\n");
+    assert_eq!(diags[0].code, "yaml-syntax");
+}
+
+#[test]
 fn duplicate_keys_are_reported_and_the_first_value_kept() {
     let (docs, diags) = load("a: 1\nb:\n  x: [1, 2]\nb: {y: 2}\nc: 3\n");
     assert_eq!(docs[0].value, json!({"a": 1, "b": {"x": [1, 2]}, "c": 3}));
