@@ -292,11 +292,7 @@ fn has_metadata_root(path: &Path) -> bool {
 
 /// `…[name: x].name` would change the key of the element it selected
 fn check_key_not_changed(path: &Path) -> Result<(), String> {
-    let n = path.nodes.len();
-    if n < 2 {
-        return Ok(());
-    }
-    if let (Node::List { key, .. }, Node::Field(field)) = (&path.nodes[n - 2], &path.nodes[n - 1])
+    if let [.., Node::List { key, .. }, Node::Field(field)] = path.nodes.as_slice()
         && key == field
     {
         return Err(format!(
