@@ -8,11 +8,8 @@ use super::path::{Node, Path};
 use super::walker::{Condition, PathTests};
 use serde_json::Value;
 
-/// Check the location and value; returns the value and the implicit path test
-pub(crate) fn parse(
-    location: &Path,
-    params: &Value,
-) -> Result<(AssignValue, PathTests), ParseError> {
+/// Check the location and the value
+pub(crate) fn parse(location: &Path, params: &Value) -> Result<AssignValue, ParseError> {
     let valid = matches!(
         location.nodes.as_slice(),
         [Node::Field(m), Node::Field(section), Node::Field(_)]
@@ -32,7 +29,10 @@ pub(crate) fn parse(
                 .into(),
         ));
     }
-    let mut tests = PathTests::default();
-    tests.require(2, Condition::MustNotExist)?;
-    Ok((value, tests))
+    Ok(value)
+}
+
+/// The implicit test: the key (depth 2 of `metadata.<section>.<key>`) must not exist
+pub(crate) fn path_tests() -> PathTests {
+    PathTests::single(2, Condition::MustNotExist)
 }

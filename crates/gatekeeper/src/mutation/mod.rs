@@ -129,7 +129,7 @@ impl Mutator {
         if name == "<unnamed>" {
             return Err(invalid("`metadata.name` is required".into()));
         }
-        // Assign and AssignImage names end up in labels of the mutator's status
+        // Gatekeeper's own limit for these two kinds
         if matches!(kind, MutatorKind::Assign | MutatorKind::AssignImage) && name.len() > 63 {
             return Err(invalid(
                 "`metadata.name` must be at most 63 characters".into(),
@@ -171,30 +171,23 @@ impl Mutator {
                 what: what.to_owned(),
             },
         };
-        let (action, tests) = match kind {
+        let action = match kind {
             MutatorKind::Assign => {
-                let a = assign::Assign::parse(&location, params).map_err(&load_error)?;
-                let tests =
-                    PathTests::parse(&location, params.get("pathTests")).map_err(&invalid)?;
-                (Action::Assign(a), tests)
+                Action::Assign(assign::Assign::parse(&location, params).map_err(&load_error)?)
             }
             MutatorKind::AssignMetadata => {
-                let (value, tests) =
-                    assign_metadata::parse(&location, params).map_err(&load_error)?;
-                (Action::Metadata(value), tests)
+                Action::Metadata(assign_metadata::parse(&location, params).map_err(&load_error)?)
             }
-            MutatorKind::ModifySet => {
-                let m = modify_set::ModifySet::parse(&location, params).map_err(&invalid)?;
-                let tests =
-                    PathTests::parse(&location, params.get("pathTests")).map_err(&invalid)?;
-                (Action::ModifySet(m), tests)
-            }
-            MutatorKind::AssignImage => {
-                let m = assign_image::AssignImage::parse(&location, params).map_err(&invalid)?;
-                let tests =
-                    PathTests::parse(&location, params.get("pathTests")).map_err(&invalid)?;
-                (Action::Image(m), tests)
-            }
+            MutatorKind::ModifySet => Action::ModifySet(
+                modify_set::ModifySet::parse(&location, params).map_err(&invalid)?,
+            ),
+            MutatorKind::AssignImage => Action::Image(
+                assign_image::AssignImage::parse(&location, params).map_err(&invalid)?,
+            ),
+        };
+        let tests = match kind {
+            MutatorKind::AssignMetadata => assign_metadata::path_tests(),
+            _ => PathTests::parse(&location, params.get("pathTests")).map_err(&invalid)?,
         };
         Ok(Self {
             kind,

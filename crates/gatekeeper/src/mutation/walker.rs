@@ -81,8 +81,15 @@ impl PathTests {
         Ok(out)
     }
 
+    /// One test
+    pub(crate) fn single(depth: usize, condition: Condition) -> Self {
+        Self {
+            by_depth: BTreeMap::from([(depth, condition)]),
+        }
+    }
+
     /// Add a test at a depth; a different condition already there is a conflict
-    pub(crate) fn require(&mut self, depth: usize, condition: Condition) -> Result<(), String> {
+    fn require(&mut self, depth: usize, condition: Condition) -> Result<(), String> {
         match self.by_depth.insert(depth, condition) {
             Some(previous) if previous != condition => {
                 Err("conflicting pathTests conditions on the same sub-path".into())
