@@ -408,7 +408,8 @@ impl LabelSelector {
     }
 }
 
-fn string_list(value: Option<&Value>, what: &str) -> Result<Vec<String>, String> {
+/// A list of strings (absent or `null`: empty); `what` names the field in the error
+pub(crate) fn string_list(value: Option<&Value>, what: &str) -> Result<Vec<String>, String> {
     match value {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items

@@ -248,6 +248,7 @@ fn mutate(
         return mutated;
     }
     for (index, r) in resources.iter_mut().enumerate() {
+        // an AdmissionReview document is a request to review, not an object to store
         if r.kind == "AdmissionReview" {
             continue;
         }

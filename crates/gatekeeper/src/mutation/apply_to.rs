@@ -3,6 +3,7 @@
 //! three lists; at least one entry is required. `operations` filters admission operations in
 //! the webhook only: offline, as in gator, every object is mutated whatever its operation.
 
+use crate::matching::string_list;
 use crate::review::{split_api_version, str_at};
 use serde_json::Value;
 
@@ -42,18 +43,7 @@ impl ApplyTo {
 }
 
 fn strings(entry: &Value, field: &str) -> Result<Vec<String>, String> {
-    match entry.get(field) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| format!("`applyTo[].{field}` must be a list of strings"))
-            })
-            .collect(),
-        Some(_) => Err(format!("`applyTo[].{field}` must be a list of strings")),
-    }
+    string_list(entry.get(field), &format!("applyTo[].{field}"))
 }
 
 /// Parse and validate `spec.applyTo`
