@@ -12,6 +12,18 @@ pub fn run_resource_checks(checks: &[&'static Check], resource: &Resource, out: 
     }
 }
 
+/// An empty inventory keeping what the cross-resource checks among `checks` read: the kinds
+/// they declare, or every kept kind when one declares none
+pub fn inventory_for(checks: &[&'static Check]) -> Inventory {
+    let cross = checks
+        .iter()
+        .filter(|c| matches!(c.run, CheckFn::Inventory(_)));
+    if cross.clone().any(|c| c.meta.kinds.is_empty()) {
+        return Inventory::default();
+    }
+    Inventory::retaining(cross.flat_map(|c| c.meta.kinds.iter().copied()))
+}
+
 /// Run the cross-resource checks among `checks` over the whole scan
 pub fn run_inventory_checks(
     checks: &[&'static Check],

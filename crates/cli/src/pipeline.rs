@@ -3,7 +3,7 @@
 //! optionally writing each file's findings as soon as it is done.
 
 use crate::input::Input;
-use palisade_checks::{pss_rules, run_inventory_checks, run_resource_checks};
+use palisade_checks::{inventory_for, pss_rules, run_inventory_checks, run_resource_checks};
 use palisade_engine::{
     Check, Config, Finding, IGNORE_ANNOTATION_PREFIX, Inventory, RuleInfo,
     apply_annotation_suppression,
@@ -40,8 +40,8 @@ pub struct Plan {
 /// What a scan produced
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// Findings, sorted, suppressed ones included. When the scan wrote its findings through an
-    /// [`OrderedOutput`], only those of the cross-resource checks (written last)
+    /// Findings, sorted, suppressed ones included; none when the scan wrote them through an
+    /// [`OrderedOutput`]
     pub findings: Vec<Finding>,
     /// Input problems
     pub diagnostics: Vec<Diagnostic>,
@@ -64,9 +64,9 @@ struct FileResult {
 /// Run the plan over the inputs; `tick` is called once per finished input (progress).
 ///
 /// With `output`, each file's findings are rendered on the worker that found them and written
-/// in input order as soon as the files before it are done, then dropped: memory stays flat
-/// however many findings a scan has. The cross-resource findings, which need every file, are
-/// returned for the caller to write last.
+/// in input order as soon as the files before it are done, then dropped, and so are the
+/// cross-resource findings after them, check by check: memory stays flat however many findings
+/// a scan has, and the returned outcome has none.
 pub fn run<W: Write + Send>(
     plan: &Plan,
     inputs: &[Input],
@@ -75,6 +75,7 @@ pub fn run<W: Write + Send>(
 ) -> Outcome {
     // Workers take inputs in order from a shared counter (rather than rayon splitting the list
     // in halves), so finished files arrive nearly in order and few chunks wait to be written.
+    let retained = inventory_for(&plan.checks);
     let next = AtomicUsize::new(0);
     let workers = rayon::current_num_threads().clamp(1, inputs.len().max(1));
     let mut results: Vec<(usize, FileResult)> = (0..workers)
@@ -84,7 +85,7 @@ pub fn run<W: Write + Send>(
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(input) = inputs.get(i) else { break };
-                let mut r = scan_input(plan, input);
+                let mut r = scan_input(plan, input, retained.empty_like());
                 for f in &mut r.findings {
                     plan.config.apply(f);
                 }
@@ -104,7 +105,7 @@ pub fn run<W: Write + Send>(
         files: inputs.len(),
         ..Outcome::default()
     };
-    let mut inventory = Inventory::default();
+    let mut inventory = retained;
     let mut ignores: HashMap<ResourceRef, serde_json::Value> = HashMap::new();
     // Sized once: findings dominate memory on large scans, and doubling growth would hold
     // up to twice their size.
@@ -118,13 +119,22 @@ pub fn run<W: Write + Send>(
         ignores.extend(r.ignore_annotations);
     }
 
-    let mut cross = Vec::new();
-    run_inventory_checks(&plan.checks, &inventory, &mut cross);
-    for f in &mut cross {
-        apply_annotation_suppression(f, ignores.get(&f.resource));
-        plan.config.apply(f);
+    // One cross-resource check at a time, so a streamed scan holds one check's findings
+    for (i, check) in plan.checks.iter().enumerate() {
+        let mut found = Vec::new();
+        run_inventory_checks(std::slice::from_ref(check), &inventory, &mut found);
+        for f in &mut found {
+            apply_annotation_suppression(f, ignores.get(&f.resource));
+            plan.config.apply(f);
+        }
+        match output {
+            Some(out) => {
+                found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                out.submit(inputs.len() + i, &found);
+            }
+            None => outcome.findings.extend(found),
+        }
     }
-    outcome.findings.extend(cross);
     outcome
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -209,8 +219,11 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
     }
 }
 
-fn scan_input(plan: &Plan, input: &Input) -> FileResult {
-    let mut out = FileResult::default();
+fn scan_input(plan: &Plan, input: &Input, inventory: Inventory) -> FileResult {
+    let mut out = FileResult {
+        inventory,
+        ..FileResult::default()
+    };
     let name = input.name();
     let bytes = match input.read() {
         Ok(b) => b,

@@ -41,6 +41,8 @@ pub struct WorkloadSummary {
 /// Everything cross-resource checks see of a scan
 #[derive(Debug, Default)]
 pub struct Inventory {
+    /// Kinds to keep whole; `None`: every kind of [`RETAINED_KINDS`]
+    retain: Option<Vec<&'static str>>,
     /// Resources of the retained kinds
     resources: Vec<Resource>,
     /// Every workload (pod-template bearing resource)
@@ -58,6 +60,39 @@ pub struct Inventory {
 const DEFAULT_NAMESPACE: &str = "default";
 
 impl Inventory {
+    /// An inventory that keeps whole only the resources of `kinds` (those of them that are ever
+    /// kept: workloads are summarised either way). A scan passes the kinds its cross-resource
+    /// checks read, so a scan without them holds no resources at all.
+    pub fn retaining<'k>(kinds: impl IntoIterator<Item = &'k str>) -> Self {
+        let mut retain: Vec<&'static str> = Vec::new();
+        for kind in kinds {
+            if let Some(k) = RETAINED_KINDS.iter().find(|k| **k == kind)
+                && !retain.contains(k)
+            {
+                retain.push(k);
+            }
+        }
+        Self {
+            retain: Some(retain),
+            ..Self::default()
+        }
+    }
+
+    /// An empty inventory keeping the same kinds as this one
+    pub fn empty_like(&self) -> Self {
+        Self {
+            retain: self.retain.clone(),
+            ..Self::default()
+        }
+    }
+
+    fn retains(&self, kind: &str) -> bool {
+        match &self.retain {
+            Some(kinds) => kinds.contains(&kind),
+            None => RETAINED_KINDS.contains(&kind),
+        }
+    }
+
     /// Take note of a scanned resource
     pub fn observe(&mut self, resource: &Resource) {
         if let Some(ns) = &resource.namespace
@@ -88,7 +123,7 @@ impl Inventory {
                     .map(str::to_owned),
             });
         }
-        if RETAINED_KINDS.contains(&resource.kind.as_str()) {
+        if self.retains(&resource.kind) {
             self.resources.push(resource.clone());
         }
     }

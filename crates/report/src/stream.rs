@@ -187,11 +187,15 @@ fn write_nested(value: &impl Serialize, depth: usize, buf: &mut Vec<u8>) {
         own = b"null".to_vec();
     }
     // A newline in pretty JSON is always layout: newlines inside strings are escaped.
-    for &b in &own {
-        buf.push(b);
-        if b == b'\n' {
-            buf.extend(std::iter::repeat_n(b' ', 2 * depth));
-        }
+    let indent = 2 * depth;
+    let mut lines = own.split(|b| *b == b'\n');
+    if let Some(first) = lines.next() {
+        buf.extend_from_slice(first);
+    }
+    for line in lines {
+        buf.push(b'\n');
+        buf.resize(buf.len() + indent, b' ');
+        buf.extend_from_slice(line);
     }
 }
 

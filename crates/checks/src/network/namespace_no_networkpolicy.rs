@@ -18,7 +18,8 @@ declare_check! {
         title: "Namespace has no NetworkPolicy",
         severity: Severity::Medium,
         tags: &["network", "segmentation"],
-        kinds: &[],
+        kinds: &["Namespace", "NetworkPolicy", "Pod", "Deployment", "StatefulSet", "DaemonSet",
+                 "ReplicaSet", "ReplicationController", "Job", "CronJob", "PodTemplate"],
         remediation: "add a NetworkPolicy to the namespace, starting with a default-deny policy",
         controls: &[
             cis("5.3.2"),

@@ -21,7 +21,8 @@ declare_check! {
         title: "Workload references a ServiceAccount that does not exist",
         severity: Severity::Medium,
         tags: &["workload", "correctness", "service-account"],
-        kinds: &[],
+        kinds: &["ServiceAccount", "Pod", "Deployment", "StatefulSet", "DaemonSet",
+                 "ReplicaSet", "ReplicationController", "Job", "CronJob", "PodTemplate"],
         remediation: "create the ServiceAccount in the workload's namespace or fix the \
                       `serviceAccountName`",
         controls: &[nist("CM-6"), soc2("CC8.1")],

@@ -21,7 +21,9 @@ declare_check! {
         title: "Replicated workload has no PodDisruptionBudget",
         severity: Severity::Low,
         tags: &["workload", "reliability"],
-        kinds: &[],
+        kinds: &["PodDisruptionBudget", "HorizontalPodAutoscaler",
+                 "Pod", "Deployment", "StatefulSet", "DaemonSet",
+                 "ReplicaSet", "ReplicationController", "Job", "CronJob", "PodTemplate"],
         remediation: "add a PodDisruptionBudget selecting the workload's pods, e.g. with \
                       `maxUnavailable: 1`",
         controls: &[nist("SC-6"), nist("CM-6"), soc2("A1.2"), hipaa("164.308(a)(7)")],
