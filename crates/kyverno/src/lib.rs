@@ -9,7 +9,10 @@
 //!
 //! Everything works offline: context entries that need a cluster (`apiCall`, `configMap`,
 //! `imageRegistry`, `globalReference`) are answered from provided data or, as the Kyverno CLI
-//! does, from values files.
+//! does, from values files. Kyverno's CEL libraries (`resource.Get`, `image()`, …) are host
+//! functions of the shared CEL environment answered from the test's `context` data;
+//! `validate.cel` params and `mutate.targets` (mutate existing) select from provided
+//! resources ([`engine::Admission`]).
 
 pub mod anchor;
 pub mod autogen;
