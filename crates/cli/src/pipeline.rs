@@ -119,8 +119,10 @@ pub fn run<W: Write + Send>(
         ignores.extend(r.ignore_annotations);
     }
 
-    // One cross-resource check at a time, so a streamed scan holds one check's findings
-    for (i, check) in plan.checks.iter().enumerate() {
+    // One cross-resource check at a time, so a streamed scan holds one check's findings, and
+    // those rendered a slice at a time
+    let mut sequence = inputs.len();
+    for check in &plan.checks {
         let mut found = Vec::new();
         run_inventory_checks(std::slice::from_ref(check), &inventory, &mut found);
         for f in &mut found {
@@ -130,7 +132,10 @@ pub fn run<W: Write + Send>(
         match output {
             Some(out) => {
                 found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-                out.submit(inputs.len() + i, &found);
+                for slice in found.chunks(CROSS_CHUNK) {
+                    out.submit(sequence, slice);
+                    sequence += 1;
+                }
             }
             None => outcome.findings.extend(found),
         }
@@ -140,6 +145,10 @@ pub fn run<W: Write + Send>(
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome
 }
+
+/// Cross-resource findings rendered at once when streaming (a check can report on every
+/// workload of a scan)
+const CROSS_CHUNK: usize = 4096;
 
 /// Writes each file's findings as soon as every earlier file's are written
 #[derive(Debug)]

@@ -92,9 +92,12 @@ pub fn run(
     let mut rows = Vec::new();
     let mut mutated = Vec::new();
     let mut generated = Vec::new();
+    // As `kyverno apply`: the resources given are also the existing resources that
+    // mutate-existing rules target and that `paramRef` selects params from
+    let cel_data = CelData::from_resources(&resources);
     for res in &resources {
         // every policy sees its own values; stages run in the Kyverno CLI's order
-        let adm_for = |p: &Policy| values.admission(p, res, user.as_ref(), &CelData::default());
+        let adm_for = |p: &Policy| values.admission(p, res, user.as_ref(), &cel_data);
         let responses: Vec<EngineResponse> = engine::apply_policies_with(&refs, res, &adm_for);
         let mut current = res.clone();
         for r in &responses {
@@ -130,6 +133,7 @@ pub fn run(
                     enforce,
                 });
                 generated.extend(rr.generated.iter().cloned());
+                mutated.extend(rr.patched_targets.iter().cloned());
             }
         }
         if current != *res {
