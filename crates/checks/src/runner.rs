@@ -3,13 +3,15 @@ use palisade_model::Resource;
 
 /// Run the per-resource checks among `checks` on one resource
 pub fn run_resource_checks(checks: &[&'static Check], resource: &Resource, out: &mut Vec<Finding>) {
-    for check in checks {
-        if let CheckFn::Resource(run) = check.run
-            && check.meta.applies_to(&resource.kind)
-        {
-            run(&mut CheckCtx::new(check.meta, out), resource);
+    crate::control_plane::flags::per_resource(|| {
+        for check in checks {
+            if let CheckFn::Resource(run) = check.run
+                && check.meta.applies_to(&resource.kind)
+            {
+                run(&mut CheckCtx::new(check.meta, out), resource);
+            }
         }
-    }
+    });
 }
 
 /// An empty inventory keeping what the cross-resource checks among `checks` read: the kinds

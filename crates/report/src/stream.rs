@@ -57,6 +57,8 @@ impl<'r> FindingStream<'r> {
     /// Render `findings` (one file's, say) into a chunk for [`StreamWriter::write`]
     pub fn chunk(&self, findings: &[Finding]) -> Chunk {
         let mut chunk = Chunk::default();
+        // About what a finding takes, so the buffer rarely grows
+        chunk.bytes.reserve(findings.len() * 1024);
         for f in findings {
             chunk.tally.add(f);
             // Every finding is preceded by a separator; the writer drops the document's first.
@@ -64,7 +66,7 @@ impl<'r> FindingStream<'r> {
             match &self.kind {
                 Kind::Json => {
                     chunk.bytes.extend_from_slice(b"\n    ");
-                    write_nested(&json::finding(f), 2, &mut chunk.bytes);
+                    write_nested(&json::FindingView(f), 2, &mut chunk.bytes);
                 }
                 Kind::Sarif { index, .. } => {
                     chunk.bytes.extend_from_slice(b"\n        ");
@@ -181,21 +183,92 @@ impl<'s, 'r, W: Write> StreamWriter<'s, 'r, W> {
 
 /// Pretty JSON of `value` as it appears `depth` levels deep in a pretty-printed document
 fn write_nested(value: &impl Serialize, depth: usize, buf: &mut Vec<u8>) {
-    let mut own = Vec::new();
-    // Serializing a `Value` or plain data into memory cannot fail.
-    if serde_json::to_writer_pretty(&mut own, value).is_err() {
-        own = b"null".to_vec();
+    let mut ser = serde_json::Serializer::with_formatter(&mut *buf, Nested::at(depth));
+    // Writing plain data into memory cannot fail; keep the document valid if it ever did.
+    if value.serialize(&mut ser).is_err() {
+        buf.extend_from_slice(b"null");
     }
-    // A newline in pretty JSON is always layout: newlines inside strings are escaped.
-    let indent = 2 * depth;
-    let mut lines = own.split(|b| *b == b'\n');
-    if let Some(first) = lines.next() {
-        buf.extend_from_slice(first);
+}
+
+/// serde_json's pretty layout (two-space indent) starting `depth` levels in. serde_json's
+/// `PrettyFormatter` always starts at the left margin, and re-indenting its output cost a copy
+/// of every finding, the largest part of a streamed scan's output time.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Nested {
+    fn at(depth: usize) -> Self {
+        Self {
+            depth,
+            has_value: false,
+        }
     }
-    for line in lines {
-        buf.push(b'\n');
-        buf.resize(buf.len() + indent, b' ');
-        buf.extend_from_slice(line);
+
+    fn newline<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 64];
+        w.write_all(b"\n")?;
+        let mut n = 2 * self.depth;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(SPACES.get(..k).unwrap_or_default())?;
+            n -= k;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w)?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.newline(w)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.item(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.item(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 

@@ -12,7 +12,7 @@
 //! list flags (`--enable-admission-plugins`, `--authorization-mode`, `--tls-cipher-suites`, …)
 //! append, and `--feature-gates` occurrences merge. Parsing stops at `--`.
 
-use palisade_model::{Container, ContainerKind, Resource};
+use palisade_model::{Container, ContainerKind, PodTemplate, Resource};
 use palisade_source::JsonPointer;
 use serde_json::Value;
 
@@ -266,18 +266,14 @@ impl Invocation<'_> {
 
 /// Every container of a resource that runs `component`
 pub(crate) fn invocations(res: &Resource, component: Component) -> Vec<Invocation<'_>> {
+    if !may_run(res, component) {
+        return Vec::new();
+    }
     let Some(pod) = res.pod_template() else {
         return Vec::new();
     };
     let containers: Vec<Container<'_>> = pod.containers_of(ContainerKind::Regular).collect();
-    let labelled = pod
-        .metadata
-        .and_then(|m| m.get("labels"))
-        .is_some_and(|labels| {
-            ["component", "k8s-app", "app.kubernetes.io/name"]
-                .iter()
-                .any(|k| labels.get(k).and_then(Value::as_str) == Some(component.binary()))
-        });
+    let labelled = labelled_as(&pod, component);
     containers
         .iter()
         .filter_map(|c| {
@@ -285,6 +281,88 @@ pub(crate) fn invocations(res: &Resource, component: Component) -> Vec<Invocatio
             invocation(*c, component, by_label)
         })
         .collect()
+}
+
+/// Does the pod carry a label naming the component?
+fn labelled_as(pod: &PodTemplate<'_>, component: Component) -> bool {
+    pod.metadata
+        .and_then(|m| m.get("labels"))
+        .is_some_and(|labels| {
+            ["component", "k8s-app", "app.kubernetes.io/name"]
+                .iter()
+                .any(|k| labels.get(k).and_then(Value::as_str) == Some(component.binary()))
+        })
+}
+
+const COMPONENTS: [Component; 6] = [
+    Component::ApiServer,
+    Component::ControllerManager,
+    Component::Scheduler,
+    Component::Etcd,
+    Component::Kubelet,
+    Component::KubeProxy,
+];
+
+/// What is known, on this thread, about the resource being checked (see [`per_resource`])
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    /// Not inside [`per_resource`]: nothing is remembered
+    Outside,
+    /// Inside, not computed yet
+    Unknown,
+    /// Inside: bit `i` set when some container may run `COMPONENTS[i]`
+    MayRun(u8),
+}
+
+thread_local! {
+    static SCOPE: std::cell::Cell<Scope> = const { std::cell::Cell::new(Scope::Outside) };
+}
+
+/// Run the checks of one resource. Dozens of control-plane checks each ask which containers
+/// run their component, and almost no resource runs any: the answer to "could any container
+/// run it at all" is worked out once per resource instead of once per check.
+pub(crate) fn per_resource<R>(run: impl FnOnce() -> R) -> R {
+    struct Restore(Scope);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SCOPE.set(self.0);
+        }
+    }
+    let _restore = Restore(SCOPE.replace(Scope::Unknown));
+    run()
+}
+
+/// Could some container of `res` run `component` (by label, command line or image)? A cheap
+/// necessary condition for [`invocation`].
+fn may_run(res: &Resource, component: Component) -> bool {
+    let bit = |c: Component| 1u8 << COMPONENTS.iter().position(|x| *x == c).unwrap_or(0);
+    let compute = || {
+        let Some(pod) = res.pod_template() else {
+            return 0;
+        };
+        let containers: Vec<Container<'_>> = pod.containers_of(ContainerKind::Regular).collect();
+        COMPONENTS
+            .into_iter()
+            .filter(|&comp| {
+                let labelled = labelled_as(&pod, comp);
+                containers.iter().any(|c| {
+                    (labelled && (containers.len() == 1 || c.name() == comp.binary()))
+                        || mentions(c, comp)
+                        || image_is(c, comp)
+                })
+            })
+            .fold(0, |bits, comp| bits | bit(comp))
+    };
+    let bits = match SCOPE.get() {
+        Scope::Outside => return compute() & bit(component) != 0,
+        Scope::MayRun(bits) => bits,
+        Scope::Unknown => {
+            let bits = compute();
+            SCOPE.set(Scope::MayRun(bits));
+            bits
+        }
+    };
+    bits & bit(component) != 0
 }
 
 fn words_of<'a>(c: &Container<'a>, field: &str, at: fn(usize) -> At) -> Vec<Word<'a>> {
@@ -337,11 +415,6 @@ fn invocation<'a>(
     component: Component,
     by_label: bool,
 ) -> Option<Invocation<'a>> {
-    // Every check asks this of every container; most run something else, so rule them out
-    // before allocating anything.
-    if !by_label && !mentions(&c, component) && !image_is(&c, component) {
-        return None;
-    }
     let command = words_of(&c, "command", At::Command);
     let args = words_of(&c, "args", At::Args);
     let all: Vec<Word<'a>> = command.iter().chain(args.iter()).copied().collect();
