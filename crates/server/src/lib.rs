@@ -12,6 +12,7 @@
 
 mod app;
 pub mod certs;
+mod cluster;
 pub mod dialects;
 mod error;
 mod evaluate;
@@ -28,6 +29,7 @@ mod tls;
 mod watch;
 
 pub use app::app;
+pub use cluster::in_cluster;
 pub use error::ServerError;
 pub use evaluate::{Evaluation, Record};
 pub use load::{NamespaceCache, PolicySnapshot};

@@ -254,6 +254,19 @@ pub struct NamespaceCache {
 }
 
 impl NamespaceCache {
+    /// A cache of these namespaces (by name), from a cluster watch
+    #[cfg_attr(
+        not(feature = "cluster"),
+        allow(dead_code, reason = "used by the watch of the `cluster` feature")
+    )]
+    pub(crate) fn from_namespaces(by_name: HashMap<String, Resource>) -> Self {
+        Self {
+            by_name,
+            fingerprint: 0,
+            configured: true,
+        }
+    }
+
     /// A namespace by name
     pub fn get(&self, name: &str) -> Option<&Resource> {
         self.by_name.get(name)

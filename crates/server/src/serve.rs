@@ -30,6 +30,10 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     /// YAML file of Namespace objects standing in for a cluster watch (watched)
     pub namespaces: Option<PathBuf>,
+    /// Without `namespaces`: list and watch Namespaces through the API server with the pod's
+    /// service account ([`crate::in_cluster`] tells whether that can work; needs the
+    /// `cluster` feature, on by default)
+    pub cluster_namespaces: bool,
     /// Limits and timeouts
     pub limits: Limits,
 }
@@ -42,6 +46,7 @@ pub struct Server {
     shutdown: watch::Sender<bool>,
     accept: tokio::task::JoinHandle<()>,
     watcher: tokio::task::JoinHandle<()>,
+    namespace_watch: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
@@ -62,6 +67,10 @@ impl Server {
             options.namespaces.clone(),
             options.limits.clone(),
         ));
+        let cluster = options.cluster_namespaces && options.namespaces.is_none();
+        if cluster {
+            state.expect_cluster_namespaces();
+        }
         state.tls_loaded();
         state.metrics.tls_reload(true);
         {
@@ -91,6 +100,7 @@ impl Server {
             options.namespaces,
             rx.clone(),
         );
+        let namespace_watch = cluster.then(|| start_namespace_watch(&state, rx.clone()));
         let accept = tokio::spawn(accept_loop(listener, acceptor, Arc::clone(&state), rx));
         tracing::info!(target: "palisade::server", addr = %local_addr, ready = state.is_ready(), "listening");
         Ok(Self {
@@ -99,6 +109,7 @@ impl Server {
             shutdown,
             accept,
             watcher,
+            namespace_watch,
         })
     }
 
@@ -118,7 +129,29 @@ impl Server {
         let _ = self.shutdown.send(true);
         let _ = self.accept.await;
         let _ = self.watcher.await;
+        if let Some(w) = self.namespace_watch {
+            let _ = w.await;
+        }
         tracing::info!(target: "palisade::server", "stopped");
+    }
+}
+
+/// Start the cluster namespace watch (or report that this build cannot)
+fn start_namespace_watch(
+    state: &Arc<AppState>,
+    shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    #[cfg(feature = "cluster")]
+    {
+        crate::cluster::spawn(Arc::clone(state), shutdown)
+    }
+    #[cfg(not(feature = "cluster"))]
+    {
+        let _ = shutdown;
+        state.namespace_source_failed(
+            "this build has no cluster support (feature `cluster`); use --namespaces",
+        );
+        tokio::spawn(async {})
     }
 }
 

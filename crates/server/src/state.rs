@@ -97,6 +97,8 @@ pub struct AppState {
     policies_dir: PathBuf,
     namespaces_file: Option<PathBuf>,
     namespaces_loaded: AtomicBool,
+    /// Namespaces come from a cluster watch
+    cluster_namespaces: AtomicBool,
     status: Mutex<LoadStatus>,
 }
 
@@ -118,6 +120,7 @@ impl AppState {
             dialects,
             policies_dir,
             namespaces_loaded: AtomicBool::new(namespaces_file.is_none()),
+            cluster_namespaces: AtomicBool::new(false),
             namespaces_file,
             status: Mutex::new(LoadStatus::default()),
         }
@@ -243,6 +246,48 @@ impl AppState {
         self.update_ready();
     }
 
+    /// Namespaces will come from a cluster watch ([`Self::set_namespaces`]); not ready until
+    /// the first list arrives. Ignored when a namespace file is configured.
+    pub fn expect_cluster_namespaces(&self) {
+        if self.namespaces_file.is_none() {
+            self.cluster_namespaces.store(true, Ordering::Release);
+            self.namespaces_loaded.store(false, Ordering::Release);
+            self.update_ready();
+        }
+    }
+
+    /// Serve a namespace cache built elsewhere (the cluster watch)
+    #[cfg_attr(
+        not(feature = "cluster"),
+        allow(dead_code, reason = "used by the watch of the `cluster` feature")
+    )]
+    pub(crate) fn set_namespaces(&self, cache: NamespaceCache, source: &str) {
+        let n = cache.len();
+        self.namespaces.store(Arc::new(cache));
+        let first = !self.namespaces_loaded.swap(true, Ordering::AcqRel);
+        self.metrics.namespace_load(true, n);
+        self.status().namespaces = SourceStatus {
+            loaded_at: Some(now()),
+            ..SourceStatus::default()
+        };
+        if first {
+            tracing::info!(target: "palisade::namespaces", namespaces = n, source, "namespaces loaded");
+        }
+        self.update_ready();
+    }
+
+    /// The namespace source failed (it is retried); the last namespaces keep serving
+    pub(crate) fn namespace_source_failed(&self, error: &str) {
+        let mut st = self.status();
+        if st.namespaces.errors.first().map(String::as_str) != Some(error) {
+            st.namespaces.errors = vec![error.to_owned()];
+            st.namespaces.failed_at = Some(now());
+            drop(st);
+            self.metrics.namespace_load(false, 0);
+            tracing::warn!(target: "palisade::namespaces", error, "namespace source failed; retrying, the last namespaces stay");
+        }
+    }
+
     /// Re-read the namespace file, if one is configured
     pub fn reload_namespaces(&self) -> bool {
         let Some(path) = &self.namespaces_file else {
@@ -341,6 +386,10 @@ impl AppState {
             match &self.namespaces_file {
                 Some(p) => {
                     map.insert("file".into(), p.display().to_string().into());
+                    map.insert("count".into(), self.namespaces.load().len().into());
+                }
+                None if self.cluster_namespaces.load(Ordering::Acquire) => {
+                    map.insert("source".into(), "cluster (list + watch)".into());
                     map.insert("count".into(), self.namespaces.load().len().into());
                 }
                 None => {

@@ -40,7 +40,10 @@ fn message(resp: &Value) -> &str {
     resp["status"]["message"].as_str().unwrap_or_default()
 }
 
-#[allow(clippy::unwrap_used, reason = "test helper: a missing or bad patch fails the test")]
+#[allow(
+    clippy::unwrap_used,
+    reason = "test helper: a missing or bad patch fails the test"
+)]
 fn patch_of(resp: &Value) -> Value {
     assert_eq!(resp["patchType"], "JSONPatch", "{resp}");
     serde_json::from_slice(

@@ -18,6 +18,8 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
         tls_key: args.tls_key.clone(),
         listen: args.listen,
         namespaces: args.namespaces.clone(),
+        // in a pod without a namespace file: list and watch Namespaces through the API server
+        cluster_namespaces: args.namespaces.is_none() && palisade_server::in_cluster(),
         limits,
     })?;
     Ok(0)

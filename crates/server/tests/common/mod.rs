@@ -89,6 +89,7 @@ impl Harness {
                 tls_key: generated.tls_key.clone(),
                 listen: "127.0.0.1:0".parse().unwrap(),
                 namespaces: setup.namespaces.as_ref().map(|_| namespaces.clone()),
+                cluster_namespaces: false,
                 limits: setup.limits,
             },
             dialects,
