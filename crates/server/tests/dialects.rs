@@ -268,6 +268,26 @@ async fn gatekeeper_constraints_deny_warn_and_dryrun() {
         .await;
     assert_eq!(resp["allowed"], true, "{resp}");
     assert!(resp.get("warnings").is_none(), "{resp}");
+    // mutators on /mutate: one JSON Patch for both; not on /validate
+    let p = pod("p", "dev", json!({}));
+    let resp = h
+        .client
+        .review("/mutate", &review("g7", "CREATE", &p, "alice"))
+        .await;
+    assert_eq!(resp["allowed"], true, "{resp}");
+    let mut patched = p.clone();
+    palisade_vap::patch::apply_json_patch(&mut patched, &patch_of(&resp)).unwrap();
+    assert_eq!(patched["metadata"]["labels"]["team"], "platform");
+    assert_eq!(
+        patched["spec"]["containers"][0]["imagePullPolicy"],
+        "Always"
+    );
+    let resp = h
+        .client
+        .review("/validate", &review("g8", "CREATE", &p, "alice"))
+        .await;
+    assert!(resp.get("patch").is_none(), "{resp}");
+
     let metrics = h.client.metrics().await;
     let line = r#"palisade_admission_decisions_total{policy="K8sRequiredLabels/secrets-audit-owner",rule="violation (dryrun)",action="audit"} 1"#;
     assert!(
@@ -461,6 +481,11 @@ async fn a_mixed_directory_loads_and_a_bad_policy_of_any_dialect_keeps_it() {
             "bad-kyverno.yaml",
             "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: gen}\nspec:\n  rules:\n  - name: g\n    match: {any: [{resources: {kinds: [Namespace]}}]}\n    generate: {kind: ConfigMap, name: x, namespace: y, data: {}}\n",
             "generate rules need a cluster client",
+        ),
+        (
+            "bad-mutator.yaml",
+            "apiVersion: mutations.gatekeeper.sh/v1\nkind: Assign\nmetadata: {name: nowhere}\nspec:\n  applyTo: [{groups: [\"\"], kinds: [Pod], versions: [v1]}]\n  parameters: {assign: {value: x}}\n",
+            "bad-mutator.yaml",
         ),
         (
             "bad-constraint.yaml",

@@ -12,19 +12,27 @@
 //! - `data.inventory` is empty (no cluster sync); an evaluation error is answered per the
 //!   failure policy. Templates compile once at load: Rego through regorus, CEL
 //!   (`K8sNativeValidation`) through palisade-cel, picked as gator picks them.
+//! - Mutators (`mutations.gatekeeper.sh` Assign, AssignMetadata, ModifySet, AssignImage) are
+//!   served on `/mutate` (CREATE and UPDATE), applied together in Gatekeeper's order until the
+//!   object stops changing; the change is one JSON Patch. Conflicting mutators and external
+//!   data fail the load (Gatekeeper would not apply them).
 //!
 //! The crate's `Session` reviews every constraint against an inventory's namespaces; the
 //! webhook drives the same pieces (matcher, compiled template, evaluator) for the constraints
 //! the index selected, with the namespace from its cache, and keeps evaluators between
 //! requests.
 
+use super::diff::diff;
 use crate::policy::{
-    Decisions, Dialect, FailurePolicy, KindMatch, MatchSpec, PolicyLoadError, PolicyMeta,
+    Action, Decisions, Dialect, FailurePolicy, KindMatch, MatchSpec, PolicyLoadError, PolicyMeta,
     PolicySet, Request,
 };
+use crate::review::Operation;
+use palisade_gatekeeper::mutation::MUTATION_GROUP;
 use palisade_gatekeeper::{
     Backend, CONSTRAINT_GROUP, CompiledTemplate, Constraint, ConstraintTemplate, EngineChoice,
-    EngineOptions, Evaluator, Inventory, Review, Source, TEMPLATE_GROUP, enforcement_points,
+    EngineOptions, Evaluator, Inventory, MutationSystem, Mutator, Review, Source, TEMPLATE_GROUP,
+    enforcement_points,
 };
 use palisade_model::Resource;
 use palisade_source::JsonPointer;
@@ -39,7 +47,9 @@ pub struct Gatekeeper;
 /// Compiled templates and constraints
 pub struct GatekeeperSet {
     constraints: Vec<Constraint>,
+    /// Policies: the constraints, then the mutators
     metas: Vec<PolicyMeta>,
+    mutation: MutationSystem,
     /// Constraint kind → compiled template and idle evaluators (an evaluator is used by one
     /// request at a time; building one clones the compiled Rego engine)
     templates: HashMap<String, Template>,
@@ -74,7 +84,9 @@ impl Dialect for Gatekeeper {
 
     fn claims(&self, api_version: &str, kind: &str) -> bool {
         let group = group_of(api_version);
-        (group == TEMPLATE_GROUP && kind == "ConstraintTemplate") || group == CONSTRAINT_GROUP
+        (group == TEMPLATE_GROUP && kind == "ConstraintTemplate")
+            || group == CONSTRAINT_GROUP
+            || group == MUTATION_GROUP
     }
 
     fn compile(&self, documents: &[Resource]) -> Result<Arc<dyn PolicySet>, Vec<PolicyLoadError>> {
@@ -84,8 +96,11 @@ impl Dialect for Gatekeeper {
         let mut set = palisade_gatekeeper::PolicySet::new();
         let mut errors = Vec::new();
         let mut template_files: HashMap<String, &Resource> = HashMap::new();
-        let (templates, constraints): (Vec<&Resource>, Vec<&Resource>) = documents
+        let (mutator_docs, documents): (Vec<&Resource>, Vec<&Resource>) = documents
             .iter()
+            .partition(|d| group_of(&d.api_version) == MUTATION_GROUP);
+        let (templates, constraints): (Vec<&Resource>, Vec<&Resource>) = documents
+            .into_iter()
             .partition(|d| ConstraintTemplate::is_template(&d.value));
         for doc in templates {
             let template = match ConstraintTemplate::parse(&doc.value) {
@@ -159,11 +174,26 @@ impl Dialect for Gatekeeper {
                 errors.push(PolicyLoadError::at(doc, &root, e.to_string()));
             }
         }
+        let mut mutators = Vec::new();
+        let mut mutator_specs = Vec::new();
+        for doc in mutator_docs {
+            match Mutator::parse(&doc.value) {
+                Ok(m) => {
+                    mutator_specs.push((m.id(), match_spec(&doc.value)));
+                    mutators.push(m);
+                }
+                Err(e) => errors.push(PolicyLoadError::at(doc, &root, e.to_string())),
+            }
+        }
+        let mutation = MutationSystem::new(mutators);
+        for c in mutation.conflicts() {
+            errors.push(PolicyLoadError::file("gatekeeper", c.to_string()));
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
         let constraints = set.constraints().to_vec();
-        let metas = constraints
+        let mut metas: Vec<PolicyMeta> = constraints
             .iter()
             .map(|c| PolicyMeta {
                 name: Arc::from(format!("{}/{}", c.kind, c.name)),
@@ -172,6 +202,22 @@ impl Dialect for Gatekeeper {
                 mutating: false,
             })
             .collect();
+        // a later mutator of the same kind and name replaced an earlier one: serve it once
+        let mut served = std::collections::HashSet::new();
+        for (id, mut matches) in mutator_specs.into_iter().rev() {
+            if !served.insert(id.clone()) {
+                continue;
+            }
+            matches.operations = vec![Operation::Create, Operation::Update];
+            matches.subresources = false;
+            metas.push(PolicyMeta {
+                name: Arc::from(id),
+                matches,
+                // Gatekeeper's mutating webhook default
+                failure_policy: FailurePolicy::Ignore,
+                mutating: true,
+            });
+        }
         let templates = compiled
             .into_iter()
             .map(|(kind, compiled)| {
@@ -187,6 +233,7 @@ impl Dialect for Gatekeeper {
         Ok(Arc::new(GatekeeperSet {
             constraints,
             metas,
+            mutation,
             templates,
             inventory: Inventory::new(),
         }))
@@ -287,6 +334,13 @@ impl PolicySet for GatekeeperSet {
     }
 
     fn evaluate(&self, request: &Request<'_>, selected: &[usize], out: &mut Decisions) {
+        if selected
+            .iter()
+            .any(|i| self.metas.get(*i).is_some_and(|m| m.mutating))
+        {
+            self.mutate(request, selected, out);
+            return;
+        }
         let review = match review_of(request) {
             Ok(r) => r,
             Err(e) => {
@@ -338,6 +392,40 @@ impl PolicySet for GatekeeperSet {
 }
 
 impl GatekeeperSet {
+    /// Every mutator together (they iterate to a fixed point); the change is recorded against
+    /// the first selected mutator, the others that match as having mutated too
+    fn mutate(&self, request: &Request<'_>, selected: &[usize], out: &mut Decisions) {
+        let Some(object) = request.object else {
+            return;
+        };
+        let namespace = request.namespace.map(|n| &n.value);
+        let first = selected.first().copied().unwrap_or_default();
+        match self.mutation.mutate(&object.value, namespace) {
+            Ok(None) => {}
+            Ok(Some(mutated)) => {
+                let mut patch = diff(&object.value, &mutated);
+                for &i in selected {
+                    let Some(meta) = self.metas.get(i) else {
+                        continue;
+                    };
+                    let applies = i == first
+                        || self.mutation.mutators().iter().any(|m| {
+                            *m.id() == *meta.name && m.matches(&mutated, namespace).unwrap_or(false)
+                        });
+                    if !applies {
+                        continue;
+                    }
+                    if patch.is_empty() {
+                        out.record(i, "mutation", Action::Mutate, "changed the object");
+                    } else {
+                        out.patch(i, "mutation", std::mem::take(&mut patch));
+                    }
+                }
+            }
+            Err(e) => out.error(first, e.to_string()),
+        }
+    }
+
     /// The violation messages of one matching constraint, sorted; `Err` when it could not be
     /// evaluated
     fn run(&self, constraint: &Constraint, review: &Review) -> Result<Vec<String>, String> {
