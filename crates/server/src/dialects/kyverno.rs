@@ -19,7 +19,8 @@
 //!   of the user are not known (no RBAC lookups), nor are `apiCall` entries.
 //! - Not served, and rejected on load so nothing is silently not enforced: generate rules,
 //!   verifyImages rules, GeneratingPolicy and other `policies.kyverno.io` kinds (they need a
-//!   cluster or a registry), and `validationFailureActionOverrides` (not in the crate yet).
+//!   cluster or a registry), and per-namespace action overrides
+//!   (`validationFailureActionOverrides`, `failureActionOverrides`: not in the crate yet).
 
 use super::diff::diff;
 use crate::policy::{
@@ -183,6 +184,14 @@ fn unsupported(policy: &Policy) -> Vec<String> {
             if rule.get(key).is_some_and(|v| !v.is_null()) {
                 out.push(format!("rule `{name}`: {why}"));
             }
+        }
+        if rule
+            .pointer("/validate/failureActionOverrides")
+            .is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+        {
+            out.push(format!(
+                "rule `{name}`: `failureActionOverrides` is not supported yet"
+            ));
         }
     }
     if policy
