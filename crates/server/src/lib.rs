@@ -3,8 +3,9 @@
 //! - [`app`]: the axum router (`/validate`, `/mutate`, `/healthz`, `/readyz`, `/metrics`)
 //! - [`Server`]: HTTPS with rustls (TLS 1.2/1.3, HTTP/1.1 and HTTP/2), certificate hot reload,
 //!   policy and namespace hot reload, graceful shutdown
-//! - [`Dialect`] / [`PolicySet`]: how a policy language plugs in (built-in checks and Pod
-//!   Security Admission ship in [`dialects`])
+//! - [`Dialect`] / [`PolicySet`]: how a policy language plugs in; [`dialects`] has Pod
+//!   Security Admission, the built-in checks, VAP/MAP, Kyverno and Gatekeeper
+//! - namespaces from a file, or listed and watched from the cluster ([`in_cluster`])
 //! - [`certs`]: the CA and serving certificate behind `palisade certs`
 //!
 //! tokio and the HTTP stack live here and in the CLI only; policies themselves are evaluated by

@@ -246,7 +246,7 @@ impl AppState {
         self.update_ready();
     }
 
-    /// Namespaces will come from a cluster watch ([`Self::set_namespaces`]); not ready until
+    /// Namespaces will come from a cluster watch (`set_namespaces`); not ready until
     /// the first list arrives. Ignored when a namespace file is configured.
     pub fn expect_cluster_namespaces(&self) {
         if self.namespaces_file.is_none() {

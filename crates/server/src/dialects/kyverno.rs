@@ -343,10 +343,6 @@ impl PolicySet for KyvernoSet {
     }
 }
 
-fn status_word(s: RuleStatus) -> &'static str {
-    s.as_str()
-}
-
 impl KyvernoSet {
     /// Everything about the request besides the resource
     fn admission(&self, request: &Request<'_>, resource: &Resource) -> Admission {
@@ -448,11 +444,7 @@ impl KyvernoSet {
                     }
                     RuleStatus::Warn if enforce || emit_warning => out.warn(i, rule, warning),
                     RuleStatus::Fail | RuleStatus::Warn => {
-                        out.audit(
-                            i,
-                            rule,
-                            format!("{}: {}", status_word(rr.status), rr.message),
-                        );
+                        out.audit(i, rule, format!("{}: {}", rr.status.as_str(), rr.message));
                     }
                     RuleStatus::Error if enforce => {
                         out.error(i, format!("rule {rule}: {}", rr.message));

@@ -1,6 +1,6 @@
 //! The dialects the server ships with, and the adapters later dialects plug in through.
 //!
-//! Each adapter implements [`Dialect`](crate::Dialect) on top of a dialect crate's pure API.
+//! Each adapter implements [`Dialect`] on top of a dialect crate's pure API.
 //! Documents of an `apiVersion`/`kind` no loaded dialect claims, and that no loaded policy
 //! reads as params, make a policy load fail, so a policy is never silently not enforced.
 
