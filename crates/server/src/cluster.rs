@@ -135,6 +135,9 @@ mod watch {
         state: Arc<AppState>,
         mut shutdown: signal::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
+        // kube's TLS takes the process-wide rustls provider: make it ours (*ring*), never a
+        // panic over an ambiguous one (an error means one is installed already)
+        let _ = rustls::crypto::ring::default_provider().install_default();
         tokio::spawn(async move {
             let client = loop {
                 match kube::Client::try_default().await {

@@ -792,3 +792,43 @@ async fn certificates_reload_without_dropping_connections() {
     );
     h.server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_cluster_the_namespace_watch_keeps_the_server_unready_and_says_why() {
+    let home_config = std::env::var_os("HOME")
+        .is_some_and(|h| std::path::Path::new(&h).join(".kube/config").exists());
+    if std::env::var_os("KUBECONFIG").is_some()
+        || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+        || home_config
+    {
+        eprintln!("skipped: a cluster configuration is present");
+        return;
+    }
+    let h = Harness::start(Setup {
+        policies: vec![("p.yaml", check_policy("priv", "advisory", "POD-001"))],
+        cluster_namespaces: true,
+        ..Setup::default()
+    })
+    .await;
+    let v = h
+        .wait_readyz("the namespace source error", |_, v| {
+            v["namespaces"]["errors"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty())
+        })
+        .await;
+    assert_eq!(v["ready"], false, "{v}");
+    assert_eq!(v["namespaces"]["source"], "cluster (list + watch)", "{v}");
+    let (status, _) = h.client.get("/readyz").await;
+    assert_eq!(status, 503);
+    // reviews are still answered (policies loaded), the namespaces just unknown
+    let resp = h
+        .client
+        .review(
+            "/validate",
+            &review("c1", "CREATE", &restricted_pod("p", "open"), "alice"),
+        )
+        .await;
+    assert_eq!(resp["uid"], "c1");
+    h.server.shutdown().await;
+}

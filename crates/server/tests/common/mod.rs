@@ -41,6 +41,8 @@ pub struct Setup {
     pub limits: Limits,
     /// Create the policies directory (false: start with it missing)
     pub create_policies_dir: bool,
+    /// Watch namespaces from the cluster (when `namespaces` is `None`)
+    pub cluster_namespaces: bool,
 }
 
 impl Default for Setup {
@@ -54,6 +56,7 @@ impl Default for Setup {
                 ..Limits::default()
             },
             create_policies_dir: true,
+            cluster_namespaces: false,
         }
     }
 }
@@ -89,7 +92,7 @@ impl Harness {
                 tls_key: generated.tls_key.clone(),
                 listen: "127.0.0.1:0".parse().unwrap(),
                 namespaces: setup.namespaces.as_ref().map(|_| namespaces.clone()),
-                cluster_namespaces: false,
+                cluster_namespaces: setup.cluster_namespaces,
                 limits: setup.limits,
             },
             dialects,
