@@ -54,6 +54,8 @@ pub struct Inventory {
     index: OnceLock<HashMap<(String, String), Vec<usize>>>,
     by_kind: OnceLock<HashMap<String, Vec<usize>>>,
     workloads_by_namespace: OnceLock<HashMap<String, Vec<usize>>>,
+    /// Positions in `workloads` by (namespace, pod label key, value): selectors start here
+    workloads_by_label: OnceLock<HashMap<(String, String, String), Vec<usize>>>,
 }
 
 /// The namespace a resource without one is created in
@@ -148,6 +150,44 @@ impl Inventory {
         self.index = OnceLock::new();
         self.by_kind = OnceLock::new();
         self.workloads_by_namespace = OnceLock::new();
+        self.workloads_by_label = OnceLock::new();
+    }
+
+    /// Workloads of one namespace whose pods carry the label `key: value` (a workload without
+    /// a namespace counts as in `default`). Matching a selector starts from one of its labels
+    /// here instead of testing every workload of the namespace.
+    pub fn workloads_labelled<'a>(
+        &'a self,
+        namespace: Option<&str>,
+        key: &str,
+        value: &str,
+    ) -> impl Iterator<Item = &'a WorkloadSummary> + 'a {
+        let index = self.workloads_by_label.get_or_init(|| {
+            let mut map: HashMap<(String, String, String), Vec<usize>> = HashMap::new();
+            for (i, w) in self.workloads.iter().enumerate() {
+                let ns = w
+                    .reference
+                    .namespace
+                    .as_deref()
+                    .unwrap_or(DEFAULT_NAMESPACE);
+                for (k, v) in &w.pod_labels {
+                    map.entry((ns.to_owned(), k.clone(), v.clone()))
+                        .or_default()
+                        .push(i);
+                }
+            }
+            map
+        });
+        let key = (
+            namespace.unwrap_or(DEFAULT_NAMESPACE).to_owned(),
+            key.to_owned(),
+            value.to_owned(),
+        );
+        index
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.workloads.get(*i))
     }
 
     /// Workloads of one namespace (a workload without a namespace counts as in `default`)

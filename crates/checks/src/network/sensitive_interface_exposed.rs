@@ -133,7 +133,13 @@ fn interface_of(inv: &Inventory, svc: &Resource) -> Option<&'static str> {
     if let Some(s) = sensitive_name(&svc.name) {
         return Some(s);
     }
-    inv.workloads_in(svc.namespace.as_deref())
+    // Only workloads carrying the selector's first label can be selected
+    let (key, value) = svc
+        .get("spec/selector")
+        .and_then(Value::as_object)
+        .and_then(|sel| sel.iter().next())
+        .and_then(|(k, v)| Some((k.as_str(), v.as_str()?)))?;
+    inv.workloads_labelled(svc.namespace.as_deref(), key, value)
         .filter(|w| {
             service_selects(
                 svc,
