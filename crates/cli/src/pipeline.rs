@@ -5,7 +5,7 @@
 use crate::input::Input;
 use palisade_checks::{inventory_for, pss_rules, run_inventory_checks, run_resource_checks};
 use palisade_engine::{
-    Check, Config, Finding, IGNORE_ANNOTATION_PREFIX, Inventory, RuleInfo,
+    Check, CheckFn, Config, Finding, IGNORE_ANNOTATION_PREFIX, Inventory, RuleInfo,
     apply_annotation_suppression,
 };
 use palisade_model::{Resource, ResourceRef, resources_from_document};
@@ -123,6 +123,11 @@ pub fn run<W: Write + Send>(
     // those rendered a slice at a time
     let mut sequence = inputs.len();
     for check in &plan.checks {
+        if !matches!(check.run, CheckFn::Inventory(_)) {
+            continue;
+        }
+        // Only the kinds this check reads stay parsed
+        inventory.release_parsed(check.meta.kinds);
         let mut found = Vec::new();
         run_inventory_checks(std::slice::from_ref(check), &inventory, &mut found);
         for f in &mut found {

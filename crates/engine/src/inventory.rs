@@ -1,5 +1,6 @@
 use palisade_model::{Resource, ResourceRef};
 use palisade_source::{JsonPointer, Position, SourceFile};
+use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
@@ -43,19 +44,65 @@ pub struct WorkloadSummary {
 pub struct Inventory {
     /// Kinds to keep whole; `None`: every kind of [`RETAINED_KINDS`]
     retain: Option<Vec<&'static str>>,
-    /// Resources of the retained kinds
-    resources: Vec<Resource>,
+    /// Resources of the retained kinds, by kind
+    kinds: HashMap<&'static str, KindSlot>,
     /// Every workload (pod-template bearing resource)
     pub workloads: Vec<WorkloadSummary>,
     /// Every namespace any scanned resource lives in
     pub namespaces_in_use: BTreeSet<String>,
-    /// Positions in `resources` by (kind, namespace), built on first lookup. Checks look up
-    /// per workload or per binding, so a linear scan here made scans quadratic.
-    index: OnceLock<HashMap<(String, String), Vec<usize>>>,
-    by_kind: OnceLock<HashMap<String, Vec<usize>>>,
+    /// Positions in `workloads` by namespace, built on first lookup. Checks look up per
+    /// workload or per binding, so linear scans here made scans quadratic.
     workloads_by_namespace: OnceLock<HashMap<String, Vec<usize>>>,
     /// Positions in `workloads` by (namespace, pod label key, value): selectors start here
     workloads_by_label: OnceLock<HashMap<(String, String, String), Vec<usize>>>,
+}
+
+/// Retained resources of one kind.
+///
+/// Kept serialized (compact JSON is about a tenth of the size of a `serde_json::Value` tree)
+/// and parsed when a check first reads the kind. A scan releases the parsed values of kinds
+/// the next check does not read ([`Inventory::release_parsed`]), so only the kinds one check
+/// reads are held as values at a time: a 100 MB scan kept ~150 MB of values otherwise.
+#[derive(Debug, Default)]
+struct KindSlot {
+    /// Each resource without its object (see [`Resource::with_value`]), and the object as JSON
+    stored: Vec<(Resource, Box<[u8]>)>,
+    /// The resources with their objects, parsed on first use; same order as `stored`
+    parsed: OnceLock<Vec<Resource>>,
+    /// Positions by namespace (`default` for none)
+    by_namespace: OnceLock<HashMap<String, Vec<usize>>>,
+}
+
+impl KindSlot {
+    fn parsed(&self) -> &[Resource] {
+        self.parsed.get_or_init(|| {
+            self.stored
+                .iter()
+                .map(|(shell, json)| {
+                    // Bytes this inventory serialized itself parse back; `Null` keeps the
+                    // positions of the others valid if that ever failed.
+                    shell.with_value(serde_json::from_slice(json).unwrap_or_default())
+                })
+                .collect()
+        })
+    }
+
+    fn in_namespace<'s>(&'s self, namespace: &str) -> impl Iterator<Item = &'s Resource> + use<'s> {
+        let index = self.by_namespace.get_or_init(|| {
+            let mut map: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, (r, _)) in self.stored.iter().enumerate() {
+                let ns = r.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
+                map.entry(ns.to_owned()).or_default().push(i);
+            }
+            map
+        });
+        let parsed = index.get(namespace).map(|_| self.parsed());
+        index
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .filter_map(move |i| parsed.and_then(|p| p.get(*i)))
+    }
 }
 
 /// The namespace a resource without one is created in
@@ -88,10 +135,10 @@ impl Inventory {
         }
     }
 
-    fn retains(&self, kind: &str) -> bool {
+    fn retained_kind(&self, kind: &str) -> Option<&'static str> {
         match &self.retain {
-            Some(kinds) => kinds.contains(&kind),
-            None => RETAINED_KINDS.contains(&kind),
+            Some(kinds) => kinds.iter().find(|k| **k == kind).copied(),
+            None => RETAINED_KINDS.iter().find(|k| **k == kind).copied(),
         }
     }
 
@@ -125,8 +172,22 @@ impl Inventory {
                     .map(str::to_owned),
             });
         }
-        if self.retains(&resource.kind) {
-            self.resources.push(resource.clone());
+        if let Some(kind) = self.retained_kind(&resource.kind)
+            && let Ok(json) = serde_json::to_vec(&resource.value)
+        {
+            let slot = self.kinds.entry(kind).or_default();
+            slot.stored
+                .push((resource.with_value(Value::Null), json.into_boxed_slice()));
+        }
+    }
+
+    /// Drop the parsed values of every kind but `keep` (all kept when `keep` is empty); they
+    /// are parsed again when read
+    pub fn release_parsed(&mut self, keep: &[&str]) {
+        for (kind, slot) in &mut self.kinds {
+            if !keep.is_empty() && !keep.contains(kind) {
+                slot.parsed = OnceLock::new();
+            }
         }
     }
 
@@ -137,18 +198,24 @@ impl Inventory {
         for w in &mut self.workloads {
             w.file = Arc::clone(file);
         }
-        for r in &mut self.resources {
-            r.file = Arc::clone(file);
+        for slot in self.kinds.values_mut() {
+            for (r, _) in &mut slot.stored {
+                r.file = Arc::clone(file);
+            }
+            slot.parsed = OnceLock::new();
         }
     }
 
     /// Merge another inventory (built on another thread) into this one
     pub fn merge(&mut self, other: Self) {
-        self.resources.extend(other.resources);
+        for (kind, theirs) in other.kinds {
+            let slot = self.kinds.entry(kind).or_default();
+            slot.stored.extend(theirs.stored);
+            slot.parsed = OnceLock::new();
+            slot.by_namespace = OnceLock::new();
+        }
         self.workloads.extend(other.workloads);
         self.namespaces_in_use.extend(other.namespaces_in_use);
-        self.index = OnceLock::new();
-        self.by_kind = OnceLock::new();
         self.workloads_by_namespace = OnceLock::new();
         self.workloads_by_label = OnceLock::new();
     }
@@ -214,26 +281,13 @@ impl Inventory {
             .filter_map(|i| self.workloads.get(*i))
     }
 
-    fn pick<'a>(
-        &'a self,
-        positions: Option<&'a Vec<usize>>,
-    ) -> impl Iterator<Item = &'a Resource> + 'a {
-        positions
-            .into_iter()
-            .flatten()
-            .filter_map(|i| self.resources.get(*i))
-    }
-
     /// Retained resources of one kind
     pub fn of_kind<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a Resource> + 'a {
-        let by_kind = self.by_kind.get_or_init(|| {
-            let mut map: HashMap<String, Vec<usize>> = HashMap::new();
-            for (i, r) in self.resources.iter().enumerate() {
-                map.entry(r.kind.clone()).or_default().push(i);
-            }
-            map
-        });
-        self.pick(by_kind.get(kind))
+        self.kinds
+            .get(kind)
+            .map(KindSlot::parsed)
+            .into_iter()
+            .flatten()
     }
 
     /// Retained resources of one kind in one namespace; a resource without a namespace counts as
@@ -243,21 +297,12 @@ impl Inventory {
         kind: &str,
         namespace: Option<&str>,
     ) -> impl Iterator<Item = &'a Resource> + 'a {
-        let index = self.index.get_or_init(|| {
-            let mut map: HashMap<(String, String), Vec<usize>> = HashMap::new();
-            for (i, r) in self.resources.iter().enumerate() {
-                let ns = r.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
-                map.entry((r.kind.clone(), ns.to_owned()))
-                    .or_default()
-                    .push(i);
-            }
-            map
-        });
-        let key = (
-            kind.to_owned(),
-            namespace.unwrap_or(DEFAULT_NAMESPACE).to_owned(),
-        );
-        self.pick(index.get(&key))
+        let namespace = namespace.unwrap_or(DEFAULT_NAMESPACE);
+        let found = self
+            .kinds
+            .get(kind)
+            .map(|slot| slot.in_namespace(namespace));
+        found.into_iter().flatten()
     }
 }
 
@@ -305,7 +350,59 @@ pub fn selector_matches<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use palisade_model::resources_from_document;
+    use palisade_source::{LoadLimits, load_str};
     use serde_json::json;
+
+    fn observe_all(inv: &mut Inventory, text: &str) {
+        let file = SourceFile::new("t.yaml", text);
+        let (docs, diags) = load_str(&file, &LoadLimits::default());
+        assert!(diags.is_empty(), "{diags:?}");
+        for doc in docs {
+            for r in resources_from_document(doc).0 {
+                inv.observe(&r);
+            }
+        }
+    }
+
+    const RBAC: &str = "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n\
+        apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: a}\n\
+        rules:\n- verbs: [get]\n  resources: [secrets]\n  apiGroups: ['']\n";
+
+    #[test]
+    fn retained_resources_come_back_whole_with_their_positions() {
+        let mut inv = Inventory::default();
+        observe_all(&mut inv, RBAC);
+        let role = inv.of_kind_in("Role", Some("a")).next().unwrap();
+        assert_eq!(role.value["rules"][0]["verbs"], json!(["get"]));
+        let keys: Vec<&str> = role.value["rules"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["verbs", "resources", "apiGroups"], "key order kept");
+        let at = role.locate(&JsonPointer::root().key("rules").index(0).key("resources"));
+        assert_eq!((at.line, at.column), (10, 3));
+        assert_eq!(inv.of_kind("Namespace").count(), 1);
+        assert_eq!(inv.of_kind_in("Role", None).count(), 0);
+
+        // released kinds are parsed again when read; merged inventories see both sides
+        inv.release_parsed(&["Namespace"]);
+        assert_eq!(inv.of_kind("Role").count(), 1);
+        let mut other = Inventory::default();
+        observe_all(&mut other, RBAC);
+        inv.merge(other);
+        assert_eq!(inv.of_kind_in("Role", Some("a")).count(), 2);
+    }
+
+    #[test]
+    fn only_the_requested_kinds_are_kept() {
+        let mut inv = Inventory::retaining(["Namespace", "Pod"]);
+        observe_all(&mut inv, RBAC);
+        assert_eq!(inv.of_kind("Namespace").count(), 1);
+        assert_eq!(inv.of_kind("Role").count(), 0);
+    }
 
     #[test]
     fn label_selectors() {

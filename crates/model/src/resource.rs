@@ -107,6 +107,22 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 impl Resource {
+    /// The same resource (identity, file, positions) holding `value` instead of its object:
+    /// keeps a resource without its object, or puts an object back
+    pub fn with_value(&self, value: Value) -> Self {
+        Self {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+            value,
+            file: Arc::clone(&self.file),
+            document: self.document,
+            positions: self.positions.clone(),
+            shared: self.shared.clone(),
+        }
+    }
+
     fn new(
         value: Value,
         file: Arc<SourceFile>,
