@@ -478,7 +478,7 @@ impl CelTemplate {
         let mut act = Activation::new(&self.env, self.limits, budget);
         act.bind_json("object", inputs.object);
         act.bind_json("oldObject", inputs.old_object);
-        act.bind_json("request", Some(&inputs.request));
+        act.bind_json("request", Some(inputs.request));
         act.bind_json("params", Some(&constraint.object));
         act.bind_json("namespaceObject", None);
         act.set_variables(&self.variables);
@@ -518,7 +518,7 @@ impl Evaluator for CelEvaluator {
 struct Inputs<'r> {
     object: Option<&'r Value>,
     old_object: Option<&'r Value>,
-    request: Value,
+    request: &'r Value,
 }
 
 impl<'r> Inputs<'r> {
@@ -531,7 +531,8 @@ impl<'r> Inputs<'r> {
             // the driver unsets the object on DELETE (use `variables.anyObject`)
             object: review.object.as_ref().filter(|_| operation != "DELETE"),
             old_object: review.old_object.as_ref(),
-            request: cel_request(&review.request, operation),
+            // built once per review, shared by every constraint evaluated against it
+            request: review.cel_request(|r| cel_request(r, operation)),
         }
     }
 }

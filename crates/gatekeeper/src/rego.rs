@@ -108,11 +108,22 @@ impl Evaluator for RegoEvaluator {
         review: &Review,
         constraint: &Constraint,
     ) -> Result<Vec<RawViolation>, String> {
-        let mut input = Map::new();
-        input.insert("review".into(), review.request.clone());
-        input.insert("parameters".into(), constraint.parameters.clone());
-        self.engine
-            .set_input(regorus::Value::from(Value::Object(input)));
+        // the review and the parameters are converted once (per request, per constraint) and
+        // shared: the input object only points at them
+        let review_value = review.rego_request();
+        let parameters = constraint.rego_parameters.get(&constraint.parameters);
+        let input = if *review_value == regorus::Value::Undefined
+            || *parameters == regorus::Value::Undefined
+        {
+            // what converting the whole input at once gives when a part does not convert
+            regorus::Value::Undefined
+        } else {
+            let mut input = std::collections::BTreeMap::new();
+            input.insert(regorus::Value::from("review"), review_value.clone());
+            input.insert(regorus::Value::from("parameters"), parameters.clone());
+            regorus::Value::from(input)
+        };
+        self.engine.set_input(input);
         let result = self
             .engine
             .eval_rule(self.rule.clone())
@@ -210,6 +221,7 @@ mod tests {
             parameters: params,
             matcher: crate::matching::Match::default(),
             enforcement_action: crate::template::EnforcementAction::Deny,
+            rego_parameters: Default::default(),
         }
     }
 
@@ -256,6 +268,31 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn one_review_many_constraints() {
+        // the review is converted once and shared; each constraint still sees its parameters
+        let t = compile(
+            "package t\nviolation[{\"msg\": msg}] {\n  msg := sprintf(\"%v %v\", [input.review.object.metadata.name, input.parameters.tag])\n}\n",
+        )
+        .unwrap();
+        let mut ev = t.evaluator(&Inventory::new()).unwrap();
+        let review = Review::from_object(
+            &json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}}),
+        );
+        for tag in ["t1", "t2", "t1"] {
+            let c = constraint(json!({ "tag": tag }));
+            let v = ev.evaluate(&review, &c).unwrap();
+            assert_eq!(v[0].msg, format!("a {tag}"));
+        }
+        let other = Review::from_object(
+            &json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b"}}),
+        );
+        let v = ev
+            .evaluate(&other, &constraint(json!({"tag": "t3"})))
+            .unwrap();
+        assert_eq!(v[0].msg, "b t3");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 use crate::GatekeeperError;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 /// Group of `AdmissionReview` objects that gator reviews as requests
 const ADMISSION_GROUP: &str = "admission.k8s.io";
@@ -35,7 +36,12 @@ const REQUEST_FIELDS: &[&str] = &[
     "options",
 ];
 
-/// One request under review
+/// One request under review.
+///
+/// The engines' forms of the request (Rego's `input.review`, CEL's `request`) are derived on
+/// first use and then shared by every constraint evaluated against this review, so a request
+/// pays for those conversions once, not once per constraint. They are derived from the fields
+/// as they are then: build a new `Review` rather than changing the fields after evaluating.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Review {
     /// `input.review` for Rego
@@ -46,6 +52,30 @@ pub struct Review {
     pub old_object: Option<Value>,
     /// `request.namespace` (empty when absent): the Namespace the matcher looks up
     pub namespace: String,
+    /// Engine forms of `request`, derived lazily (see above)
+    derived: Derived,
+}
+
+/// Conversions of a review's request shared by all the evaluations of that review
+#[derive(Default, Clone)]
+pub(crate) struct Derived {
+    /// `request` as a regorus value (Rego's `input.review`)
+    rego: OnceLock<regorus::Value>,
+    /// CEL's `request` variable
+    cel_request: OnceLock<Value>,
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Derived")
+    }
+}
+
+/// Derived values are functions of the review's fields: they never make reviews differ
+impl PartialEq for Derived {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Review {
@@ -82,6 +112,7 @@ impl Review {
             object: Some(object.clone()),
             old_object: None,
             namespace: namespace.to_owned(),
+            derived: Derived::default(),
         }
     }
 
@@ -193,6 +224,7 @@ impl Review {
             object,
             old_object,
             namespace,
+            derived: Derived::default(),
         })
     }
 
@@ -208,6 +240,18 @@ impl Review {
     /// `request.operation`
     pub fn operation(&self) -> &str {
         str_at(&self.request, &["operation"])
+    }
+
+    /// `request` as a regorus value, converted on first use
+    pub(crate) fn rego_request(&self) -> &regorus::Value {
+        self.derived
+            .rego
+            .get_or_init(|| regorus::Value::from(self.request.clone()))
+    }
+
+    /// A value derived from `request` for CEL, built by `make` on first use
+    pub(crate) fn cel_request(&self, make: impl FnOnce(&Value) -> Value) -> &Value {
+        self.derived.cel_request.get_or_init(|| make(&self.request))
     }
 }
 

@@ -245,7 +245,10 @@ impl EnforcementAction {
     }
 }
 
-/// A loaded Constraint, defaulted from its template's schema
+/// A loaded Constraint, defaulted from its template's schema.
+///
+/// Rego's form of `parameters` is converted on first evaluation and kept for the next ones;
+/// parse a new `Constraint` rather than changing `parameters` after evaluating.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Constraint {
     /// Kind (the template's generated kind)
@@ -260,6 +263,33 @@ pub struct Constraint {
     pub matcher: Match,
     /// `spec.enforcementAction`
     pub enforcement_action: EnforcementAction,
+    /// `parameters` as a regorus value (Rego's `input.parameters`), converted on first use
+    pub(crate) rego_parameters: RegoParameters,
+}
+
+/// A lazily converted copy of a constraint's parameters; a function of them, so it never makes
+/// constraints differ
+#[derive(Default, Clone)]
+pub(crate) struct RegoParameters(std::sync::OnceLock<regorus::Value>);
+
+impl RegoParameters {
+    /// The converted `parameters`, converting them on first use
+    pub(crate) fn get(&self, parameters: &Value) -> &regorus::Value {
+        self.0
+            .get_or_init(|| regorus::Value::from(parameters.clone()))
+    }
+}
+
+impl std::fmt::Debug for RegoParameters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RegoParameters")
+    }
+}
+
+impl PartialEq for RegoParameters {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Constraint {
@@ -316,6 +346,7 @@ impl Constraint {
             parameters,
             matcher,
             enforcement_action,
+            rego_parameters: RegoParameters::default(),
         })
     }
 }
