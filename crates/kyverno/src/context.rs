@@ -52,12 +52,28 @@ pub struct Deferred {
     pub entry: Arc<Value>,
 }
 
-/// The JSON context
-#[derive(Debug, Clone, Default)]
+/// The JSON context.
+///
+/// The document is shared copy-on-write: a rule checkpoints the context before it runs and
+/// restores it after, and most rules never write to it (no context entries, no foreach), so a
+/// checkpoint or a clone of a whole context (the base context of a request, shared by every
+/// policy) is a reference count, and the document is copied only by the first write after one.
+#[derive(Debug, Clone)]
 pub struct Context {
-    data: Map<String, Value>,
+    /// Always a `Value::Object`: queries run against it as the root without copying it
+    data: Arc<Value>,
     deferred: Vec<Deferred>,
-    checkpoints: Vec<(Map<String, Value>, Vec<Deferred>)>,
+    checkpoints: Vec<(Arc<Value>, Vec<Deferred>)>,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Self {
+            data: Arc::new(Value::Object(Map::new())),
+            deferred: Vec::new(),
+            checkpoints: Vec::new(),
+        }
+    }
 }
 
 impl Context {
@@ -68,13 +84,26 @@ impl Context {
 
     /// The whole document
     pub fn data(&self) -> Value {
-        Value::Object(self.data.clone())
+        Value::clone(&self.data)
+    }
+
+    /// The document for writing (copied first when a checkpoint or a clone shares it)
+    fn data_mut(&mut self) -> Option<&mut Map<String, Value>> {
+        match Arc::make_mut(&mut self.data) {
+            Value::Object(m) => Some(m),
+            other => {
+                *other = Value::Object(Map::new());
+                other.as_object_mut()
+            }
+        }
     }
 
     /// Set `request.*`, `images`, … by path, replacing what was there
     pub fn set(&mut self, path: &[&str], value: Value) {
-        let mut map = &mut self.data;
         let Some((last, parents)) = path.split_last() else {
+            return;
+        };
+        let Some(mut map) = self.data_mut() else {
             return;
         };
         for p in parents {
@@ -98,8 +127,8 @@ impl Context {
             m.insert(part.to_owned(), v);
             v = Value::Object(m);
         }
-        if let Value::Object(m) = v {
-            merge_into(&mut self.data, m);
+        if let (Value::Object(m), Some(data)) = (v, self.data_mut()) {
+            merge_into(data, m);
         }
     }
 
@@ -114,11 +143,11 @@ impl Context {
                 m.insert((*part).to_owned(), v);
                 v = Value::Object(m);
             }
-            if let Value::Object(m) = v {
-                merge_into(&mut self.data, m);
+            if let (Value::Object(m), Some(data)) = (v, self.data_mut()) {
+                merge_into(data, m);
             }
-        } else {
-            self.data.insert(name.to_owned(), v);
+        } else if let Some(data) = self.data_mut() {
+            data.insert(name.to_owned(), v);
         }
     }
 
@@ -134,7 +163,7 @@ impl Context {
     /// Save the current state
     pub fn checkpoint(&mut self) {
         self.checkpoints
-            .push((self.data.clone(), self.deferred.clone()));
+            .push((Arc::clone(&self.data), self.deferred.clone()));
     }
 
     /// Return to the last checkpoint and drop it
@@ -148,7 +177,7 @@ impl Context {
     /// Return to the last checkpoint and keep it
     pub fn reset(&mut self) {
         if let Some((d, q)) = self.checkpoints.last() {
-            self.data = d.clone();
+            self.data = Arc::clone(d);
             self.deferred = q.clone();
         }
     }
@@ -164,13 +193,7 @@ impl Context {
             source,
         })?;
         self.load_deferred_for(expr)?;
-        let data = std::mem::take(&mut self.data);
-        let root = Value::Object(data);
-        let result = jmespath::eval(&node, &root).map_err(QueryError::Failed);
-        if let Value::Object(m) = root {
-            self.data = m;
-        }
-        result
+        jmespath::eval(&node, &self.data).map_err(QueryError::Failed)
     }
 
     fn load_deferred_for(&mut self, expr: &str) -> Result<(), QueryError> {

@@ -332,11 +332,10 @@ fn load_rule_context(
     entries: Option<&Value>,
     adm: &Admission,
 ) -> Result<(), String> {
-    let entries: Vec<Value> = entries
+    let entries = entries
         .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    contextload::load_entries(ctx, &entries, &adm.offline)?;
+        .map_or(&[][..], Vec::as_slice);
+    contextload::load_entries(ctx, entries, &adm.offline)?;
     if let Some(values) = adm.rule_values.get(rule_name(rule)) {
         for (k, v) in values {
             ctx.add_variable(k, v.clone());
@@ -805,9 +804,29 @@ fn add_element(ctx: &mut Context, element: &Value, index: usize, nesting: usize)
 /// Run every validate rule of a policy
 pub fn validate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineResponse {
     let mut resp = EngineResponse::empty(policy, resource);
-    let Some((rules, mut ctx)) = kyverno_rules(policy, resource, adm) else {
-        return resp;
-    };
+    if policy.is_kyverno() {
+        resp.rules = validate_rules(policy, resource, adm, &base_context(resource, adm));
+    }
+    resp
+}
+
+/// The rule responses of a kyverno.io policy's validate rules (none for other kinds), each
+/// rule starting from `base`: the [`base_context`] of `resource` and `adm`. Callers that run
+/// many policies on one resource (the admission webhook) build it once and share it, and get
+/// no copies of the resource back; [`validate`] is this with an [`EngineResponse`] around it.
+pub fn validate_rules(
+    policy: &Policy,
+    resource: &Value,
+    adm: &Admission,
+    base: &Context,
+) -> Vec<RuleResponse> {
+    let mut out = Vec::new();
+    if !policy.is_kyverno() {
+        return out;
+    }
+    let rules = policy.rules_for_kind(kind_of(resource));
+    // a copy-on-write clone: rules that load no context entries never copy the document
+    let mut ctx = base.clone();
     let mut applied = 0;
     for rule in rules.iter() {
         let Some(v) = rule.get("validate").filter(|v| v.is_object()) else {
@@ -824,13 +843,13 @@ pub fn validate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineRes
             if matches!(r.status, RuleStatus::Pass | RuleStatus::Fail) {
                 applied += 1;
             }
-            resp.rules.push(r);
+            out.push(r);
             if policy.apply_one() && applied > 0 {
                 break;
             }
         }
     }
-    resp
+    out
 }
 
 fn validate_rule(
@@ -914,12 +933,11 @@ impl Validator<'_> {
 
     fn validate(&self, ctx: &mut Context, st: &mut State<'_>) -> Option<RuleResponse> {
         let name = self.name();
-        let entries: Vec<Value> = self
+        let entries = self
             .context
             .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        if let Err(e) = contextload::load_entries(ctx, &entries, &st.adm.offline) {
+            .map_or(&[][..], Vec::as_slice);
+        if let Err(e) = contextload::load_entries(ctx, entries, &st.adm.offline) {
             return Some(RuleResponse::error(
                 name,
                 RuleType::Validation,
@@ -939,7 +957,7 @@ impl Validator<'_> {
             || self.any_pattern.is_some_and(|p| !p.is_null())
         {
             let pattern = match self.pattern.filter(|p| !p.is_null()) {
-                Some(p) => match variables::substitute_all(ctx, p) {
+                Some(p) => match variables::substitute_all_cow(ctx, p) {
                     Ok(s) => Some(s),
                     Err(e) => {
                         return Some(RuleResponse::error(
@@ -953,7 +971,7 @@ impl Validator<'_> {
                 None => None,
             };
             let any = match (pattern.is_none(), self.any_pattern) {
-                (true, Some(ap)) => match variables::substitute_all(ctx, ap) {
+                (true, Some(ap)) => match variables::substitute_all_cow(ctx, ap) {
                     Ok(s) => Some(s),
                     Err(e) => {
                         return Some(RuleResponse::error(
@@ -970,8 +988,8 @@ impl Validator<'_> {
                 // the webhook has no new object to match patterns against
                 return None;
             }
-            let target = st.element.clone().unwrap_or_else(|| st.resource.clone());
-            let resp = self.validate_patterns(ctx, &target, pattern.as_ref(), any.as_ref());
+            let target = st.element.as_ref().unwrap_or(st.resource);
+            let resp = self.validate_patterns(ctx, target, pattern.as_deref(), any.as_deref());
             if st.adm.op() == "UPDATE"
                 && st.element.is_none()
                 && let Some(old) = &st.adm.old_object
@@ -979,7 +997,7 @@ impl Validator<'_> {
                 if resp.status != RuleStatus::Fail {
                     return Some(resp);
                 }
-                let prior = self.validate_patterns(ctx, old, pattern.as_ref(), any.as_ref());
+                let prior = self.validate_patterns(ctx, old, pattern.as_deref(), any.as_deref());
                 if prior.status == resp.status && prior.message == resp.message {
                     return Some(RuleResponse::new(
                         name,

@@ -113,19 +113,18 @@ impl Policy {
 
     /// `spec.applyRules: One`
     pub fn apply_one(&self) -> bool {
-        self.value
-            .pointer("/spec/applyRules")
-            .and_then(Value::as_str)
-            == Some("One")
+        self.spec("applyRules").and_then(Value::as_str) == Some("One")
+    }
+
+    /// A field of `spec`. Not `Value::pointer`: these are read per rule of every request, and
+    /// a pointer look-up allocates to unescape each segment.
+    fn spec(&self, key: &str) -> Option<&Value> {
+        self.value.get("spec")?.get(key)
     }
 
     /// Policy-level failure action
     pub fn failure_action(&self) -> FailureAction {
-        match self
-            .value
-            .pointer("/spec/validationFailureAction")
-            .and_then(Value::as_str)
-        {
+        match self.spec("validationFailureAction").and_then(Value::as_str) {
             Some(a) if a.eq_ignore_ascii_case("enforce") => FailureAction::Enforce,
             _ => FailureAction::Audit,
         }
@@ -134,7 +133,8 @@ impl Policy {
     /// Failure action of a rule (rule-level `validate.failureAction` wins)
     pub fn rule_failure_action(&self, rule: &Value) -> FailureAction {
         match rule
-            .pointer("/validate/failureAction")
+            .get("validate")
+            .and_then(|v| v.get("failureAction"))
             .and_then(Value::as_str)
         {
             Some(a) if a.eq_ignore_ascii_case("enforce") => FailureAction::Enforce,

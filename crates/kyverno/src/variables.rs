@@ -10,6 +10,7 @@ use crate::context::{Context, QueryError};
 use crate::value::go_json;
 use regex::Regex;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// A substitution failure
@@ -138,12 +139,43 @@ pub fn substitute_all(ctx: &mut Context, doc: &Value) -> Result<Value, Substitut
     substitute_with(ctx, doc, Options::default())
 }
 
+/// [`substitute_all`] without the copy when there is nothing to substitute: a document with
+/// no `{{` and no `$(` anywhere (most patterns) comes back borrowed
+pub fn substitute_all_cow<'d>(
+    ctx: &mut Context,
+    doc: &'d Value,
+) -> Result<Cow<'d, Value>, SubstitutionError> {
+    if has_substitutions(doc) {
+        substitute_all(ctx, doc).map(Cow::Owned)
+    } else {
+        Ok(Cow::Borrowed(doc))
+    }
+}
+
+/// Whether substitution could change `doc`: a `{{` in a string or a key (variables, escaped
+/// ones included) or a `$(` in a string (references). Without either, the walk rebuilds the
+/// document unchanged.
+fn has_substitutions(doc: &Value) -> bool {
+    match doc {
+        Value::String(s) => s.contains("{{") || s.contains("$("),
+        Value::Array(a) => a.iter().any(has_substitutions),
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, v)| k.contains("{{") || has_substitutions(v)),
+        _ => false,
+    }
+}
+
 /// Substitution with explicit options
 pub fn substitute_with(
     ctx: &mut Context,
     doc: &Value,
     opts: Options,
 ) -> Result<Value, SubstitutionError> {
+    if !has_substitutions(doc) {
+        // nothing to resolve: skip the walk (and its query of `request.operation`)
+        return Ok(doc.clone());
+    }
     let with_refs = if needs_references(doc) {
         substitute_references(doc)?
     } else {
