@@ -28,8 +28,9 @@ use crate::policy::{
     PolicySet, Request,
 };
 use crate::review::Operation;
+use palisade_kyverno::context::Context;
 use palisade_kyverno::contextload::OfflineData;
-use palisade_kyverno::engine::{self, Admission, EngineResponse, RuleStatus};
+use palisade_kyverno::engine::{self, Admission, EngineResponse, RuleResponse, RuleStatus};
 use palisade_kyverno::matching::{RequestInfo, parse_kind_selector};
 use palisade_kyverno::{FailureAction, Policy, validate_policy};
 use palisade_model::Resource;
@@ -52,7 +53,7 @@ const CEL_KINDS: &[&str] = &[
 /// Compiled (validated) Kyverno policies
 #[derive(Debug)]
 pub struct KyvernoSet {
-    policies: Vec<Policy>,
+    policies: Vec<Served>,
     /// Per meta: index into `policies`
     owners: Vec<usize>,
     metas: Vec<PolicyMeta>,
@@ -140,7 +141,7 @@ impl Dialect for Kyverno {
                     mutating,
                 });
             }
-            policies.push(policy);
+            policies.push(Served::new(policy));
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -159,6 +160,32 @@ impl Dialect for Kyverno {
             metas,
             offline,
         }))
+    }
+}
+
+/// A policy with what its decisions need read once on load rather than per request
+#[derive(Debug)]
+struct Served {
+    policy: Policy,
+    /// `spec.emitWarning`: Audit failures are warned too
+    emit_warning: bool,
+    /// `validationActions` of a CEL policy (unused for kyverno.io ones)
+    cel_actions: Vec<&'static str>,
+}
+
+impl Served {
+    fn new(policy: Policy) -> Self {
+        let emit_warning = policy
+            .value
+            .pointer("/spec/emitWarning")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let cel_actions = cel_actions(&policy);
+        Self {
+            policy,
+            emit_warning,
+            cel_actions,
+        }
     }
 }
 
@@ -388,7 +415,7 @@ impl KyvernoSet {
         &'s self,
         selected: &'s [usize],
         mutating: bool,
-    ) -> impl Iterator<Item = (usize, &'s Policy)> + 's {
+    ) -> impl Iterator<Item = (usize, &'s Served)> + 's {
         selected.iter().filter_map(move |&i| {
             let meta = self.metas.get(i)?;
             if meta.mutating != mutating {
@@ -406,43 +433,55 @@ impl KyvernoSet {
         out: &mut Decisions,
     ) {
         let mut blocked: Vec<(String, Vec<(String, String)>)> = Vec::new();
-        for (i, policy) in self.selected(selected, false) {
-            let responses: Vec<EngineResponse> = if policy.is_kyverno() {
-                vec![engine::validate(policy, &resource.value, adm)]
+        // The context every kyverno.io rule starts from depends on the request only: built
+        // once, on the first policy that needs it, and shared (copy-on-write) by the others.
+        let mut base: Option<Context> = None;
+        for (i, served) in self.selected(selected, false) {
+            let policy = &served.policy;
+            let rules: Vec<RuleResponse> = if policy.is_kyverno() {
+                let base = base.get_or_insert_with(|| engine::base_context(&resource.value, adm));
+                engine::validate_rules(policy, &resource.value, adm, base)
             } else {
                 palisade_kyverno::cel::evaluate_policy(policy, &resource.value, adm)
+                    .into_iter()
+                    .flat_map(|r| r.rules)
+                    .collect()
             };
-            let emit_warning = policy
-                .value
-                .pointer("/spec/emitWarning")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            let cel_actions = cel_actions(policy);
+            let emit_warning = served.emit_warning;
+            let cel_actions = &served.cel_actions;
             let mut failures = Vec::new();
-            for rr in responses.iter().flat_map(|r| &r.rules) {
+            for rr in rules {
+                if matches!(rr.status, RuleStatus::Pass | RuleStatus::Skip) {
+                    // nothing to record: no names or messages to copy
+                    continue;
+                }
                 let rule = if rr.name.is_empty() {
                     policy.kind.clone()
                 } else {
-                    rr.name.clone()
+                    rr.name
                 };
                 let enforce = if policy.is_kyverno() {
                     rr.failure_action == FailureAction::Enforce
                 } else {
                     cel_actions.contains(&"Deny")
                 };
-                let warning = format!("policy {}.{}: {}", policy.name, rule, rr.message);
+                let warning = || format!("policy {}.{}: {}", policy.name, rule, rr.message);
                 match rr.status {
                     RuleStatus::Fail if enforce => {
                         out.record(i, rule.clone(), Action::Deny, rr.message.as_str());
-                        failures.push((rule, rr.message.clone()));
+                        failures.push((rule, rr.message));
                     }
                     RuleStatus::Fail
                         if emit_warning
                             || (!policy.is_kyverno() && cel_actions.contains(&"Warn")) =>
                     {
+                        let warning = warning();
                         out.warn(i, rule, warning);
                     }
-                    RuleStatus::Warn if enforce || emit_warning => out.warn(i, rule, warning),
+                    RuleStatus::Warn if enforce || emit_warning => {
+                        let warning = warning();
+                        out.warn(i, rule, warning);
+                    }
                     RuleStatus::Fail | RuleStatus::Warn => {
                         out.audit(i, rule, format!("{}: {}", rr.status.as_str(), rr.message));
                     }
@@ -475,7 +514,8 @@ impl KyvernoSet {
     fn mutate(&self, original: &Value, adm: &Admission, selected: &[usize], out: &mut Decisions) {
         let mut current = original.clone();
         let mut changed: Vec<(usize, String)> = Vec::new();
-        for (i, policy) in self.selected(selected, true) {
+        for (i, served) in self.selected(selected, true) {
+            let policy = &served.policy;
             let responses: Vec<EngineResponse> = if policy.is_kyverno() {
                 vec![engine::mutate(policy, &current, adm)]
             } else {
