@@ -11,7 +11,10 @@ use palisade_engine::{
 use palisade_model::{Resource, ResourceRef, resources_from_document};
 use palisade_pss::{Level, Version};
 use palisade_report::{Chunk, FindingStream, ScanReport, StreamWriter, Tally};
-use palisade_source::{Diagnostic, LoadLimits, SourceFile, load_bytes};
+use palisade_source::{
+    Diagnostic, DocumentText, LoadLimits, SourceFile, load_document, no_documents, read_source,
+    split_documents,
+};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
@@ -59,6 +62,20 @@ struct FileResult {
     resources: usize,
     /// `ignore.palisade.dev/*` annotations, for suppressing cross-resource findings later
     ignore_annotations: Vec<(ResourceRef, serde_json::Value)>,
+    /// Documents loaded
+    documents: usize,
+}
+
+impl FileResult {
+    /// Add the results of another part of the same file
+    fn absorb(&mut self, part: Self) {
+        self.findings.extend(part.findings);
+        self.diagnostics.extend(part.diagnostics);
+        self.inventory.merge(part.inventory);
+        self.resources += part.resources;
+        self.ignore_annotations.extend(part.ignore_annotations);
+        self.documents += part.documents;
+    }
 }
 
 /// Run the plan over the inputs; `tick` is called once per finished input (progress).
@@ -239,23 +256,46 @@ fn scan_input(plan: &Plan, input: &Input, inventory: Inventory) -> FileResult {
         ..FileResult::default()
     };
     let name = input.name();
-    let bytes = match input.read() {
-        Ok(b) => b,
+    let file = match input
+        .read()
+        .and_then(|bytes| read_source(&name, bytes, &plan.limits))
+    {
+        Ok(file) => file,
         Err(d) => {
             out.diagnostics.push(d);
             return out;
         }
     };
-    let (file, docs, diags) = load_bytes(&name, bytes, &plan.limits);
-    out.diagnostics = diags;
-    for doc in docs {
-        let (resources, diags) = resources_from_document(doc);
-        out.diagnostics.extend(diags);
-        for resource in resources {
-            evaluate(plan, &resource, &mut out);
+    let pieces = split_documents(&file);
+    if file.text.len() >= PARALLEL_FILE_BYTES && pieces.len() > 1 {
+        // A big multi-document file (Helm output, a cluster dump) is shared out among the
+        // threads by document instead of keeping one of them busy while the others idle, and
+        // each document's values are dropped once evaluated.
+        let parts: Vec<FileResult> = pieces
+            .par_iter()
+            .fold(
+                || FileResult {
+                    inventory: out.inventory.empty_like(),
+                    ..FileResult::default()
+                },
+                |mut part, piece| {
+                    scan_document(plan, &file, piece, &mut part);
+                    part
+                },
+            )
+            .collect();
+        for part in parts {
+            out.absorb(part);
+        }
+    } else {
+        for piece in &pieces {
+            scan_document(plan, &file, piece, &mut out);
         }
     }
-    if let (Some(file), false) = (file, plan.keep_source) {
+    if out.documents == 0 && out.diagnostics.is_empty() {
+        out.diagnostics.push(no_documents(&file));
+    }
+    if !plan.keep_source {
         // Findings outlive the file; without snippets to show they only need its name.
         let stub = SourceFile::new(file.name.clone(), String::new());
         for f in &mut out.findings {
@@ -264,6 +304,27 @@ fn scan_input(plan: &Plan, input: &Input, inventory: Inventory) -> FileResult {
         out.inventory.replace_file(&stub);
     }
     out
+}
+
+/// Files at least this big have their documents evaluated in parallel
+const PARALLEL_FILE_BYTES: usize = 256 * 1024;
+
+fn scan_document(
+    plan: &Plan,
+    file: &Arc<SourceFile>,
+    piece: &DocumentText<'_>,
+    out: &mut FileResult,
+) {
+    let (docs, diags) = load_document(file, piece, &plan.limits);
+    out.diagnostics.extend(diags);
+    for doc in docs {
+        out.documents += 1;
+        let (resources, diags) = resources_from_document(doc);
+        out.diagnostics.extend(diags);
+        for resource in resources {
+            evaluate(plan, &resource, out);
+        }
+    }
 }
 
 fn evaluate(plan: &Plan, resource: &Resource, out: &mut FileResult) {

@@ -94,3 +94,35 @@ fn a_scan_without_findings_streams_an_empty_list() {
     assert_eq!(doc["findings"], Value::Array(Vec::new()));
     assert_eq!(doc["summary"]["findings"], 0);
 }
+
+#[test]
+fn a_big_multi_document_file_is_scanned_document_by_document_in_parallel() {
+    let one = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/insecure/web.yaml"),
+    )
+    .unwrap();
+    let copies = 300_000 / one.len() + 1; // past the size where documents run in parallel
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.yaml");
+    std::fs::write(&big, vec![one.trim_end(); copies].join("\n---\n")).unwrap();
+    let single = dir.path().join("one.yaml");
+    std::fs::write(&single, &one).unwrap();
+
+    let findings = |path: &Path| -> Vec<Value> {
+        let out = scan(&["-o", "json", "--select", "POD,PSS", path.to_str().unwrap()]);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["findings"].as_array().unwrap().clone()
+    };
+    let per_copy = findings(&single).len();
+    let all = findings(&big);
+    assert!(per_copy > 0);
+    assert_eq!(all.len(), per_copy * copies);
+    // every copy's findings point into its own lines, in order
+    let lines: Vec<u64> = all
+        .iter()
+        .map(|f| f["location"]["line"].as_u64().unwrap())
+        .collect();
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "sorted by position");
+    let last_line = one.trim_end().lines().count() as u64 + 1;
+    assert!(lines.last().unwrap() > &(last_line * (copies as u64 - 1)));
+}

@@ -13,7 +13,10 @@ mod pointer;
 mod positions;
 
 pub use diagnostic::{Diagnostic, DiagnosticSeverity};
-pub use loader::{LoadLimits, LoadedDocument, load_bytes, load_str};
+pub use loader::{
+    DocumentText, LoadLimits, LoadedDocument, load_bytes, load_document, load_str, no_documents,
+    read_source, split_documents,
+};
 pub use pointer::{JsonPointer, Segment};
 pub use positions::{Position, Positions};
 

@@ -42,7 +42,7 @@ impl Default for LoadLimits {
 pub struct LoadedDocument {
     /// The file it came from
     pub file: Arc<SourceFile>,
-    /// 0-based index of the document within its file
+    /// 0-based index of the document's `---`-separated piece within its file
     pub index: usize,
     /// The document
     pub value: Value,
@@ -62,8 +62,23 @@ pub fn load_bytes(
     Vec<LoadedDocument>,
     Vec<Diagnostic>,
 ) {
+    match read_source(name, bytes, limits) {
+        Ok(file) => {
+            let (docs, diags) = load_str(&file, limits);
+            (Some(file), docs, diags)
+        }
+        Err(d) => (None, Vec::new(), vec![d]),
+    }
+}
+
+/// A file's bytes as source text: binary, non-UTF-8 and oversize input is a diagnostic
+pub fn read_source(
+    name: &str,
+    bytes: Vec<u8>,
+    limits: &LoadLimits,
+) -> Result<Arc<SourceFile>, Diagnostic> {
     if bytes.len() > limits.max_file_bytes {
-        let d = Diagnostic::error(
+        return Err(Diagnostic::error(
             "input-too-large",
             name,
             None,
@@ -72,39 +87,33 @@ pub fn load_bytes(
                 bytes.len(),
                 limits.max_file_bytes
             ),
-        );
-        return (None, Vec::new(), vec![d]);
+        ));
     }
     if bytes.iter().take(8192).any(|b| *b == 0) {
-        let d = Diagnostic::error(
+        return Err(Diagnostic::error(
             "binary-file",
             name,
             None,
             "file looks binary (contains NUL bytes)",
         )
-        .with_help("expected YAML or JSON text");
-        return (None, Vec::new(), vec![d]);
+        .with_help("expected YAML or JSON text"));
     }
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(name, text)),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let prefix = e.as_bytes().get(..valid).unwrap_or_default();
             let line = prefix.iter().filter(|b| **b == b'\n').count() + 1;
             let column = prefix.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-            let d = Diagnostic::error(
+            Err(Diagnostic::error(
                 "invalid-utf8",
                 name,
                 Some(pos(line, column)),
                 "file is not valid UTF-8",
             )
-            .with_help("expected YAML or JSON text encoded as UTF-8");
-            return (None, Vec::new(), vec![d]);
+            .with_help("expected YAML or JSON text encoded as UTF-8"))
         }
-    };
-    let file = SourceFile::new(name, text);
-    let (docs, diags) = load_str(&file, limits);
-    (Some(file), docs, diags)
+    }
 }
 
 /// Load every document of a file. Never fails: unreadable documents become diagnostics.
@@ -114,34 +123,67 @@ pub fn load_str(
 ) -> (Vec<LoadedDocument>, Vec<Diagnostic>) {
     let mut docs = Vec::new();
     let mut diags = Vec::new();
-    for chunk in split_documents(&file.text) {
-        parse_chunk(file, &chunk, limits, &mut docs, &mut diags);
-    }
-    for (i, d) in docs.iter_mut().enumerate() {
-        d.index = i;
+    for piece in split_documents(file) {
+        let (d, e) = load_document(file, &piece, limits);
+        docs.extend(d);
+        diags.extend(e);
     }
     if docs.is_empty() && diags.is_empty() {
-        diags.push(Diagnostic::warning(
-            "empty-input",
-            &file.name,
-            None,
-            "file contains no documents",
-        ));
+        diags.push(no_documents(file));
     }
+    (docs, diags)
+}
+
+/// The warning for a file without any document
+pub fn no_documents(file: &SourceFile) -> Diagnostic {
+    Diagnostic::warning(
+        "empty-input",
+        &file.name,
+        None,
+        "file contains no documents",
+    )
+}
+
+/// Load one piece of a file (see [`split_documents`]); pieces are independent, so they can be
+/// loaded in any order or in parallel
+pub fn load_document(
+    file: &Arc<SourceFile>,
+    piece: &DocumentText<'_>,
+    limits: &LoadLimits,
+) -> (Vec<LoadedDocument>, Vec<Diagnostic>) {
+    let mut docs = Vec::new();
+    let mut diags = Vec::new();
+    parse_chunk(file, piece, limits, &mut docs, &mut diags);
     (docs, diags)
 }
 
 /// A `---`-delimited piece of a multi-document file
 #[derive(Debug, Clone, Copy)]
-struct Chunk<'a> {
+pub struct DocumentText<'a> {
     text: &'a str,
-    /// 0-based line of the chunk's first line in the file
+    /// 0-based line of the piece's first line in the file
     first_line: usize,
+    /// 0-based index of the piece in the file
+    ordinal: usize,
 }
 
-/// Split at `---` / `...` lines so that a syntax error in one document cannot hide the next.
-/// A marker at column 0 always ends a block scalar, so this never splits inside a document.
-fn split_documents(text: &str) -> Vec<Chunk<'_>> {
+impl DocumentText<'_> {
+    /// Size in bytes
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// True for a piece without text
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
+/// Split a file at `---` / `...` lines so that a syntax error in one document cannot hide the
+/// next. A marker at column 0 always ends a block scalar, so this never splits inside a
+/// document.
+pub fn split_documents(file: &SourceFile) -> Vec<DocumentText<'_>> {
+    let text = file.text.as_str();
     let mut chunks = Vec::new();
     let mut start = 0usize;
     let mut start_line = 0usize;
@@ -153,16 +195,18 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
             trimmed == m || (trimmed.starts_with(m) && trimmed[m.len()..].starts_with([' ', '\t']))
         };
         if is_marker("---") && offset > start && !pending_directives {
-            chunks.push(Chunk {
+            chunks.push(DocumentText {
                 text: &text[start..offset],
                 first_line: start_line,
+                ordinal: chunks.len(),
             });
             start = offset;
             start_line = line_no;
         } else if is_marker("...") {
-            chunks.push(Chunk {
+            chunks.push(DocumentText {
                 text: &text[start..offset + line.len()],
                 first_line: start_line,
+                ordinal: chunks.len(),
             });
             start = offset + line.len();
             start_line = line_no + 1;
@@ -173,9 +217,10 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
         offset += line.len();
     }
     if start < text.len() {
-        chunks.push(Chunk {
+        chunks.push(DocumentText {
             text: &text[start..],
             first_line: start_line,
+            ordinal: chunks.len(),
         });
     }
     chunks
@@ -432,7 +477,7 @@ fn is_yaml_float(s: &str) -> bool {
 
 fn parse_chunk(
     file: &Arc<SourceFile>,
-    chunk: &Chunk<'_>,
+    chunk: &DocumentText<'_>,
     limits: &LoadLimits,
     docs: &mut Vec<LoadedDocument>,
     diags: &mut Vec<Diagnostic>,
@@ -455,7 +500,7 @@ const UNDER_INDENTED_QUOTED_SCALAR: &str = "invalid indentation in quoted scalar
 /// continuation lines is folded away, so values are what go-yaml reads; lines are unchanged.
 fn parse_chunk_relaxing(
     file: &Arc<SourceFile>,
-    chunk: &Chunk<'_>,
+    chunk: &DocumentText<'_>,
     limits: &LoadLimits,
     docs: &mut Vec<LoadedDocument>,
     diags: &mut Vec<Diagnostic>,
@@ -503,9 +548,9 @@ fn parse_chunk_relaxing(
                     // this chunk's documents and diagnostics are produced again by the re-parse
                     docs.truncate(docs_before);
                     diags.truncate(diags_before);
-                    let chunk = Chunk {
+                    let chunk = DocumentText {
                         text: &relaxed,
-                        first_line: chunk.first_line,
+                        ..*chunk
                     };
                     parse_chunk_relaxing(file, &chunk, limits, docs, diags, budget - 1);
                     return;
@@ -537,7 +582,7 @@ fn parse_chunk_relaxing(
                 if !value.is_null() {
                     docs.push(LoadedDocument {
                         file: Arc::clone(file),
-                        index: 0,
+                        index: chunk.ordinal,
                         value,
                         positions,
                         start,
