@@ -88,7 +88,23 @@ pub fn parse_kind_selector(input: &str) -> (String, String, String, String) {
 
 /// `CheckKind`
 pub fn check_kind(kinds: &[String], input: &MatchInput<'_>) -> bool {
-    kinds.iter().any(|k| {
+    check_kinds(kinds.iter().map(String::as_str), input)
+}
+
+fn check_kinds<'k>(mut kinds: impl Iterator<Item = &'k str>, input: &MatchInput<'_>) -> bool {
+    kinds.any(|k| {
+        if !k.contains(['/', '.']) {
+            // a bare kind (`Pod`): any group and version, no subresource; parsing it would
+            // only allocate the `*`s
+            if !wildcard::matches(k, input.kind) {
+                return false;
+            }
+            return input.subresource.is_empty()
+                || (input.group.is_empty()
+                    && input.version == "v1"
+                    && input.kind == "Pod"
+                    && input.subresource == "ephemeralcontainers");
+        }
         let (g, v, kind, sub) = parse_kind_selector(k);
         if wildcard::matches(&g, input.group)
             && wildcard::matches(&v, input.version)
@@ -105,6 +121,14 @@ pub fn check_kind(kinds: &[String], input: &MatchInput<'_>) -> bool {
             false
         }
     })
+}
+
+/// The strings of a list field, borrowed
+fn strs(v: Option<&Value>) -> impl Iterator<Item = &str> + Clone {
+    v.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
@@ -145,12 +169,15 @@ pub fn condition_block_errors(
     let empty = Value::Null;
     let rd = resources.unwrap_or(&empty);
     let mut errs = Vec::new();
-    let kinds = strings(rd.get("kinds"));
-    if !kinds.is_empty() && !check_kind(&kinds, input) {
-        return vec![format!("kind does not match {kinds:?}")];
+    let kinds = strs(rd.get("kinds"));
+    if kinds.clone().next().is_some() && !check_kinds(kinds, input) {
+        return vec![format!(
+            "kind does not match {:?}",
+            strings(rd.get("kinds"))
+        )];
     }
-    let ops = strings(rd.get("operations"));
-    if !ops.is_empty() && !ops.iter().any(|o| o == input.operation) {
+    let mut ops = strs(rd.get("operations")).peekable();
+    if ops.peek().is_some() && !ops.any(|o| o == input.operation) {
         errs.push("operation does not match".to_owned());
     }
     let meta = input.resource.get("metadata");
@@ -170,12 +197,12 @@ pub fn condition_block_errors(
     {
         errs.push("name does not match".to_owned());
     }
-    let names = strings(rd.get("names"));
-    if !names.is_empty() && !names.iter().any(|n| wildcard::matches(n, name)) {
+    let mut names = strs(rd.get("names")).peekable();
+    if names.peek().is_some() && !names.any(|n| wildcard::matches(n, name)) {
         errs.push("none of the names match".to_owned());
     }
-    let namespaces = strings(rd.get("namespaces"));
-    if !namespaces.is_empty() {
+    let mut namespaces = strs(rd.get("namespaces")).peekable();
+    if namespaces.peek().is_some() {
         let ns = if input.kind == "Namespace" {
             name
         } else {
@@ -183,19 +210,19 @@ pub fn condition_block_errors(
                 .and_then(Value::as_str)
                 .unwrap_or_default()
         };
-        if !namespaces.iter().any(|n| wildcard::matches(n, ns)) {
+        if !namespaces.any(|n| wildcard::matches(n, ns)) {
             errs.push("namespace does not match".to_owned());
         }
     }
     if let Some(Value::Object(ann)) = rd.get("annotations")
         && !ann.is_empty()
     {
+        let none = Map::new();
         let actual = input
             .resource
             .pointer("/metadata/annotations")
             .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
+            .unwrap_or(&none);
         let ok = ann.iter().all(|(k, v)| {
             let v = v.as_str().unwrap_or_default();
             actual.iter().any(|(k1, v1)| {
@@ -351,6 +378,13 @@ pub fn selector_matches(
     Ok(true)
 }
 
+/// The `any` / `all` filters of a match or exclude block (borrowed)
+fn filters<'v>(v: &'v Value, key: &str) -> &'v [Value] {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
 /// Does a rule's `match` / `exclude` admit the resource (`MatchesResourceDescription`)
 pub fn rule_matches(rule: &Value, input: &MatchInput<'_>) -> Result<(), Vec<String>> {
     let mut reasons = Vec::new();
@@ -369,12 +403,6 @@ pub fn rule_matches(rule: &Value, input: &MatchInput<'_>) -> Result<(), Vec<Stri
     }
     let empty = Value::Null;
     let m = rule.get("match").unwrap_or(&empty);
-    let filters = |v: &Value, key: &str| -> Vec<Value> {
-        v.get(key)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    };
     let any = filters(m, "any");
     let all = filters(m, "all");
     if !any.is_empty() {
@@ -385,7 +413,7 @@ pub fn rule_matches(rule: &Value, input: &MatchInput<'_>) -> Result<(), Vec<Stri
             reasons.push("no resource matched".to_owned());
         }
     } else if !all.is_empty() {
-        for f in &all {
+        for f in all {
             reasons.extend(match_helper(f.get("resources"), f, input));
         }
     } else {
@@ -395,11 +423,11 @@ pub fn rule_matches(rule: &Value, input: &MatchInput<'_>) -> Result<(), Vec<Stri
     let xany = filters(x, "any");
     let xall = filters(x, "all");
     if !xany.is_empty() {
-        for f in &xany {
+        for f in xany {
             reasons.extend(exclude_helper(f.get("resources"), f, input));
         }
     } else if !xall.is_empty() {
-        if all_excluded(&xall, input) {
+        if all_excluded(xall, input) {
             reasons.push(
                 "resource excluded since the combination of all criteria exclude it".to_owned(),
             );
@@ -420,18 +448,15 @@ fn all_excluded(filters: &[Value], input: &MatchInput<'_>) -> bool {
         .all(|f| !exclude_helper(f.get("resources"), f, input).is_empty())
 }
 
-fn user_block(f: &Value, input: &MatchInput<'_>) -> Value {
+/// The userInfo criteria of a filter: the filter itself, as `condition_block_errors` reads
+/// only its `roles`, `clusterRoles` and `subjects` (no copy of them per request)
+fn user_block<'f>(f: &'f Value, input: &MatchInput<'_>) -> &'f Value {
+    static NONE: Value = Value::Null;
     // Without user info, the CLI drops userInfo criteria from match blocks
     if input.request.is_none() {
-        return Value::Null;
+        return &NONE;
     }
-    let mut m = Map::new();
-    for k in ["roles", "clusterRoles", "subjects"] {
-        if let Some(v) = f.get(k) {
-            m.insert(k.to_owned(), v.clone());
-        }
-    }
-    Value::Object(m)
+    f
 }
 
 fn match_helper(resources: Option<&Value>, f: &Value, input: &MatchInput<'_>) -> Vec<String> {
@@ -442,7 +467,7 @@ fn match_helper(resources: Option<&Value>, f: &Value, input: &MatchInput<'_>) ->
     if is_empty_value(resources) && !user_present {
         return vec!["match cannot be empty".to_owned()];
     }
-    condition_block_errors(resources, &user, input)
+    condition_block_errors(resources, user, input)
 }
 
 fn exclude_helper(resources: Option<&Value>, f: &Value, input: &MatchInput<'_>) -> Vec<String> {
@@ -452,17 +477,9 @@ fn exclude_helper(resources: Option<&Value>, f: &Value, input: &MatchInput<'_>) 
     if is_empty_value(resources) && !user_present {
         return Vec::new();
     }
-    // userInfo in exclude is evaluated against empty request info when none was provided
-    let user = {
-        let mut m = Map::new();
-        for k in ["roles", "clusterRoles", "subjects"] {
-            if let Some(v) = f.get(k) {
-                m.insert(k.to_owned(), v.clone());
-            }
-        }
-        Value::Object(m)
-    };
-    let errs = condition_block_errors(resources, &user, input);
+    // userInfo in exclude is evaluated against empty request info when none was provided;
+    // `condition_block_errors` reads only the userInfo keys of `f`
+    let errs = condition_block_errors(resources, f, input);
     if errs.is_empty() {
         vec!["resource excluded since one of the criteria excluded it".to_owned()]
     } else {

@@ -11,17 +11,30 @@ pub fn matches(pattern: &str, s: &str) -> bool {
     if pattern == "*" {
         return true;
     }
+    // Most patterns in policies (kinds, namespaces, names) have no wildcard at all; matching
+    // runs per rule of every request, so compare directly instead of collecting characters.
+    if !contains_wildcard(pattern) {
+        return pattern == s;
+    }
+    if pattern.is_ascii() && s.is_ascii() {
+        // one byte per character: `?` still matches exactly one character
+        return glob(pattern.as_bytes(), s.as_bytes(), b'*', b'?');
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = s.chars().collect();
-    // Classic greedy algorithm with single backtrack point (linear for `*` patterns).
+    glob(&p, &t, '*', '?')
+}
+
+/// Classic greedy algorithm with a single backtrack point (linear for `*` patterns)
+fn glob<T: PartialEq + Copy>(p: &[T], t: &[T], any: T, one: T) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<usize> = None;
     let mut mark = 0usize;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == one || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == any {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -33,7 +46,7 @@ pub fn matches(pattern: &str, s: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == any {
         pi += 1;
     }
     pi == p.len()
@@ -62,5 +75,10 @@ mod tests {
         assert!(!matches("a?c", "ac"));
         assert!(matches("*a*b*", "xxaxxbxx"));
         assert!(!matches("abc", "abcd"));
+        assert!(matches("abc", "abc"));
+        assert!(matches("é?", "éa"));
+        assert!(matches("a?", "aé"));
+        assert!(!matches("a?", "aéé"));
+        assert!(matches("*é", "xxé"));
     }
 }
