@@ -109,6 +109,11 @@ struct Inputs {
 }
 
 fn inputs(resource: &Value, adm: &Admission) -> Inputs {
+    inputs_for(admission_request(resource, adm), adm)
+}
+
+/// The admission request the CEL variables and matching are built from
+fn admission_request(resource: &Value, adm: &Admission) -> AdmissionRequest {
     let op = if adm.operation.is_empty() {
         "CREATE"
     } else {
@@ -133,6 +138,10 @@ fn inputs(resource: &Value, adm: &Admission) -> Inputs {
             })
             .unwrap_or_default();
     }
+    req
+}
+
+fn inputs_for(req: AdmissionRequest, adm: &Admission) -> Inputs {
     let request = req.cel_request();
     let authorizer = Authorizer::new(
         authorizer_config(),
@@ -583,7 +592,7 @@ pub fn evaluate_policy(policy: &Policy, resource: &Value, adm: &Admission) -> Ve
     } else {
         RuleType::Validation
     };
-    let Some(spec) = spec_for_kind(policy, kind) else {
+    let Some(spec) = policy.cel_spec_for_kind(kind, || spec_for_kind(policy, kind)) else {
         return vec![out];
     };
     let env = match env() {
@@ -595,12 +604,14 @@ pub fn evaluate_policy(policy: &Policy, resource: &Value, adm: &Admission) -> Ve
         }
     };
     // matching
-    let mc_v = spec.get("matchConstraints").cloned().unwrap_or(Value::Null);
-    let i = inputs(resource, adm);
-    let matched = match MatchResources::parse(&mc_v) {
+    let null = Value::Null;
+    let mc_v = spec.get("matchConstraints").unwrap_or(&null);
+    // the request alone decides the match: the rest of the inputs is built only on a match
+    let req = admission_request(resource, adm);
+    let matched = match MatchResources::parse(mc_v) {
         Ok(mc) => {
             let labels = Value::Object(adm.namespace_labels.clone());
-            mc_v.is_object() && mc.matches(&i.req.attributes(), Some(&labels), true)
+            mc_v.is_object() && mc.matches(&req.attributes(), Some(&labels), true)
         }
         Err(e) => {
             out.rules.push(RuleResponse::new(
@@ -618,6 +629,7 @@ pub fn evaluate_policy(policy: &Policy, resource: &Value, adm: &Admission) -> Ve
             .any(|k| mc_v.get(*k).is_some_and(|s| !s.is_null()));
         return if has_selector { Vec::new() } else { vec![out] };
     }
+    let i = inputs_for(req, adm);
     let vars = match compile_variables(env, spec.get("variables")) {
         Ok(v) => v,
         Err(e) => {

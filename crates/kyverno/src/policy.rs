@@ -36,6 +36,9 @@ pub struct Policy {
     positions: Positions,
     /// Autogen results per resource kind
     rules_by_kind: Arc<Mutex<HashMap<String, Arc<Vec<Value>>>>>,
+    /// The spec of a CEL policy as evaluated per resource kind (autogen applied); `None`
+    /// when it cannot be rewritten for that kind
+    cel_specs: Arc<Mutex<HashMap<String, Option<Arc<Value>>>>>,
 }
 
 impl Policy {
@@ -79,6 +82,7 @@ impl Policy {
             file: None,
             positions: Positions::default(),
             rules_by_kind: Arc::default(),
+            cel_specs: Arc::default(),
         })
     }
 
@@ -159,6 +163,26 @@ impl Policy {
             guard.insert(kind.to_owned(), Arc::clone(&rules));
         }
         rules
+    }
+
+    /// A CEL policy's spec for a resource kind, computed by `compute` once per kind: it is a
+    /// copy of the spec (rewritten for pod controllers), which a webhook would otherwise redo
+    /// on every request
+    pub(crate) fn cel_spec_for_kind(
+        &self,
+        kind: &str,
+        compute: impl FnOnce() -> Option<Value>,
+    ) -> Option<Arc<Value>> {
+        if let Ok(guard) = self.cel_specs.lock()
+            && let Some(hit) = guard.get(kind)
+        {
+            return hit.clone();
+        }
+        let spec = compute().map(Arc::new);
+        if let Ok(mut guard) = self.cel_specs.lock() {
+            guard.insert(kind.to_owned(), spec.clone());
+        }
+        spec
     }
 
     /// File the policy came from (or `<inline>`)
