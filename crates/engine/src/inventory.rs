@@ -39,6 +39,16 @@ pub struct WorkloadSummary {
     pub service_account: Option<String>,
 }
 
+impl WorkloadSummary {
+    /// Its namespace; `default` when it has none, where the API server would create it
+    pub fn namespace(&self) -> &str {
+        self.reference
+            .namespace
+            .as_deref()
+            .unwrap_or(DEFAULT_NAMESPACE)
+    }
+}
+
 /// Everything cross-resource checks see of a scan
 #[derive(Debug, Default)]
 pub struct Inventory {
@@ -232,13 +242,8 @@ impl Inventory {
         let index = self.workloads_by_label.get_or_init(|| {
             let mut map: HashMap<(String, String, String), Vec<usize>> = HashMap::new();
             for (i, w) in self.workloads.iter().enumerate() {
-                let ns = w
-                    .reference
-                    .namespace
-                    .as_deref()
-                    .unwrap_or(DEFAULT_NAMESPACE);
                 for (k, v) in &w.pod_labels {
-                    map.entry((ns.to_owned(), k.clone(), v.clone()))
+                    map.entry((w.namespace().to_owned(), k.clone(), v.clone()))
                         .or_default()
                         .push(i);
                 }
@@ -265,12 +270,7 @@ impl Inventory {
         let index = self.workloads_by_namespace.get_or_init(|| {
             let mut map: HashMap<String, Vec<usize>> = HashMap::new();
             for (i, w) in self.workloads.iter().enumerate() {
-                let ns = w
-                    .reference
-                    .namespace
-                    .as_deref()
-                    .unwrap_or(DEFAULT_NAMESPACE);
-                map.entry(ns.to_owned()).or_default().push(i);
+                map.entry(w.namespace().to_owned()).or_default().push(i);
             }
             map
         });

@@ -85,7 +85,7 @@ fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
         {
             continue;
         }
-        let ns = ns_or_default(w.reference.namespace.as_deref());
+        let ns = w.namespace();
         if let Some(via) = bound.get(ns) {
             report_workload(
                 ctx,
