@@ -136,30 +136,45 @@ pub fn run<W: Write + Send>(
         ignores.extend(r.ignore_annotations);
     }
 
-    // One cross-resource check at a time, so a streamed scan holds one check's findings, and
-    // those rendered a slice at a time
+    // Cross-resource checks in groups reading the same kept kinds: a group's kinds are parsed
+    // once (the others' released first, so one group's values are in memory at a time) and its
+    // checks run in parallel. A streamed scan writes their findings a slice at a time.
+    let mut cross: Vec<(Vec<&'static str>, &'static Check)> = plan
+        .checks
+        .iter()
+        .filter(|c| matches!(c.run, CheckFn::Inventory(_)))
+        .map(|c| (Inventory::kept_kinds(c.meta.kinds), *c))
+        .collect();
+    cross.sort_by(|a, b| a.0.cmp(&b.0));
     let mut sequence = inputs.len();
-    for check in &plan.checks {
-        if !matches!(check.run, CheckFn::Inventory(_)) {
-            continue;
+    for group in cross.chunk_by(|a, b| a.0 == b.0) {
+        if let Some((kinds, _)) = group.first() {
+            inventory.release_parsed(kinds);
         }
-        // Only the kinds this check reads stay parsed
-        inventory.release_parsed(check.meta.kinds);
-        let mut found = Vec::new();
-        run_inventory_checks(std::slice::from_ref(check), &inventory, &mut found);
-        for f in &mut found {
-            apply_annotation_suppression(f, ignores.get(&f.resource));
-            plan.config.apply(f);
-        }
-        match output {
-            Some(out) => {
-                found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-                for slice in found.chunks(CROSS_CHUNK) {
-                    out.submit(sequence, slice);
-                    sequence += 1;
+        let inventory = &inventory;
+        let results: Vec<Vec<Finding>> = group
+            .par_iter()
+            .map(|(_, check)| {
+                let mut found = Vec::new();
+                run_inventory_checks(std::slice::from_ref(check), inventory, &mut found);
+                for f in &mut found {
+                    apply_annotation_suppression(f, ignores.get(&f.resource));
+                    plan.config.apply(f);
                 }
+                found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                found
+            })
+            .collect();
+        for found in results {
+            match output {
+                Some(out) => {
+                    for slice in found.chunks(CROSS_CHUNK) {
+                        out.submit(sequence, slice);
+                        sequence += 1;
+                    }
+                }
+                None => outcome.findings.extend(found),
             }
-            None => outcome.findings.extend(found),
         }
     }
     outcome

@@ -191,14 +191,23 @@ impl Inventory {
         }
     }
 
-    /// Drop the parsed values of every kind but `keep` (all kept when `keep` is empty); they
-    /// are parsed again when read
+    /// Drop the parsed values of every kind but `keep`; they are parsed again when read
     pub fn release_parsed(&mut self, keep: &[&str]) {
         for (kind, slot) in &mut self.kinds {
-            if !keep.is_empty() && !keep.contains(kind) {
+            if !keep.contains(kind) {
                 slot.parsed = OnceLock::new();
             }
         }
+    }
+
+    /// The kinds an inventory keeps whole among `kinds` (a check's declared kinds; none
+    /// declared means it may read every kept kind), in a fixed order
+    pub fn kept_kinds(kinds: &[&str]) -> Vec<&'static str> {
+        RETAINED_KINDS
+            .iter()
+            .copied()
+            .filter(|k| kinds.is_empty() || kinds.contains(k))
+            .collect()
     }
 
     /// Point everything at `file` instead of the file it was loaded from. Scans without source
