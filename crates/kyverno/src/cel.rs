@@ -578,11 +578,35 @@ fn spec_for_kind(policy: &Policy, kind: &str) -> Option<Value> {
 
 /// Evaluate a ValidatingPolicy / MutatingPolicy on a resource
 pub fn evaluate_policy(policy: &Policy, resource: &Value, adm: &Admission) -> Vec<EngineResponse> {
+    evaluate(policy, resource, adm, true)
+}
+
+/// The rule responses of [`evaluate_policy`] alone, for callers that read no resource back
+/// (the admission webhook's validation): the responses then carry no copies of it
+pub fn evaluate_rules(policy: &Policy, resource: &Value, adm: &Admission) -> Vec<RuleResponse> {
+    evaluate(policy, resource, adm, false)
+        .into_iter()
+        .flat_map(|r| r.rules)
+        .collect()
+}
+
+/// `with_resource`: the responses carry the resource and the patched resource (`null`
+/// otherwise; a mutation still sets `patched`)
+fn evaluate(
+    policy: &Policy,
+    resource: &Value,
+    adm: &Admission,
+    with_resource: bool,
+) -> Vec<EngineResponse> {
     let kind = resource
         .get("kind")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let mut out = EngineResponse::empty(policy, resource);
+    let mut out = if with_resource {
+        EngineResponse::empty(policy, resource)
+    } else {
+        EngineResponse::empty(policy, &Value::Null)
+    };
     let mutating = policy.kind.ends_with("MutatingPolicy");
     let generating = policy.kind.ends_with("GeneratingPolicy");
     let rule_type = if mutating {

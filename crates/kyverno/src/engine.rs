@@ -827,6 +827,7 @@ pub fn validate_rules(
     let rules = policy.rules_for_kind(kind_of(resource));
     // a copy-on-write clone: rules that load no context entries never copy the document
     let mut ctx = base.clone();
+    let apply_one = policy.apply_one();
     let mut applied = 0;
     for rule in rules.iter() {
         let Some(v) = rule.get("validate").filter(|v| v.is_object()) else {
@@ -844,7 +845,7 @@ pub fn validate_rules(
                 applied += 1;
             }
             out.push(r);
-            if policy.apply_one() && applied > 0 {
+            if apply_one && applied > 0 {
                 break;
             }
         }
