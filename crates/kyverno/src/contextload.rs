@@ -10,13 +10,16 @@ use crate::variables::{self, SubstitutionError};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Data offline context entries are answered from
+/// Data offline context entries are answered from. Shared (`Arc`): an [`Admission`] is built
+/// per admission request and carries it, without copying every ConfigMap each time.
+///
+/// [`Admission`]: crate::engine::Admission
 #[derive(Debug, Clone, Default)]
 pub struct OfflineData {
     /// Resources the CLI was given as cluster state (ConfigMaps, …)
-    pub cluster_resources: Vec<Value>,
+    pub cluster_resources: Arc<Vec<Value>>,
     /// Global context entries by name
-    pub global_context: serde_json::Map<String, Value>,
+    pub global_context: Arc<serde_json::Map<String, Value>>,
 }
 
 /// Queue or load the entries of a rule (or foreach) `context` list

@@ -35,7 +35,7 @@ use palisade_kyverno::matching::{RequestInfo, parse_kind_selector};
 use palisade_kyverno::{FailureAction, Policy, validate_policy};
 use palisade_model::Resource;
 use palisade_source::JsonPointer;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// Kyverno as a dialect
@@ -147,12 +147,13 @@ impl Dialect for Kyverno {
             return Err(errors);
         }
         let offline = OfflineData {
-            cluster_resources: data
-                .iter()
-                .filter(|r| r.api_version == "v1" && r.kind == "ConfigMap")
-                .map(|r| r.value.clone())
-                .collect(),
-            global_context: Map::new(),
+            cluster_resources: Arc::new(
+                data.iter()
+                    .filter(|r| r.api_version == "v1" && r.kind == "ConfigMap")
+                    .map(|r| r.value.clone())
+                    .collect(),
+            ),
+            global_context: Arc::default(),
         };
         Ok(Arc::new(KyvernoSet {
             policies,
@@ -442,10 +443,7 @@ impl KyvernoSet {
                 let base = base.get_or_insert_with(|| engine::base_context(&resource.value, adm));
                 engine::validate_rules(policy, &resource.value, adm, base)
             } else {
-                palisade_kyverno::cel::evaluate_policy(policy, &resource.value, adm)
-                    .into_iter()
-                    .flat_map(|r| r.rules)
-                    .collect()
+                palisade_kyverno::cel::evaluate_rules(policy, &resource.value, adm)
             };
             let emit_warning = served.emit_warning;
             let cel_actions = &served.cel_actions;
