@@ -170,6 +170,32 @@ fn prepare_source(rego: &str) -> String {
     hoist_negated_operands(&desugar_multi_body_rules(rego))
 }
 
+/// A JSON document as a regorus value, read in place. Gives what `regorus::Value::from` gives
+/// for the same document (scalars, arrays, objects with sorted keys), without the deep clone
+/// it needs and without going through serde's visitor: on a Pod review this is about half the
+/// cost of the serde path.
+pub(crate) fn to_rego(v: &Value) -> regorus::Value {
+    match v {
+        Value::Null => regorus::Value::Null,
+        Value::Bool(b) => regorus::Value::Bool(*b),
+        // the serde path visits unsigned first, then signed, then floats (never non-finite in a
+        // `serde_json::Value`)
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => regorus::Value::from(u),
+            (None, Some(i), _) => regorus::Value::from(i),
+            (None, None, Some(f)) => regorus::Value::from(f),
+            (None, None, None) => regorus::Value::Undefined,
+        },
+        Value::String(s) => regorus::Value::from(s.as_str()),
+        Value::Array(items) => regorus::Value::from(items.iter().map(to_rego).collect::<Vec<_>>()),
+        Value::Object(map) => regorus::Value::from(
+            map.iter()
+                .map(|(k, v)| (regorus::Value::from(k.as_str()), to_rego(v)))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        ),
+    }
+}
+
 fn compact_json(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
@@ -268,6 +294,26 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn direct_conversion_matches_serde() {
+        let doc = json!({
+            "z": 1, "a": [1, -2, 3.5, 1.0e300, 18446744073709551615u64, -9223372036854775808i64],
+            "empty": {}, "none": [], "null": null, "t": true, "s": "é✓", "nested": {"b": {"c": [{}]}},
+            "0.5": 0.5, "": ""
+        });
+        assert_eq!(to_rego(&doc), regorus::Value::from(doc.clone()));
+        for scalar in [
+            json!(null),
+            json!(0),
+            json!(-1),
+            json!(2.25),
+            json!("x"),
+            json!([]),
+        ] {
+            assert_eq!(to_rego(&scalar), regorus::Value::from(scalar.clone()));
+        }
     }
 
     #[test]

@@ -246,7 +246,7 @@ impl Review {
     pub(crate) fn rego_request(&self) -> &regorus::Value {
         self.derived
             .rego
-            .get_or_init(|| regorus::Value::from(self.request.clone()))
+            .get_or_init(|| crate::rego::to_rego(&self.request))
     }
 
     /// A value derived from `request` for CEL, built by `make` on first use

@@ -275,8 +275,7 @@ pub(crate) struct RegoParameters(std::sync::OnceLock<regorus::Value>);
 impl RegoParameters {
     /// The converted `parameters`, converting them on first use
     pub(crate) fn get(&self, parameters: &Value) -> &regorus::Value {
-        self.0
-            .get_or_init(|| regorus::Value::from(parameters.clone()))
+        self.0.get_or_init(|| crate::rego::to_rego(parameters))
     }
 }
 
