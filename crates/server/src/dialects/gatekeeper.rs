@@ -325,7 +325,7 @@ fn review_of(request: &Request<'_>) -> Result<Review, String> {
     if let Some(d) = a.dry_run {
         req.insert("dryRun".into(), json!(d));
     }
-    Review::from_admission_review(&json!({ "request": req })).map_err(|e| e.to_string())
+    Review::from_admission_request(req).map_err(|e| e.to_string())
 }
 
 impl PolicySet for GatekeeperSet {
