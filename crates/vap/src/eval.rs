@@ -99,6 +99,29 @@ pub struct BindingResult {
     pub audit_annotations: Vec<(String, String)>,
 }
 
+impl BindingResult {
+    /// What the API server records for this binding in the
+    /// `validation.policy.admission.k8s.io/validation_failure` audit annotation: one entry per
+    /// failure message
+    pub fn audit_failures(&self) -> impl Iterator<Item = Value> + '_ {
+        self.messages.iter().enumerate().map(|(i, m)| {
+            let index = self
+                .expression_indexes
+                .get(i)
+                .copied()
+                .flatten()
+                .unwrap_or(0);
+            json!({
+                "message": m,
+                "policy": self.policy,
+                "binding": self.binding,
+                "expressionIndex": index,
+                "validationActions": self.actions,
+            })
+        })
+    }
+}
+
 /// The outcome of one admission request
 #[derive(Debug, Clone, PartialEq)]
 pub struct Admission {
@@ -285,16 +308,7 @@ impl PolicySet {
                 && matches!(r.verdict, Verdict::Audit | Verdict::Warn | Verdict::Deny)
                 && r.actions.contains(&"Audit")
             {
-                for (i, m) in r.messages.iter().enumerate() {
-                    let index = r.expression_indexes.get(i).copied().flatten().unwrap_or(0);
-                    audit_failures.push(json!({
-                        "message": m,
-                        "policy": r.policy,
-                        "binding": r.binding,
-                        "expressionIndex": index,
-                        "validationActions": r.actions,
-                    }));
-                }
+                audit_failures.extend(r.audit_failures());
             }
         }
         if !audit_failures.is_empty() {

@@ -22,7 +22,7 @@ use palisade_model::Resource;
 use palisade_vap::matching::MatchResources;
 use palisade_vap::policy::FailurePolicy as VapFailurePolicy;
 use palisade_vap::{BindingResult, PolicyKind, Verdict};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -318,16 +318,7 @@ impl AdmissionPolicySet {
                 if r.actions.len() == 1 {
                     out.audit(i, "validations", format!("{prefix} failed: {first}"));
                 }
-                for (n, m) in r.messages.iter().enumerate() {
-                    let index = r.expression_indexes.get(n).copied().flatten().unwrap_or(0);
-                    audit_failures.push(json!({
-                        "message": m,
-                        "policy": r.policy,
-                        "binding": r.binding,
-                        "expressionIndex": index,
-                        "validationActions": r.actions,
-                    }));
-                }
+                audit_failures.extend(r.audit_failures());
             }
         }
         if !audit_failures.is_empty() {
@@ -389,6 +380,7 @@ impl AdmissionPolicySet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn match_spec_keeps_operations_and_groups() {
