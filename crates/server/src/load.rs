@@ -133,36 +133,24 @@ fn resources(files: Files) -> (Vec<Resource>, Vec<PolicyLoadError>) {
     let mut errors = Vec::new();
     for (name, bytes) in files.files {
         let (_, docs, diags) = load_bytes(&name, bytes, &limits);
-        for d in diags
-            .into_iter()
-            .filter(palisade_source::Diagnostic::is_error)
-        {
-            let p = d.position.unwrap_or_default();
-            errors.push(PolicyLoadError {
-                file: d.file,
-                line: p.line,
-                column: p.column,
-                message: d.message,
-            });
-        }
+        errors.extend(
+            diags
+                .into_iter()
+                .filter(palisade_source::Diagnostic::is_error)
+                .map(PolicyLoadError::from),
+        );
         for doc in docs {
             if doc.value.is_null() {
                 continue;
             }
             let (res, diags) = resources_from_document(doc);
             out.extend(res);
-            for d in diags
-                .into_iter()
-                .filter(palisade_source::Diagnostic::is_error)
-            {
-                let p = d.position.unwrap_or_default();
-                errors.push(PolicyLoadError {
-                    file: d.file,
-                    line: p.line,
-                    column: p.column,
-                    message: d.message,
-                });
-            }
+            errors.extend(
+                diags
+                    .into_iter()
+                    .filter(palisade_source::Diagnostic::is_error)
+                    .map(PolicyLoadError::from),
+            );
         }
     }
     (out, errors)

@@ -421,6 +421,18 @@ pub struct PolicyLoadError {
     pub message: String,
 }
 
+impl From<palisade_source::Diagnostic> for PolicyLoadError {
+    fn from(d: palisade_source::Diagnostic) -> Self {
+        let p = d.position.unwrap_or_default();
+        Self {
+            file: d.file,
+            line: p.line,
+            column: p.column,
+            message: d.message,
+        }
+    }
+}
+
 impl PolicyLoadError {
     /// An error about a field of a policy document
     pub fn at(resource: &Resource, pointer: &JsonPointer, message: impl Into<String>) -> Self {

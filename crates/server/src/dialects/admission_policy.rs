@@ -73,17 +73,12 @@ impl Dialect for AdmissionPolicies {
                 .map_err(|e| vec![PolicyLoadError::file("vap", e.to_string())])?;
         let mut errors = Vec::new();
         for d in diagnostics {
-            let p = d.position.unwrap_or_default();
             if d.is_error() {
-                errors.push(PolicyLoadError {
-                    file: d.file,
-                    line: p.line,
-                    column: p.column,
-                    message: d.message,
-                });
+                errors.push(PolicyLoadError::from(d));
             } else {
                 // e.g. a binding to no loaded policy: ignored, as the API server ignores it
-                tracing::warn!(file = %d.file, line = p.line, "{}", d.message);
+                let line = d.position.unwrap_or_default().line;
+                tracing::warn!(file = %d.file, line, "{}", d.message);
             }
         }
         if !errors.is_empty() {
