@@ -4,8 +4,8 @@
 use crate::conditions::{self, ConditionError};
 use crate::context::Context;
 use crate::contextload::{self, OfflineData};
-use crate::matching::{self, MatchInput, RequestInfo};
-use crate::policy::{FailureAction, Policy};
+use crate::matching::{self, MatchInput, RequestInfo, RuleMatch};
+use crate::policy::{FailureAction, KindRule, Policy};
 use crate::validate::{MatchResult, match_pattern};
 use crate::variables;
 use serde_json::{Map, Value};
@@ -309,7 +309,7 @@ fn rule_name(rule: &Value) -> &str {
     rule.get("name").and_then(Value::as_str).unwrap_or_default()
 }
 
-fn rule_matches(policy: &Policy, rule: &Value, resource: &Value, adm: &Admission) -> bool {
+fn rule_matches(policy: &Policy, rule: &RuleMatch, resource: &Value, adm: &Admission) -> bool {
     let (group, version) = gv_of(resource);
     let input = MatchInput {
         resource,
@@ -322,7 +322,7 @@ fn rule_matches(policy: &Policy, rule: &Value, resource: &Value, adm: &Admission
         request: adm.user.as_ref(),
         policy_namespace: &policy.namespace,
     };
-    matching::rule_matches(rule, &input).is_ok()
+    rule.check(&input).is_ok()
 }
 
 /// The CLI's context loader: rule values, then the rule's context entries
@@ -374,7 +374,7 @@ fn kyverno_rules(
     policy: &Policy,
     resource: &Value,
     adm: &Admission,
-) -> Option<(std::sync::Arc<Vec<Value>>, Context)> {
+) -> Option<(std::sync::Arc<Vec<KindRule>>, Context)> {
     policy.is_kyverno().then(|| {
         (
             policy.rules_for_kind(kind_of(resource)),
@@ -390,11 +390,11 @@ pub fn mutate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineRespo
         return resp;
     };
     let mut applied = 0;
-    for rule in rules.iter() {
+    for KindRule { rule, matcher, .. } in rules.iter() {
         let Some(m) = rule.get("mutate").filter(|m| m.is_object()) else {
             continue;
         };
-        if !rule_matches(policy, rule, &resp.patched, adm) {
+        if !rule_matches(policy, matcher, &resp.patched, adm) {
             continue;
         }
         if let Some(targets) = m.get("targets").and_then(Value::as_array) {
@@ -829,18 +829,18 @@ pub fn validate_rules(
     let mut ctx = base.clone();
     let apply_one = policy.apply_one();
     let mut applied = 0;
-    for rule in rules.iter() {
-        let Some(v) = rule.get("validate").filter(|v| v.is_object()) else {
+    for kr in rules.iter() {
+        let Some(v) = kr.rule.get("validate").filter(|v| v.is_object()) else {
             continue;
         };
-        if !rule_matches(policy, rule, resource, adm) {
+        if !rule_matches(policy, &kr.matcher, resource, adm) {
             continue;
         }
         ctx.checkpoint();
-        let r = validate_rule(policy, rule, v, &mut ctx, resource, adm);
+        let r = validate_rule(kr, v, &mut ctx, resource, adm);
         ctx.restore();
         if let Some(mut r) = r {
-            r.failure_action = policy.rule_failure_action(rule);
+            r.failure_action = kr.failure_action;
             if matches!(r.status, RuleStatus::Pass | RuleStatus::Fail) {
                 applied += 1;
             }
@@ -854,13 +854,13 @@ pub fn validate_rules(
 }
 
 fn validate_rule(
-    _policy: &Policy,
-    rule: &Value,
+    kr: &KindRule,
     v: &Value,
     ctx: &mut Context,
     resource: &Value,
     adm: &Admission,
 ) -> Option<RuleResponse> {
+    let rule = &kr.rule;
     let name = rule_name(rule);
     if let Err(e) = load_rule_context(ctx, rule, rule.get("context"), adm) {
         return Some(RuleResponse::error(
@@ -893,7 +893,9 @@ fn validate_rule(
         context: rule.get("context"),
         conditions: rule.get("preconditions"),
         pattern: v.get("pattern"),
+        pattern_substitutes: kr.pattern_substitutes,
         any_pattern: v.get("anyPattern"),
+        any_pattern_substitutes: kr.any_pattern_substitutes,
         deny: v.get("deny"),
         foreach: v
             .get("foreach")
@@ -921,7 +923,11 @@ struct Validator<'r> {
     context: Option<&'r Value>,
     conditions: Option<&'r Value>,
     pattern: Option<&'r Value>,
+    /// [`variables::has_substitutions`] of `pattern` (decided once for a rule's own)
+    pattern_substitutes: bool,
     any_pattern: Option<&'r Value>,
+    /// [`variables::has_substitutions`] of `any_pattern`
+    any_pattern_substitutes: bool,
     deny: Option<&'r Value>,
     foreach: Option<&'r [Value]>,
     nesting: usize,
@@ -958,7 +964,7 @@ impl Validator<'_> {
             || self.any_pattern.is_some_and(|p| !p.is_null())
         {
             let pattern = match self.pattern.filter(|p| !p.is_null()) {
-                Some(p) => match variables::substitute_all_cow(ctx, p) {
+                Some(p) => match variables::substitute_all_cow(ctx, p, self.pattern_substitutes) {
                     Ok(s) => Some(s),
                     Err(e) => {
                         return Some(RuleResponse::error(
@@ -972,17 +978,19 @@ impl Validator<'_> {
                 None => None,
             };
             let any = match (pattern.is_none(), self.any_pattern) {
-                (true, Some(ap)) => match variables::substitute_all_cow(ctx, ap) {
-                    Ok(s) => Some(s),
-                    Err(e) => {
-                        return Some(RuleResponse::error(
-                            name,
-                            RuleType::Validation,
-                            "variable substitution failed",
-                            e,
-                        ));
+                (true, Some(ap)) => {
+                    match variables::substitute_all_cow(ctx, ap, self.any_pattern_substitutes) {
+                        Ok(s) => Some(s),
+                        Err(e) => {
+                            return Some(RuleResponse::error(
+                                name,
+                                RuleType::Validation,
+                                "variable substitution failed",
+                                e,
+                            ));
+                        }
                     }
-                },
+                }
                 _ => None,
             };
             if st.adm.op() == "DELETE" && st.adm.old_object.is_some() && st.element.is_none() {
@@ -1238,13 +1246,17 @@ impl Validator<'_> {
             .get("foreach")
             .and_then(Value::as_array)
             .map(Vec::as_slice);
+        let pattern = fe.get("pattern");
+        let any_pattern = fe.get("anyPattern");
         let child = Validator {
             rule: self.rule,
             message: self.message,
             context: fe.get("context"),
             conditions: fe.get("preconditions"),
-            pattern: fe.get("pattern"),
-            any_pattern: fe.get("anyPattern"),
+            pattern,
+            pattern_substitutes: pattern.is_some_and(variables::has_substitutions),
+            any_pattern,
+            any_pattern_substitutes: any_pattern.is_some_and(variables::has_substitutions),
             deny: fe.get("deny"),
             foreach: nested,
             nesting: self.nesting + 1,
@@ -1314,7 +1326,7 @@ pub fn generate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineRes
         let Some(g) = rule.get("generate").filter(|g| g.is_object()) else {
             continue;
         };
-        if !rule_matches(policy, rule, resource, adm) {
+        if !rule_matches(policy, &RuleMatch::parse(rule), resource, adm) {
             continue;
         }
         ctx.checkpoint();

@@ -86,45 +86,64 @@ pub fn parse_kind_selector(input: &str) -> (String, String, String, String) {
     }
 }
 
-/// `CheckKind`
-pub fn check_kind(kinds: &[String], input: &MatchInput<'_>) -> bool {
-    check_kinds(kinds.iter().map(String::as_str), input)
+/// A kind selector of `match.resources.kinds`, split once on load
+#[derive(Debug, Clone)]
+enum KindSelector {
+    /// A bare kind (`Pod`): any group and version, no subresource
+    Bare(String),
+    /// `group/version/kind/subresource`, each a wildcard pattern
+    Full {
+        group: String,
+        version: String,
+        kind: String,
+        subresource: String,
+    },
 }
 
-fn check_kinds<'k>(mut kinds: impl Iterator<Item = &'k str>, input: &MatchInput<'_>) -> bool {
-    kinds.any(|k| {
+impl KindSelector {
+    fn parse(k: &str) -> Self {
         if !k.contains(['/', '.']) {
-            // a bare kind (`Pod`): any group and version, no subresource; parsing it would
-            // only allocate the `*`s
-            if !wildcard::matches(k, input.kind) {
-                return false;
-            }
-            return input.subresource.is_empty()
-                || (input.group.is_empty()
-                    && input.version == "v1"
-                    && input.kind == "Pod"
-                    && input.subresource == "ephemeralcontainers");
+            return Self::Bare(k.to_owned());
         }
-        let (g, v, kind, sub) = parse_kind_selector(k);
-        if wildcard::matches(&g, input.group)
-            && wildcard::matches(&v, input.version)
-            && wildcard::matches(&kind, input.kind)
-        {
-            if wildcard::matches(&sub, input.subresource) {
-                return true;
-            }
+        let (group, version, kind, subresource) = parse_kind_selector(k);
+        Self::Full {
+            group,
+            version,
+            kind,
+            subresource,
+        }
+    }
+
+    /// `CheckKind` for one selector
+    fn matches(&self, input: &MatchInput<'_>) -> bool {
+        // a Pod's ephemeral containers are matched by any selector of the Pod
+        let ephemeral = || {
             input.group.is_empty()
                 && input.version == "v1"
                 && input.kind == "Pod"
                 && input.subresource == "ephemeralcontainers"
-        } else {
-            false
+        };
+        match self {
+            Self::Bare(k) => {
+                wildcard::matches(k, input.kind) && (input.subresource.is_empty() || ephemeral())
+            }
+            Self::Full {
+                group,
+                version,
+                kind,
+                subresource,
+            } => {
+                wildcard::matches(group, input.group)
+                    && wildcard::matches(version, input.version)
+                    && wildcard::matches(kind, input.kind)
+                    && (wildcard::matches(subresource, input.subresource) || ephemeral())
+            }
         }
-    })
+    }
 }
 
 /// The strings of a list field, borrowed
-fn strs(v: Option<&Value>) -> impl Iterator<Item = &str> + Clone {
+fn strs(v: Option<&Value>) -> impl Iterator<Item = &str> {
     v.and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -132,13 +151,7 @@ fn strs(v: Option<&Value>) -> impl Iterator<Item = &str> + Clone {
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    strs(v).map(str::to_owned).collect()
 }
 
 fn is_empty_value(v: Option<&Value>) -> bool {
@@ -151,123 +164,191 @@ fn is_empty_value(v: Option<&Value>) -> bool {
     }
 }
 
-fn labels_of(resource: &Value) -> Map<String, Value> {
-    resource
-        .pointer("/metadata/labels")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default()
+/// One filter of a `match` / `exclude` block: its `resources` and userInfo criteria, read
+/// once on load so that matching a request does no look-ups in the policy document
+#[derive(Debug, Clone)]
+struct Filter {
+    /// Neither `resources` nor userInfo criteria: matches nothing, excludes nothing
+    empty: bool,
+    /// `kinds` as written (for the message) and parsed
+    kinds_listed: Vec<String>,
+    kinds: Vec<KindSelector>,
+    operations: Vec<String>,
+    /// `name` (when not empty)
+    name: Option<String>,
+    names: Vec<String>,
+    namespaces: Vec<String>,
+    annotations: Vec<(String, String)>,
+    selector: Option<Value>,
+    namespace_selector: Option<Value>,
+    roles: Vec<String>,
+    cluster_roles: Vec<String>,
+    subjects: Vec<Value>,
 }
 
-/// Does one `resources` + user-info block match (`doesResourceMatchConditionBlock`);
-/// returns the reasons it does not
-pub fn condition_block_errors(
-    resources: Option<&Value>,
-    user: &Value,
-    input: &MatchInput<'_>,
-) -> Vec<String> {
-    let empty = Value::Null;
-    let rd = resources.unwrap_or(&empty);
-    let mut errs = Vec::new();
-    let kinds = strs(rd.get("kinds"));
-    if kinds.clone().next().is_some() && !check_kinds(kinds, input) {
-        return vec![format!(
-            "kind does not match {:?}",
-            strings(rd.get("kinds"))
-        )];
+impl Filter {
+    /// `resources` and the userInfo criteria (`roles`, `clusterRoles`, `subjects`) of `user`
+    fn parse(resources: Option<&Value>, user: &Value) -> Self {
+        let user_present = ["roles", "clusterRoles", "subjects"]
+            .iter()
+            .any(|k| !is_empty_value(user.get(*k)));
+        let rd = resources.unwrap_or(&Value::Null);
+        let kinds_listed = strings(rd.get("kinds"));
+        Self {
+            empty: is_empty_value(resources) && !user_present,
+            kinds: kinds_listed
+                .iter()
+                .map(|k| KindSelector::parse(k))
+                .collect(),
+            kinds_listed,
+            operations: strings(rd.get("operations")),
+            name: rd
+                .get("name")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned),
+            names: strings(rd.get("names")),
+            namespaces: strings(rd.get("namespaces")),
+            annotations: rd
+                .get("annotations")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect(),
+            selector: rd.get("selector").filter(|s| !s.is_null()).cloned(),
+            namespace_selector: rd
+                .get("namespaceSelector")
+                .filter(|s| !s.is_null())
+                .cloned(),
+            roles: strings(user.get("roles")),
+            cluster_roles: strings(user.get("clusterRoles")),
+            subjects: user
+                .get("subjects")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        }
     }
-    let mut ops = strs(rd.get("operations")).peekable();
-    if ops.peek().is_some() && !ops.any(|o| o == input.operation) {
-        errs.push("operation does not match".to_owned());
-    }
-    let meta = input.resource.get("metadata");
-    let mut name = meta
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if name.is_empty() {
-        name = meta
-            .and_then(|m| m.get("generateName"))
+
+    /// Does the filter match (`doesResourceMatchConditionBlock`); returns the reasons it does
+    /// not. `with_user`: whether its userInfo criteria count.
+    fn errors(&self, input: &MatchInput<'_>, with_user: bool) -> Vec<String> {
+        let mut errs = Vec::new();
+        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k.matches(input)) {
+            return vec![format!("kind does not match {:?}", self.kinds_listed)];
+        }
+        if !self.operations.is_empty() && !self.operations.iter().any(|o| o == input.operation) {
+            errs.push("operation does not match".to_owned());
+        }
+        let meta = input.resource.get("metadata");
+        let mut name = meta
+            .and_then(|m| m.get("name"))
             .and_then(Value::as_str)
             .unwrap_or_default();
-    }
-    if let Some(n) = rd.get("name").and_then(Value::as_str)
-        && !n.is_empty()
-        && !wildcard::matches(n, name)
-    {
-        errs.push("name does not match".to_owned());
-    }
-    let mut names = strs(rd.get("names")).peekable();
-    if names.peek().is_some() && !names.any(|n| wildcard::matches(n, name)) {
-        errs.push("none of the names match".to_owned());
-    }
-    let mut namespaces = strs(rd.get("namespaces")).peekable();
-    if namespaces.peek().is_some() {
-        let ns = if input.kind == "Namespace" {
-            name
-        } else {
-            meta.and_then(|m| m.get("namespace"))
+        if name.is_empty() {
+            name = meta
+                .and_then(|m| m.get("generateName"))
                 .and_then(Value::as_str)
-                .unwrap_or_default()
-        };
-        if !namespaces.any(|n| wildcard::matches(n, ns)) {
-            errs.push("namespace does not match".to_owned());
+                .unwrap_or_default();
         }
-    }
-    if let Some(Value::Object(ann)) = rd.get("annotations")
-        && !ann.is_empty()
-    {
-        let none = Map::new();
-        let actual = input
-            .resource
-            .pointer("/metadata/annotations")
-            .and_then(Value::as_object)
-            .unwrap_or(&none);
-        let ok = ann.iter().all(|(k, v)| {
-            let v = v.as_str().unwrap_or_default();
-            actual.iter().any(|(k1, v1)| {
-                wildcard::matches(k, k1) && wildcard::matches(v, v1.as_str().unwrap_or_default())
-            })
-        });
-        if !ok {
-            errs.push("annotations does not match".to_owned());
+        if let Some(n) = &self.name
+            && !wildcard::matches(n, name)
+        {
+            errs.push("name does not match".to_owned());
         }
-    }
-    if let Some(sel) = rd.get("selector").filter(|s| !s.is_null()) {
-        match selector_matches(sel, &labels_of(input.resource), true) {
-            Ok(true) => {}
-            Ok(false) => errs.push("selector does not match".to_owned()),
-            Err(e) => errs.push(format!("failed to parse selector: {e}")),
+        if !self.names.is_empty() && !self.names.iter().any(|n| wildcard::matches(n, name)) {
+            errs.push("none of the names match".to_owned());
         }
-    }
-    if let Some(sel) = rd.get("namespaceSelector").filter(|s| !s.is_null()) {
-        if input.kind == "Namespace" {
-            errs.push("namespace selector is not applicable for namespace resource".to_owned());
-        } else {
-            match selector_matches(sel, input.namespace_labels, true) {
-                Ok(true) => {}
-                Ok(false) => errs.push("namespace selector does not match labels".to_owned()),
-                Err(e) => errs.push(format!("failed to parse namespace selector: {e}")),
+        if !self.namespaces.is_empty() {
+            let ns = if input.kind == "Namespace" {
+                name
+            } else {
+                meta.and_then(|m| m.get("namespace"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+            };
+            if !self.namespaces.iter().any(|n| wildcard::matches(n, ns)) {
+                errs.push("namespace does not match".to_owned());
             }
         }
+        let none = Map::new();
+        let of_meta = |key: &str| {
+            meta.and_then(|m| m.get(key))
+                .and_then(Value::as_object)
+                .unwrap_or(&none)
+        };
+        if !self.annotations.is_empty() {
+            let actual = of_meta("annotations");
+            let ok = self.annotations.iter().all(|(k, v)| {
+                actual.iter().any(|(k1, v1)| {
+                    wildcard::matches(k, k1)
+                        && wildcard::matches(v, v1.as_str().unwrap_or_default())
+                })
+            });
+            if !ok {
+                errs.push("annotations does not match".to_owned());
+            }
+        }
+        if let Some(sel) = &self.selector {
+            match selector_matches(sel, of_meta("labels"), true) {
+                Ok(true) => {}
+                Ok(false) => errs.push("selector does not match".to_owned()),
+                Err(e) => errs.push(format!("failed to parse selector: {e}")),
+            }
+        }
+        if let Some(sel) = &self.namespace_selector {
+            if input.kind == "Namespace" {
+                errs.push("namespace selector is not applicable for namespace resource".to_owned());
+            } else {
+                match selector_matches(sel, input.namespace_labels, true) {
+                    Ok(true) => {}
+                    Ok(false) => errs.push("namespace selector does not match labels".to_owned()),
+                    Err(e) => errs.push(format!("failed to parse namespace selector: {e}")),
+                }
+            }
+        }
+        if !with_user {
+            return errs;
+        }
+        let empty_info = RequestInfo::default();
+        let req = input.request.unwrap_or(&empty_info);
+        if !self.roles.is_empty() && !self.roles.iter().any(|r| req.roles.contains(r)) {
+            errs.push("user info does not match roles for the given conditionBlock".to_owned());
+        }
+        if !self.cluster_roles.is_empty()
+            && !self
+                .cluster_roles
+                .iter()
+                .any(|r| req.cluster_roles.contains(r))
+        {
+            errs.push(
+                "user info does not match clustersRoles for the given conditionBlock".to_owned(),
+            );
+        }
+        if !self.subjects.is_empty() && !match_subjects(&self.subjects, &req.user_info) {
+            errs.push("user info does not match subject for the given conditionBlock".to_owned());
+        }
+        errs
     }
-    let empty_info = RequestInfo::default();
-    let req = input.request.unwrap_or(&empty_info);
-    let roles = strings(user.get("roles"));
-    if !roles.is_empty() && !roles.iter().any(|r| req.roles.contains(r)) {
-        errs.push("user info does not match roles for the given conditionBlock".to_owned());
+
+    /// The reasons a `match` filter does not admit the resource
+    fn match_errors(&self, input: &MatchInput<'_>) -> Vec<String> {
+        if self.empty {
+            return vec!["match cannot be empty".to_owned()];
+        }
+        // Without user info, the CLI drops userInfo criteria from match blocks
+        self.errors(input, input.request.is_some())
     }
-    let cluster_roles = strings(user.get("clusterRoles"));
-    if !cluster_roles.is_empty() && !cluster_roles.iter().any(|r| req.cluster_roles.contains(r)) {
-        errs.push("user info does not match clustersRoles for the given conditionBlock".to_owned());
+
+    /// The reason an `exclude` filter excludes the resource (empty when it does not)
+    fn exclude_errors(&self, input: &MatchInput<'_>) -> Vec<String> {
+        // userInfo in exclude is evaluated against empty request info when none was provided
+        if self.empty || !self.errors(input, true).is_empty() {
+            return Vec::new();
+        }
+        vec!["resource excluded since one of the criteria excluded it".to_owned()]
     }
-    if let Some(Value::Array(subjects)) = user.get("subjects")
-        && !subjects.is_empty()
-        && !match_subjects(subjects, &req.user_info)
-    {
-        errs.push("user info does not match subject for the given conditionBlock".to_owned());
-    }
-    errs
 }
 
 fn match_subjects(subjects: &[Value], user_info: &Value) -> bool {
@@ -378,113 +459,118 @@ pub fn selector_matches(
     Ok(true)
 }
 
-/// The `any` / `all` filters of a match or exclude block (borrowed)
-fn filters<'v>(v: &'v Value, key: &str) -> &'v [Value] {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
+/// The filters of a `match` or `exclude` block
+#[derive(Debug, Clone)]
+enum Block {
+    /// `any`: one filter must admit (exclude: each filter excludes)
+    Any(Vec<Filter>),
+    /// `all`: every filter must admit (exclude: all together exclude)
+    All(Vec<Filter>),
+    /// The block's own `resources`
+    One(Filter),
 }
 
-/// Does a rule's `match` / `exclude` admit the resource (`MatchesResourceDescription`)
+impl Block {
+    /// `any`, else `all`, else the block itself
+    fn parse(v: &Value) -> Self {
+        let filters = |key: &str| -> Vec<Filter> {
+            v.get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|f| Filter::parse(f.get("resources"), f))
+                .collect()
+        };
+        let any = filters("any");
+        if !any.is_empty() {
+            return Self::Any(any);
+        }
+        let all = filters("all");
+        if !all.is_empty() {
+            return Self::All(all);
+        }
+        Self::One(Filter::parse(v.get("resources"), v))
+    }
+}
+
+/// A rule's `match` and `exclude`, parsed once (per policy and resource kind) rather than
+/// read from the rule document on every request
+#[derive(Debug, Clone)]
+pub struct RuleMatch {
+    matches: Block,
+    excludes: Option<Block>,
+}
+
+impl RuleMatch {
+    /// The `match` and `exclude` of a rule
+    pub fn parse(rule: &Value) -> Self {
+        Self {
+            matches: Block::parse(rule.get("match").unwrap_or(&Value::Null)),
+            excludes: rule
+                .get("exclude")
+                .filter(|x| !x.is_null())
+                .map(Block::parse),
+        }
+    }
+
+    /// Does the rule admit the resource (`MatchesResourceDescription`); returns the reasons it
+    /// does not
+    pub fn check(&self, input: &MatchInput<'_>) -> Result<(), Vec<String>> {
+        let mut reasons = Vec::new();
+        if !input.policy_namespace.is_empty() {
+            let ns = input
+                .resource
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if ns != input.policy_namespace {
+                return Err(vec![
+                    "The policy and resource namespace are different. Therefore, policy skip this resource."
+                        .to_owned(),
+                ]);
+            }
+        }
+        match &self.matches {
+            Block::Any(any) => {
+                if !any.iter().any(|f| f.match_errors(input).is_empty()) {
+                    reasons.push("no resource matched".to_owned());
+                }
+            }
+            Block::All(all) => {
+                for f in all {
+                    reasons.extend(f.match_errors(input));
+                }
+            }
+            Block::One(f) => reasons.extend(f.match_errors(input)),
+        }
+        match &self.excludes {
+            Some(Block::Any(any)) => {
+                for f in any {
+                    reasons.extend(f.exclude_errors(input));
+                }
+            }
+            Some(Block::All(all)) => {
+                if all.iter().all(|f| !f.exclude_errors(input).is_empty()) {
+                    reasons.push(
+                        "resource excluded since the combination of all criteria exclude it"
+                            .to_owned(),
+                    );
+                }
+            }
+            Some(Block::One(f)) => reasons.extend(f.exclude_errors(input)),
+            None => {}
+        }
+        if reasons.is_empty() {
+            Ok(())
+        } else {
+            Err(reasons)
+        }
+    }
+}
+
+/// Does a rule's `match` / `exclude` admit the resource ([`RuleMatch::check`] of the rule)
 pub fn rule_matches(rule: &Value, input: &MatchInput<'_>) -> Result<(), Vec<String>> {
-    let mut reasons = Vec::new();
-    if !input.policy_namespace.is_empty() {
-        let ns = input
-            .resource
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if ns != input.policy_namespace {
-            return Err(vec![
-                "The policy and resource namespace are different. Therefore, policy skip this resource."
-                    .to_owned(),
-            ]);
-        }
-    }
-    let empty = Value::Null;
-    let m = rule.get("match").unwrap_or(&empty);
-    let any = filters(m, "any");
-    let all = filters(m, "all");
-    if !any.is_empty() {
-        if !any
-            .iter()
-            .any(|f| match_helper(f.get("resources"), f, input).is_empty())
-        {
-            reasons.push("no resource matched".to_owned());
-        }
-    } else if !all.is_empty() {
-        for f in all {
-            reasons.extend(match_helper(f.get("resources"), f, input));
-        }
-    } else {
-        reasons.extend(match_helper(m.get("resources"), m, input));
-    }
-    let x = rule.get("exclude").unwrap_or(&empty);
-    let xany = filters(x, "any");
-    let xall = filters(x, "all");
-    if !xany.is_empty() {
-        for f in xany {
-            reasons.extend(exclude_helper(f.get("resources"), f, input));
-        }
-    } else if !xall.is_empty() {
-        if all_excluded(xall, input) {
-            reasons.push(
-                "resource excluded since the combination of all criteria exclude it".to_owned(),
-            );
-        }
-    } else if !x.is_null() {
-        reasons.extend(exclude_helper(x.get("resources"), x, input));
-    }
-    if reasons.is_empty() {
-        Ok(())
-    } else {
-        Err(reasons)
-    }
-}
-
-fn all_excluded(filters: &[Value], input: &MatchInput<'_>) -> bool {
-    filters
-        .iter()
-        .all(|f| !exclude_helper(f.get("resources"), f, input).is_empty())
-}
-
-/// The userInfo criteria of a filter: the filter itself, as `condition_block_errors` reads
-/// only its `roles`, `clusterRoles` and `subjects` (no copy of them per request)
-fn user_block<'f>(f: &'f Value, input: &MatchInput<'_>) -> &'f Value {
-    static NONE: Value = Value::Null;
-    // Without user info, the CLI drops userInfo criteria from match blocks
-    if input.request.is_none() {
-        return &NONE;
-    }
-    f
-}
-
-fn match_helper(resources: Option<&Value>, f: &Value, input: &MatchInput<'_>) -> Vec<String> {
-    let user = user_block(f, input);
-    let user_present = ["roles", "clusterRoles", "subjects"]
-        .iter()
-        .any(|k| !is_empty_value(f.get(*k)));
-    if is_empty_value(resources) && !user_present {
-        return vec!["match cannot be empty".to_owned()];
-    }
-    condition_block_errors(resources, user, input)
-}
-
-fn exclude_helper(resources: Option<&Value>, f: &Value, input: &MatchInput<'_>) -> Vec<String> {
-    let user_present = ["roles", "clusterRoles", "subjects"]
-        .iter()
-        .any(|k| !is_empty_value(f.get(*k)));
-    if is_empty_value(resources) && !user_present {
-        return Vec::new();
-    }
-    // userInfo in exclude is evaluated against empty request info when none was provided;
-    // `condition_block_errors` reads only the userInfo keys of `f`
-    let errs = condition_block_errors(resources, f, input);
-    if errs.is_empty() {
-        vec!["resource excluded since one of the criteria excluded it".to_owned()]
-    } else {
-        Vec::new()
-    }
+    RuleMatch::parse(rule).check(input)
 }
 
 #[cfg(test)]

@@ -3,12 +3,13 @@
 //! (`pkg/validation/policy`), reported as [`Diagnostic`]s with file:line:col.
 
 use crate::autogen;
+use crate::matching::RuleMatch;
 use crate::variables;
 use palisade_source::{Diagnostic, JsonPointer, LoadedDocument, Positions, SourceFile};
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 /// What `validationFailureAction` / `failureAction` says
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +18,39 @@ pub enum FailureAction {
     Audit,
     /// Block
     Enforce,
+}
+
+/// A rule as evaluated for one resource kind (autogen applied), with what every request
+/// reads of it decided once
+#[derive(Debug)]
+pub struct KindRule {
+    /// The rule
+    pub rule: Value,
+    /// Its `match` and `exclude`
+    pub(crate) matcher: RuleMatch,
+    /// Its failure action (the rule's own, else the policy's)
+    pub(crate) failure_action: FailureAction,
+    /// Whether `validate.pattern` has variables or references to substitute
+    pub(crate) pattern_substitutes: bool,
+    /// Whether `validate.anyPattern` has variables or references to substitute
+    pub(crate) any_pattern_substitutes: bool,
+}
+
+impl KindRule {
+    fn new(policy: &Policy, rule: Value) -> Self {
+        let substitutes = |key: &str| {
+            rule.get("validate")
+                .and_then(|v| v.get(key))
+                .is_some_and(variables::has_substitutions)
+        };
+        Self {
+            matcher: RuleMatch::parse(&rule),
+            failure_action: policy.rule_failure_action(&rule),
+            pattern_substitutes: substitutes("pattern"),
+            any_pattern_substitutes: substitutes("anyPattern"),
+            rule,
+        }
+    }
 }
 
 /// A loaded policy
@@ -34,8 +68,9 @@ pub struct Policy {
     pub value: Value,
     file: Option<Arc<SourceFile>>,
     positions: Positions,
-    /// Autogen results per resource kind
-    rules_by_kind: Arc<Mutex<HashMap<String, Arc<Vec<Value>>>>>,
+    /// Autogen results per resource kind (read by every request: a webhook's concurrent
+    /// requests share them)
+    rules_by_kind: Arc<RwLock<HashMap<String, Arc<Vec<KindRule>>>>>,
     /// The spec of a CEL policy as evaluated per resource kind (autogen applied); `None`
     /// when it cannot be rewritten for that kind
     cel_specs: Arc<Mutex<HashMap<String, Option<Arc<Value>>>>>,
@@ -148,18 +183,19 @@ impl Policy {
     }
 
     /// Rules to evaluate for a resource kind (autogen applied; computed once per kind)
-    pub fn rules_for_kind(&self, kind: &str) -> Arc<Vec<Value>> {
-        if let Ok(guard) = self.rules_by_kind.lock()
+    pub fn rules_for_kind(&self, kind: &str) -> Arc<Vec<KindRule>> {
+        if let Ok(guard) = self.rules_by_kind.read()
             && let Some(hit) = guard.get(kind)
         {
             return Arc::clone(hit);
         }
-        let rules = Arc::new(autogen::compute_rules(
-            self.rules(),
-            self.annotations(),
-            kind,
-        ));
-        if let Ok(mut guard) = self.rules_by_kind.lock() {
+        let rules = Arc::new(
+            autogen::compute_rules(self.rules(), self.annotations(), kind)
+                .into_iter()
+                .map(|rule| KindRule::new(self, rule))
+                .collect(),
+        );
+        if let Ok(mut guard) = self.rules_by_kind.write() {
             guard.insert(kind.to_owned(), Arc::clone(&rules));
         }
         rules
@@ -711,7 +747,7 @@ fn validate_variables(p: &Policy, background: bool, out: &mut Vec<Diagnostic>) {
             return;
         }
     }
-    for (i, rule) in p.rules_for_kind("").iter().enumerate() {
+    for (i, rule) in p.rules_for_kind("").iter().map(|k| &k.rule).enumerate() {
         let ptr = format!("/spec/rules/{}", i.min(p.rules().len().saturating_sub(1)));
         let mut allowed: Vec<String> = Vec::new();
         let mut add_entries = |entries: Option<&Value>| {

@@ -139,14 +139,16 @@ pub fn substitute_all(ctx: &mut Context, doc: &Value) -> Result<Value, Substitut
     substitute_with(ctx, doc, Options::default())
 }
 
-/// [`substitute_all`] without the copy when there is nothing to substitute: a document with
-/// no `{{` and no `$(` anywhere (most patterns) comes back borrowed
+/// [`substitute_all`] without the copy when there is nothing to substitute: `substitutes` is
+/// [`has_substitutions`] of `doc`, which callers decide once per policy; without any (most
+/// patterns) `doc` comes back borrowed
 pub fn substitute_all_cow<'d>(
     ctx: &mut Context,
     doc: &'d Value,
+    substitutes: bool,
 ) -> Result<Cow<'d, Value>, SubstitutionError> {
-    if has_substitutions(doc) {
-        substitute_all(ctx, doc).map(Cow::Owned)
+    if substitutes {
+        substitute_found(ctx, doc, Options::default()).map(Cow::Owned)
     } else {
         Ok(Cow::Borrowed(doc))
     }
@@ -155,7 +157,7 @@ pub fn substitute_all_cow<'d>(
 /// Whether substitution could change `doc`: a `{{` in a string or a key (variables, escaped
 /// ones included) or a `$(` in a string (references). Without either, the walk rebuilds the
 /// document unchanged.
-fn has_substitutions(doc: &Value) -> bool {
+pub fn has_substitutions(doc: &Value) -> bool {
     match doc {
         Value::String(s) => s.contains("{{") || s.contains("$("),
         Value::Array(a) => a.iter().any(has_substitutions),
@@ -176,6 +178,15 @@ pub fn substitute_with(
         // nothing to resolve: skip the walk (and its query of `request.operation`)
         return Ok(doc.clone());
     }
+    substitute_found(ctx, doc, opts)
+}
+
+/// Substitution of a document [`has_substitutions`] is true of
+fn substitute_found(
+    ctx: &mut Context,
+    doc: &Value,
+    opts: Options,
+) -> Result<Value, SubstitutionError> {
     let with_refs = if needs_references(doc) {
         substitute_references(doc)?
     } else {
