@@ -24,7 +24,7 @@ use crate::patch::{PatchError, apply_configuration, apply_json_patch};
 use crate::policy::{
     Binding, Expr, FailurePolicy, MutatingPolicy, NamedExpr, ParamKind, PatchType, ValidatingPolicy,
 };
-use crate::request::AdmissionRequest;
+use crate::request::{AdmissionRequest, RequestView};
 use crate::{Inventory, PolicySet};
 use palisade_cel::{Activation, Authorizer, EvalError, RequestResource, Variable};
 use serde_json::{Value, json};
@@ -163,7 +163,7 @@ struct Failure {
 
 /// Everything an evaluation binds, owned (borrowed by the activation)
 struct Inputs<'r> {
-    req: &'r AdmissionRequest,
+    req: RequestView<'r>,
     request_json: Value,
     namespace_object: Option<&'r Value>,
     namespace_labels: Value,
@@ -171,11 +171,10 @@ struct Inputs<'r> {
 }
 
 impl PolicySet {
-    fn inputs<'r>(&'r self, req: &'r AdmissionRequest) -> Inputs<'r> {
+    fn inputs<'r>(&'r self, req: RequestView<'r>) -> Inputs<'r> {
         let namespace_object = if req.namespaced {
             req.namespace_object
-                .as_ref()
-                .or_else(|| self.inventory.namespace(&req.namespace))
+                .or_else(|| self.inventory.namespace(req.namespace))
         } else {
             None
         };
@@ -197,13 +196,13 @@ impl PolicySet {
             namespace_labels: labels,
             authorizer: Authorizer::new(
                 Arc::clone(&self.authorizer),
-                req.user.username.clone(),
+                req.username.to_owned(),
                 RequestResource {
-                    group: req.group.clone(),
-                    resource: req.resource.clone(),
-                    subresource: req.subresource.clone(),
-                    namespace: req.namespace.clone(),
-                    name: req.name.clone(),
+                    group: req.group.to_owned(),
+                    resource: req.resource.to_owned(),
+                    subresource: req.subresource.to_owned(),
+                    namespace: req.namespace.to_owned(),
+                    name: req.name.to_owned(),
                 },
             ),
         }
@@ -236,7 +235,7 @@ impl PolicySet {
     ) -> Activation<'a> {
         let mut act = Activation::new(&self.env, self.limits, 10_000_000);
         act.bind_json("object", object);
-        act.bind_json("oldObject", inputs.req.old_object.as_ref());
+        act.bind_json("oldObject", inputs.req.old_object);
         act.bind_json("request", Some(&inputs.request_json));
         act.bind_json("namespaceObject", inputs.namespace_object);
         if let Some(p) = params {
@@ -250,16 +249,11 @@ impl PolicySet {
     /// Run a request through the mutating, then the validating policies
     pub fn admit(&self, req: &AdmissionRequest) -> Admission {
         let (object, mut results, mutated) = self.mutate(req);
-        let validated_req;
-        let vreq = if mutated {
-            let mut r = req.clone();
-            r.object.clone_from(&object);
-            validated_req = r;
-            &validated_req
-        } else {
-            req
-        };
-        results.extend(self.validate(vreq));
+        let mut vreq = req.view();
+        if mutated {
+            vreq.object = object.as_ref();
+        }
+        results.extend(self.validate_view(vreq));
         let mut admission = Admission {
             allowed: true,
             message: None,
@@ -323,7 +317,12 @@ impl PolicySet {
 
     /// Only the validating policies
     pub fn validate(&self, req: &AdmissionRequest) -> Vec<BindingResult> {
-        let candidates = self.v_index.candidates(&req.group, &req.resource);
+        self.validate_view(req.view())
+    }
+
+    /// [`Self::validate`] of a borrowed request
+    pub fn validate_view(&self, req: RequestView<'_>) -> Vec<BindingResult> {
+        let candidates = self.v_index.candidates(req.group, req.resource);
         if candidates.is_empty() {
             return Vec::new();
         }
@@ -385,12 +384,7 @@ impl PolicySet {
         params: Option<Option<&Value>>,
         mut result: BindingResult,
     ) -> BindingResult {
-        let mut act = self.activation(
-            inputs,
-            inputs.req.object.as_ref(),
-            params,
-            &policy.variables,
-        );
+        let mut act = self.activation(inputs, inputs.req.object, params, &policy.variables);
         match match_conditions(&mut act, &policy.match_conditions) {
             Ok(true) => {}
             Ok(false) => return skip(result, "a match condition is false"),
@@ -484,10 +478,15 @@ impl PolicySet {
 
     /// Only the mutating policies: the object after them, the results, whether it changed
     pub fn mutate(&self, req: &AdmissionRequest) -> (Option<Value>, Vec<BindingResult>, bool) {
-        let Some(original) = req.object.clone() else {
+        self.mutate_view(req.view())
+    }
+
+    /// [`Self::mutate`] of a borrowed request
+    pub fn mutate_view(&self, req: RequestView<'_>) -> (Option<Value>, Vec<BindingResult>, bool) {
+        let Some(original) = req.object.cloned() else {
             return (None, Vec::new(), false);
         };
-        let candidates = self.m_index.candidates(&req.group, &req.resource);
+        let candidates = self.m_index.candidates(req.group, req.resource);
         if req.operation == "DELETE" || candidates.is_empty() {
             return (Some(original), Vec::new(), false);
         }
@@ -772,7 +771,7 @@ fn collect_params<'i>(
     inventory: &'i Inventory,
     kind: Option<&ParamKind>,
     binding: &Binding,
-    req: &AdmissionRequest,
+    req: RequestView<'_>,
 ) -> Result<Vec<Param<'i>>, String> {
     let (Some(kind), Some(pref)) = (kind, binding.param_ref.as_ref()) else {
         return Ok(vec![(None, None)]);
@@ -795,7 +794,7 @@ fn collect_params<'i>(
                 kind.kind
             ));
         }
-        (None, true) => req.namespace.clone(),
+        (None, true) => req.namespace.to_owned(),
         (None, false) => String::new(),
     };
     let mut found: Vec<(&Value, String)> = all

@@ -21,7 +21,7 @@ pub mod request;
 pub use eval::{Admission, BindingResult, PolicyType, Verdict};
 pub use matching::{LabelSelector, MatchResources, resource_for_kind};
 pub use policy::{Binding, MutatingPolicy, PolicyKind, ValidatingPolicy};
-pub use request::{AdmissionRequest, UserInfo};
+pub use request::{AdmissionRequest, RequestView, UserInfo};
 
 use palisade_cel::{AuthorizerConfig, CelEnv, EnvError, Limits};
 use palisade_model::Resource;

@@ -1,7 +1,7 @@
 //! Admission requests: built from a plain object (offline), or taken from an AdmissionReview.
 
 use crate::matching::{Attributes, resource_for_kind};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// The user making a request
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -185,47 +185,129 @@ impl AdmissionRequest {
         })
     }
 
-    /// The attributes matching looks at
-    pub fn attributes(&self) -> Attributes<'_> {
-        Attributes {
+    /// The request's fields, borrowed
+    pub fn view(&self) -> RequestView<'_> {
+        RequestView {
             operation: &self.operation,
+            object: self.object.as_ref(),
+            old_object: self.old_object.as_ref(),
             group: &self.group,
             version: &self.version,
+            kind: &self.kind,
             resource: &self.resource,
             subresource: &self.subresource,
             name: &self.name,
+            namespace: &self.namespace,
             namespaced: self.namespaced,
-            object: self.object.as_ref(),
-            old_object: self.old_object.as_ref(),
+            username: &self.user.username,
+            uid: &self.user.uid,
+            groups: &self.user.groups,
+            dry_run: self.dry_run,
+            namespace_object: self.namespace_object.as_ref(),
         }
+    }
+
+    /// The attributes matching looks at
+    pub fn attributes(&self) -> Attributes<'_> {
+        self.view().attributes()
     }
 
     /// The CEL `request` variable: the typed `AdmissionRequest` (every field present)
     pub fn cel_request(&self) -> Value {
-        let gvk = json!({"group": self.group, "version": self.version, "kind": self.kind});
-        let gvr = json!({"group": self.group, "version": self.version, "resource": self.resource});
-        let mut m = Map::new();
-        m.insert("uid".into(), json!(""));
-        m.insert("kind".into(), gvk.clone());
-        m.insert("resource".into(), gvr.clone());
-        m.insert("subResource".into(), json!(self.subresource));
-        m.insert("requestKind".into(), gvk);
-        m.insert("requestResource".into(), gvr);
-        m.insert("requestSubResource".into(), json!(self.subresource));
-        m.insert("name".into(), json!(self.name));
-        m.insert("namespace".into(), json!(self.namespace));
-        m.insert("operation".into(), json!(self.operation));
-        m.insert(
-            "userInfo".into(),
-            json!({
-                "username": self.user.username,
-                "uid": self.user.uid,
-                "groups": self.user.groups,
-                "extra": {},
-            }),
-        );
-        m.insert("dryRun".into(), json!(self.dry_run));
-        m.insert("options".into(), Value::Null);
-        Value::Object(m)
+        self.view().cel_request()
+    }
+}
+
+/// An admission request's fields, borrowed: what evaluation reads. A caller that holds the
+/// request in another form (the webhook) evaluates it through this without copying objects.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestView<'a> {
+    /// `CREATE`, `UPDATE`, `DELETE` or `CONNECT`
+    pub operation: &'a str,
+    /// The object (absent on DELETE)
+    pub object: Option<&'a Value>,
+    /// The old object (UPDATE, DELETE)
+    pub old_object: Option<&'a Value>,
+    /// API group of the object
+    pub group: &'a str,
+    /// API version of the object
+    pub version: &'a str,
+    /// Kind of the object
+    pub kind: &'a str,
+    /// Resource (plural)
+    pub resource: &'a str,
+    /// Subresource, empty for the main resource
+    pub subresource: &'a str,
+    /// Object name
+    pub name: &'a str,
+    /// Namespace, empty for cluster-scoped objects
+    pub namespace: &'a str,
+    /// Whether the resource is namespaced
+    pub namespaced: bool,
+    /// User name of who asks
+    pub username: &'a str,
+    /// UID of who asks
+    pub uid: &'a str,
+    /// Groups of who asks
+    pub groups: &'a [String],
+    /// Dry run
+    pub dry_run: bool,
+    /// The request's Namespace object, as [`AdmissionRequest::namespace_object`]
+    pub namespace_object: Option<&'a Value>,
+}
+
+impl<'a> RequestView<'a> {
+    /// The attributes matching looks at
+    pub fn attributes(self) -> Attributes<'a> {
+        Attributes {
+            operation: self.operation,
+            group: self.group,
+            version: self.version,
+            resource: self.resource,
+            subresource: self.subresource,
+            name: self.name,
+            namespaced: self.namespaced,
+            object: self.object,
+            old_object: self.old_object,
+        }
+    }
+
+    /// The CEL `request` variable: the typed `AdmissionRequest` (every field present)
+    pub fn cel_request(self) -> Value {
+        let s = |v: &str| Value::String(v.to_owned());
+        let gvk = Value::Object(Map::from_iter([
+            ("group".to_owned(), s(self.group)),
+            ("version".to_owned(), s(self.version)),
+            ("kind".to_owned(), s(self.kind)),
+        ]));
+        let gvr = Value::Object(Map::from_iter([
+            ("group".to_owned(), s(self.group)),
+            ("version".to_owned(), s(self.version)),
+            ("resource".to_owned(), s(self.resource)),
+        ]));
+        let user = Map::from_iter([
+            ("username".to_owned(), s(self.username)),
+            ("uid".to_owned(), s(self.uid)),
+            (
+                "groups".to_owned(),
+                Value::Array(self.groups.iter().map(|g| s(g)).collect()),
+            ),
+            ("extra".to_owned(), Value::Object(Map::new())),
+        ]);
+        Value::Object(Map::from_iter([
+            ("uid".to_owned(), s("")),
+            ("kind".to_owned(), gvk.clone()),
+            ("resource".to_owned(), gvr.clone()),
+            ("subResource".to_owned(), s(self.subresource)),
+            ("requestKind".to_owned(), gvk),
+            ("requestResource".to_owned(), gvr),
+            ("requestSubResource".to_owned(), s(self.subresource)),
+            ("name".to_owned(), s(self.name)),
+            ("namespace".to_owned(), s(self.namespace)),
+            ("operation".to_owned(), s(self.operation)),
+            ("userInfo".to_owned(), Value::Object(user)),
+            ("dryRun".to_owned(), Value::Bool(self.dry_run)),
+            ("options".to_owned(), Value::Null),
+        ]))
     }
 }

@@ -187,43 +187,46 @@ pub(crate) fn match_spec(constraints: &MatchResources) -> MatchSpec {
     }
 }
 
-/// The request as palisade-vap takes it
-fn vap_request(request: &Request<'_>) -> palisade_vap::AdmissionRequest {
+/// The request as palisade-vap takes it: borrowed from the webhook's (`resource` holds the
+/// resource derived from the kind when the request names none)
+fn vap_request<'a>(
+    request: &Request<'a>,
+    resource: &'a mut String,
+) -> palisade_vap::RequestView<'a> {
     let a = request.admission;
     let (derived, namespaced) =
         palisade_vap::resource_for_kind(&a.kind.group, &a.kind.kind, !a.namespace.is_empty());
+    let resource: &str = if a.resource.resource.is_empty() {
+        *resource = derived;
+        resource
+    } else {
+        &a.resource.resource
+    };
     let name = if a.name.is_empty() {
         request
             .object
             .or(request.old_object)
-            .map(|o| o.name.clone())
-            .unwrap_or_default()
+            .map_or("", |o| o.name.as_str())
     } else {
-        a.name.clone()
+        &a.name
     };
-    palisade_vap::AdmissionRequest {
-        operation: a.operation.as_str().to_owned(),
-        object: request.object.map(|o| o.value.clone()),
-        old_object: request.old_object.map(|o| o.value.clone()),
-        group: a.kind.group.clone(),
-        version: a.kind.version.clone(),
-        kind: a.kind.kind.clone(),
-        resource: if a.resource.resource.is_empty() {
-            derived
-        } else {
-            a.resource.resource.clone()
-        },
-        subresource: a.sub_resource.clone(),
+    palisade_vap::RequestView {
+        operation: a.operation.as_str(),
+        object: request.object.map(|o| &o.value),
+        old_object: request.old_object.map(|o| &o.value),
+        group: &a.kind.group,
+        version: &a.kind.version,
+        kind: &a.kind.kind,
+        resource,
+        subresource: &a.sub_resource,
         name,
-        namespace: a.namespace.clone(),
+        namespace: &a.namespace,
         namespaced,
-        user: palisade_vap::UserInfo {
-            username: a.user_info.username.clone(),
-            uid: a.user_info.uid.clone(),
-            groups: a.user_info.groups.clone(),
-        },
+        username: &a.user_info.username,
+        uid: &a.user_info.uid,
+        groups: &a.user_info.groups,
         dry_run: a.dry_run.unwrap_or(false),
-        namespace_object: request.namespace.map(|n| n.value.clone()),
+        namespace_object: request.namespace.map(|n| &n.value),
     }
 }
 
@@ -251,11 +254,12 @@ impl PolicySet for AdmissionPolicySet {
         let mutating = selected
             .iter()
             .any(|i| self.metas.get(*i).is_some_and(|m| m.mutating));
-        let req = vap_request(request);
+        let mut derived = String::new();
+        let req = vap_request(request, &mut derived);
         if mutating {
-            self.mutate(&req, selected, out);
+            self.mutate(req, selected, out);
         } else {
-            self.validate(&req, selected, out);
+            self.validate(req, selected, out);
         }
     }
 }
@@ -271,12 +275,12 @@ impl AdmissionPolicySet {
 
     fn validate(
         &self,
-        req: &palisade_vap::AdmissionRequest,
+        req: palisade_vap::RequestView<'_>,
         selected: &[usize],
         out: &mut Decisions,
     ) {
         let mut audit_failures = Vec::new();
-        for r in self.set.validate(req) {
+        for r in self.set.validate_view(req) {
             let Some(i) = self.index_of(false, &r, selected) else {
                 continue;
             };
@@ -324,16 +328,11 @@ impl AdmissionPolicySet {
         }
     }
 
-    fn mutate(
-        &self,
-        req: &palisade_vap::AdmissionRequest,
-        selected: &[usize],
-        out: &mut Decisions,
-    ) {
-        let Some(original) = &req.object else {
+    fn mutate(&self, req: palisade_vap::RequestView<'_>, selected: &[usize], out: &mut Decisions) {
+        let Some(original) = req.object else {
             return;
         };
-        let (object, results, mutated) = self.set.mutate(req);
+        let (object, results, mutated) = self.set.mutate_view(req);
         let mut patch = if mutated {
             object
                 .as_ref()
