@@ -529,8 +529,8 @@ impl<'r> Inputs<'r> {
         };
         Self {
             // the driver unsets the object on DELETE (use `variables.anyObject`)
-            object: review.object.as_ref().filter(|_| operation != "DELETE"),
-            old_object: review.old_object.as_ref(),
+            object: review.object().filter(|_| operation != "DELETE"),
+            old_object: review.old_object(),
             // built once per review, shared by every constraint evaluated against it
             request: review.cel_request(|r| cel_request(r, operation)),
         }

@@ -337,8 +337,8 @@ impl Session<'_> {
                 outcome,
             };
             match constraint.matcher.matches_request(
-                review.object.as_ref(),
-                review.old_object.as_ref(),
+                review.object(),
+                review.old_object(),
                 namespace,
                 Source::Original,
             ) {

@@ -42,14 +42,14 @@ const REQUEST_FIELDS: &[&str] = &[
 /// first use and then shared by every constraint evaluated against this review, so a request
 /// pays for those conversions once, not once per constraint. They are derived from the fields
 /// as they are then: build a new `Review` rather than changing the fields after evaluating.
+/// The objects are held once, in `request` ([`Self::object`] and [`Self::old_object`] read
+/// them there).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Review {
     /// `input.review` for Rego
     pub request: Value,
-    /// The object as sent (before the `DELETE` copy), `None` when absent
-    pub object: Option<Value>,
-    /// The old object, `None` when absent
-    pub old_object: Option<Value>,
+    /// Whether `request.object` is the object as sent (not absent, not the `DELETE` copy)
+    object_sent: bool,
     /// `request.namespace` (empty when absent): the Namespace the matcher looks up
     pub namespace: String,
     /// Engine forms of `request`, derived lazily (see above)
@@ -109,8 +109,7 @@ impl Review {
         request.insert("namespaceObject".into(), Value::Null);
         Self {
             request: Value::Object(request),
-            object: Some(object.clone()),
-            old_object: None,
+            object_sent: true,
             namespace: namespace.to_owned(),
             derived: Derived::default(),
         }
@@ -218,15 +217,13 @@ impl Review {
                 .cloned()
                 .unwrap_or_else(|| json!({})),
         );
-        let rego_object = match (&object, is_delete) {
+        let object_sent = object.is_some();
+        let rego_object = match (object, is_delete) {
             (None, true) => old_object.clone(),
-            _ => object.clone(),
+            (object, _) => object,
         };
         request.insert("object".into(), rego_object.unwrap_or(Value::Null));
-        request.insert(
-            "oldObject".into(),
-            old_object.clone().unwrap_or(Value::Null),
-        );
+        request.insert("oldObject".into(), old_object.unwrap_or(Value::Null));
         if let Some(dry_run) = fields.get("dryRun").filter(|v| !v.is_null()) {
             request.insert("dryRun".into(), dry_run.clone());
         }
@@ -242,8 +239,7 @@ impl Review {
             .to_owned();
         Ok(Self {
             request: Value::Object(request),
-            object,
-            old_object,
+            object_sent,
             namespace,
             derived: Derived::default(),
         })
@@ -256,6 +252,16 @@ impl Review {
         } else {
             Ok(Self::from_object(value))
         }
+    }
+
+    /// The object as sent (before the `DELETE` copy), `None` when absent
+    pub fn object(&self) -> Option<&Value> {
+        self.request.get("object").filter(|_| self.object_sent)
+    }
+
+    /// The old object, `None` when absent
+    pub fn old_object(&self) -> Option<&Value> {
+        self.request.get("oldObject").filter(|o| !o.is_null())
     }
 
     /// `request.operation`
@@ -514,7 +520,8 @@ mod tests {
         });
         let review = Review::from_admission_review(&ar).unwrap();
         assert_eq!(review.request["object"], pod());
-        assert!(review.object.is_none());
+        assert!(review.object().is_none());
+        assert_eq!(review.old_object(), Some(&pod()));
         assert_eq!(review.request["userInfo"]["username"], "u");
     }
 

@@ -361,8 +361,8 @@ impl PolicySet for GatekeeperSet {
                 continue;
             }
             let messages = match constraint.matcher.matches_request(
-                review.object.as_ref(),
-                review.old_object.as_ref(),
+                review.object(),
+                review.old_object(),
                 namespace,
                 Source::Original,
             ) {
