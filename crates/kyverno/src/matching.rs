@@ -467,7 +467,7 @@ enum Block {
     /// `all`: every filter must admit (exclude: all together exclude)
     All(Vec<Filter>),
     /// The block's own `resources`
-    One(Filter),
+    One(Box<Filter>),
 }
 
 impl Block {
@@ -489,7 +489,7 @@ impl Block {
         if !all.is_empty() {
             return Self::All(all);
         }
-        Self::One(Filter::parse(v.get("resources"), v))
+        Self::One(Box::new(Filter::parse(v.get("resources"), v)))
     }
 }
 
@@ -549,16 +549,13 @@ impl RuleMatch {
                     reasons.extend(f.exclude_errors(input));
                 }
             }
-            Some(Block::All(all)) => {
-                if all.iter().all(|f| !f.exclude_errors(input).is_empty()) {
-                    reasons.push(
-                        "resource excluded since the combination of all criteria exclude it"
-                            .to_owned(),
-                    );
-                }
+            Some(Block::All(all)) if all.iter().all(|f| !f.exclude_errors(input).is_empty()) => {
+                reasons.push(
+                    "resource excluded since the combination of all criteria exclude it".to_owned(),
+                );
             }
             Some(Block::One(f)) => reasons.extend(f.exclude_errors(input)),
-            None => {}
+            Some(Block::All(_)) | None => {}
         }
         if reasons.is_empty() {
             Ok(())
