@@ -18,8 +18,10 @@ use palisade_cel::{
     Activation, Authorizer, AuthorizerConfig, CelEnv, Declarations, HostCall, HostFunctions,
     Limits, Program, RequestResource, Variable,
 };
+use palisade_vap::matching::Attributes;
 use palisade_vap::{AdmissionRequest, MatchResources};
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -100,26 +102,56 @@ fn compile_variables(env: &CelEnv, specs: Option<&Value>) -> Result<Vec<Variable
 }
 
 /// The inputs of one evaluation
-struct Inputs {
+struct Inputs<'a> {
     host: Arc<HostData>,
-    req: AdmissionRequest,
+    req: Request<'a>,
     request: Value,
-    namespace_object: Option<Value>,
+    namespace_object: Option<Cow<'a, Value>>,
     authorizer: Authorizer,
 }
 
-fn inputs(resource: &Value, adm: &Admission) -> Inputs {
+fn inputs<'a>(resource: &'a Value, adm: &'a Admission) -> Inputs<'a> {
     inputs_for(admission_request(resource, adm), adm)
 }
 
+/// An admission request whose objects are borrowed: evaluation reads them in place, where an
+/// [`AdmissionRequest`] would own a copy
+struct Request<'a> {
+    /// Everything but the objects
+    req: AdmissionRequest,
+    object: Option<&'a Value>,
+    old_object: Option<&'a Value>,
+}
+
+impl Request<'_> {
+    fn attributes(&self) -> Attributes<'_> {
+        Attributes {
+            object: self.object,
+            old_object: self.old_object,
+            ..self.req.attributes()
+        }
+    }
+}
+
 /// The admission request the CEL variables and matching are built from
-fn admission_request(resource: &Value, adm: &Admission) -> AdmissionRequest {
+fn admission_request<'a>(resource: &'a Value, adm: &Admission) -> Request<'a> {
     let op = if adm.operation.is_empty() {
         "CREATE"
     } else {
         adm.operation.as_str()
     };
-    let mut req = AdmissionRequest::for_object(resource.clone(), op, None);
+    // `for_object` reads the object's apiVersion, kind, name and namespace: it gets those
+    // rather than a copy of the object, and the request's objects are `resource` itself
+    let meta = resource.get("metadata");
+    let field = |v: Option<&Value>, key: &str| v.and_then(|v| v.get(key)).cloned();
+    let head = json!({
+        "apiVersion": field(Some(resource), "apiVersion"),
+        "kind": field(Some(resource), "kind"),
+        "metadata": {"name": field(meta, "name"), "namespace": field(meta, "namespace")},
+    });
+    let mut req = AdmissionRequest::for_object(head, op, None);
+    let object = req.object.take().map(|_| resource);
+    let old_object = req.old_object.take().map(|_| resource);
     if let Some(u) = &adm.user {
         req.user.username = u
             .user_info
@@ -138,29 +170,39 @@ fn admission_request(resource: &Value, adm: &Admission) -> AdmissionRequest {
             })
             .unwrap_or_default();
     }
-    req
+    Request {
+        req,
+        object,
+        old_object,
+    }
 }
 
-fn inputs_for(req: AdmissionRequest, adm: &Admission) -> Inputs {
-    let request = req.cel_request();
+fn inputs_for<'a>(req: Request<'a>, adm: &'a Admission) -> Inputs<'a> {
+    let r = &req.req;
+    let request = r.cel_request();
     let authorizer = Authorizer::new(
         authorizer_config(),
-        req.user.username.clone(),
+        r.user.username.clone(),
         RequestResource {
-            group: req.group.clone(),
-            resource: req.resource.clone(),
-            subresource: req.subresource.clone(),
-            namespace: req.namespace.clone(),
-            name: req.name.clone(),
+            group: r.group.clone(),
+            resource: r.resource.clone(),
+            subresource: r.subresource.clone(),
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
         },
     );
-    let namespace_object = if req.namespaced && !req.namespace.is_empty() {
-        Some(adm.namespace_object.clone().unwrap_or_else(|| {
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {
-                "name": req.namespace,
-                "labels": Value::Object(adm.namespace_labels.clone()),
-            }})
-        }))
+    let namespace_object = if r.namespaced && !r.namespace.is_empty() {
+        Some(adm.namespace_object.as_ref().map_or_else(
+            || {
+                Cow::Owned(
+                    json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {
+                        "name": r.namespace,
+                        "labels": Value::Object(adm.namespace_labels.clone()),
+                    }}),
+                )
+            },
+            Cow::Borrowed,
+        ))
     } else {
         None
     };
@@ -179,15 +221,15 @@ fn inputs_for(req: AdmissionRequest, adm: &Admission) -> Inputs {
 
 fn activation<'a>(
     env: &CelEnv,
-    i: &'a Inputs,
+    i: &'a Inputs<'_>,
     vars: &'a [Variable],
     params: Option<&'a Value>,
 ) -> Activation<'a> {
     let mut act = Activation::new(env, Limits::default(), 10_000_000);
-    act.bind_json("object", i.req.object.as_ref());
-    act.bind_json("oldObject", i.req.old_object.as_ref());
+    act.bind_json("object", i.req.object);
+    act.bind_json("oldObject", i.req.old_object);
     act.bind_json("request", Some(&i.request));
-    act.bind_json("namespaceObject", i.namespace_object.as_ref());
+    act.bind_json("namespaceObject", i.namespace_object.as_deref());
     act.bind_json("params", params);
     act.bind_host_data(Arc::clone(&i.host) as Arc<dyn std::any::Any + Send + Sync>);
     act.bind_authorizer(i.authorizer.clone());
@@ -576,6 +618,35 @@ fn spec_for_kind(policy: &Policy, kind: &str) -> Option<Value> {
     serde_json::from_str(&text).ok()
 }
 
+/// A CEL policy's spec for one resource kind, with what every request reads of it decided
+/// once
+#[derive(Debug)]
+pub(crate) struct KindSpec {
+    spec: Value,
+    /// `matchConstraints`, parsed
+    constraints: Result<MatchResources, String>,
+    /// `variables`, compiled, and their names
+    variables: Result<(Vec<Variable>, Vec<String>), String>,
+}
+
+impl KindSpec {
+    fn new(spec: Value) -> Self {
+        let constraints =
+            MatchResources::parse(spec.get("matchConstraints").unwrap_or(&Value::Null));
+        let variables = env()
+            .and_then(|env| compile_variables(env, spec.get("variables")))
+            .map(|vars| {
+                let names = vars.iter().map(|v| v.name.clone()).collect();
+                (vars, names)
+            });
+        Self {
+            spec,
+            constraints,
+            variables,
+        }
+    }
+}
+
 /// Evaluate a ValidatingPolicy / MutatingPolicy on a resource
 pub fn evaluate_policy(policy: &Policy, resource: &Value, adm: &Admission) -> Vec<EngineResponse> {
     evaluate(policy, resource, adm, true)
@@ -616,9 +687,12 @@ fn evaluate(
     } else {
         RuleType::Validation
     };
-    let Some(spec) = policy.cel_spec_for_kind(kind, || spec_for_kind(policy, kind)) else {
+    let Some(kind_spec) =
+        policy.cel_spec_for_kind(kind, || spec_for_kind(policy, kind).map(KindSpec::new))
+    else {
         return vec![out];
     };
+    let spec = &kind_spec.spec;
     let env = match env() {
         Ok(e) => e,
         Err(e) => {
@@ -632,10 +706,14 @@ fn evaluate(
     let mc_v = spec.get("matchConstraints").unwrap_or(&null);
     // the request alone decides the match: the rest of the inputs is built only on a match
     let req = admission_request(resource, adm);
-    let matched = match MatchResources::parse(mc_v) {
+    let matched = match &kind_spec.constraints {
         Ok(mc) => {
-            let labels = Value::Object(adm.namespace_labels.clone());
-            mc_v.is_object() && mc.matches(&req.attributes(), Some(&labels), true)
+            // only a namespace selector reads the labels
+            let labels = mc
+                .namespace_selector
+                .as_ref()
+                .map(|_| Value::Object(adm.namespace_labels.clone()));
+            mc_v.is_object() && mc.matches(&req.attributes(), labels.as_ref(), true)
         }
         Err(e) => {
             out.rules.push(RuleResponse::new(
@@ -654,17 +732,20 @@ fn evaluate(
         return if has_selector { Vec::new() } else { vec![out] };
     }
     let i = inputs_for(req, adm);
-    let vars = match compile_variables(env, spec.get("variables")) {
+    let (vars, names) = match &kind_spec.variables {
         Ok(v) => v,
         Err(e) => {
-            out.rules
-                .push(RuleResponse::new("", rule_type, RuleStatus::Error, e));
+            out.rules.push(RuleResponse::new(
+                "",
+                rule_type,
+                RuleStatus::Error,
+                e.clone(),
+            ));
             return vec![out];
         }
     };
-    let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
-    let mut act = activation(env, &i, &vars, None);
-    match check_conditions(env, &mut act, spec.get("matchConditions"), &names) {
+    let mut act = activation(env, &i, vars, None);
+    match check_conditions(env, &mut act, spec.get("matchConditions"), names) {
         Conditions::Met => {}
         Conditions::NotMet => {
             out.rules
@@ -684,7 +765,7 @@ fn evaluate(
     if generating {
         drop(act);
         let mut r = RuleResponse::new("", rule_type, RuleStatus::Pass, "");
-        match generate(env, &spec, &vars, &i) {
+        match generate(env, spec, vars, &i) {
             Ok(objects) => {
                 r.message = format!("generated {} resource(s)", objects.len());
                 r.generated = objects;
@@ -699,7 +780,7 @@ fn evaluate(
     }
     if mutating {
         drop(act);
-        let r = mutate(env, &spec, &vars, resource, adm);
+        let r = mutate(env, spec, vars, resource, adm);
         // a MutatingPolicy whose mutations evaluate passes, whether or not they changed anything
         match r {
             Ok(p) => {
@@ -719,7 +800,7 @@ fn evaluate(
         }
         return vec![out];
     }
-    let r = match run_validations(env, &mut act, spec.get("validations"), &names, None) {
+    let r = match run_validations(env, &mut act, spec.get("validations"), names, None) {
         Validations::Pass => RuleResponse::new("", rule_type, RuleStatus::Pass, "success"),
         Validations::Fail(m) => RuleResponse::new("", rule_type, RuleStatus::Fail, m),
         Validations::Error(e) => RuleResponse::new("", rule_type, RuleStatus::Error, e),
@@ -758,6 +839,8 @@ fn mutate(
         let program = compile(env, expr, &names)?;
         let mut act = activation(env, &i, vars, None);
         let patch = act.eval_json(&program).map_err(|e| e.to_string())?;
+        // the inputs borrow `current`, which the patch replaces
+        drop(act);
         let mut next = current.clone();
         let result = if apply {
             palisade_vap::patch::apply_configuration(&mut next, &patch)
@@ -783,7 +866,7 @@ fn generate(
     env: &CelEnv,
     spec: &Value,
     vars: &[Variable],
-    i: &Inputs,
+    i: &Inputs<'_>,
 ) -> Result<Vec<Value>, String> {
     let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
     for g in spec

@@ -3,13 +3,14 @@
 //! (`pkg/validation/policy`), reported as [`Diagnostic`]s with file:line:col.
 
 use crate::autogen;
+use crate::cel::KindSpec;
 use crate::matching::RuleMatch;
 use crate::variables;
 use palisade_source::{Diagnostic, JsonPointer, LoadedDocument, Positions, SourceFile};
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// What `validationFailureAction` / `failureAction` says
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +74,7 @@ pub struct Policy {
     rules_by_kind: Arc<RwLock<HashMap<String, Arc<Vec<KindRule>>>>>,
     /// The spec of a CEL policy as evaluated per resource kind (autogen applied); `None`
     /// when it cannot be rewritten for that kind
-    cel_specs: Arc<Mutex<HashMap<String, Option<Arc<Value>>>>>,
+    cel_specs: Arc<RwLock<HashMap<String, Option<Arc<KindSpec>>>>>,
 }
 
 impl Policy {
@@ -202,20 +203,20 @@ impl Policy {
     }
 
     /// A CEL policy's spec for a resource kind, computed by `compute` once per kind: it is a
-    /// copy of the spec (rewritten for pod controllers), which a webhook would otherwise redo
-    /// on every request
+    /// copy of the spec (rewritten for pod controllers) with its constraints parsed, which a
+    /// webhook would otherwise redo on every request
     pub(crate) fn cel_spec_for_kind(
         &self,
         kind: &str,
-        compute: impl FnOnce() -> Option<Value>,
-    ) -> Option<Arc<Value>> {
-        if let Ok(guard) = self.cel_specs.lock()
+        compute: impl FnOnce() -> Option<KindSpec>,
+    ) -> Option<Arc<KindSpec>> {
+        if let Ok(guard) = self.cel_specs.read()
             && let Some(hit) = guard.get(kind)
         {
             return hit.clone();
         }
         let spec = compute().map(Arc::new);
-        if let Ok(mut guard) = self.cel_specs.lock() {
+        if let Ok(mut guard) = self.cel_specs.write() {
             guard.insert(kind.to_owned(), spec.clone());
         }
         spec
