@@ -93,6 +93,12 @@ pub trait CompiledTemplate: Send + Sync + fmt::Debug {
     fn cel_compile_errors(&self) -> &[CelCompileError] {
         &[]
     }
+    /// True when a constraint's violations are a function of the review, the constraint's
+    /// `spec.parameters` and the inventory only: constraints of the template with equal
+    /// parameters may then share one evaluation of a review. False unless the engine knows.
+    fn parameters_only(&self) -> bool {
+        false
+    }
 }
 
 /// Runs reviews against constraints of one template

@@ -18,11 +18,23 @@ use serde_json::{Map, Value};
 /// Module names used in compiler messages
 const MAIN_MODULE: &str = "template.rego";
 
+/// Builtins whose result is not a function of their arguments (two evaluations of one input
+/// may differ)
+const IMPURE_BUILTINS: &[&str] = &[
+    "time.now_ns",
+    "rand.intn",
+    "uuid.rfc4122",
+    "http.send",
+    "opa.runtime",
+];
+
 /// A template compiled for the Rego engine
 #[derive(Debug, Clone)]
 pub struct RegoTemplate {
     engine: regorus::Engine,
     rule: String,
+    /// No impure builtin is named in the sources (see [`CompiledTemplate::parameters_only`])
+    pure: bool,
 }
 
 impl RegoTemplate {
@@ -67,9 +79,13 @@ impl RegoTemplate {
         engine
             .eval_query("true".to_owned(), false)
             .map_err(|e| compile_error(&e))?;
+        let pure = !std::iter::once(&source.rego)
+            .chain(&source.libs)
+            .any(|src| IMPURE_BUILTINS.iter().any(|b| src.contains(b)));
         Ok(Self {
             engine,
             rule: format!("{package}.violation"),
+            pure,
         })
     }
 }
@@ -77,6 +93,11 @@ impl RegoTemplate {
 impl CompiledTemplate for RegoTemplate {
     fn engine(&self) -> EngineKind {
         EngineKind::Rego
+    }
+
+    /// The input is `{review, parameters}`: nothing else of the constraint is visible
+    fn parameters_only(&self) -> bool {
+        self.pure
     }
 
     fn evaluator(&self, inventory: &Inventory) -> Result<Box<dyn Evaluator>, GatekeeperError> {
@@ -339,6 +360,16 @@ mod tests {
             .evaluate(&other, &constraint(json!({"tag": "t3"})))
             .unwrap();
         assert_eq!(v[0].msg, "b t3");
+    }
+
+    #[test]
+    fn impure_builtins_keep_evaluations_apart() {
+        let pure =
+            compile("package t\nviolation[{\"msg\": \"x\"}] { input.parameters.a }\n").unwrap();
+        assert!(pure.parameters_only());
+        let clock =
+            compile("package t\nviolation[{\"msg\": \"x\"}] { time.now_ns() > 0 }\n").unwrap();
+        assert!(!clock.parameters_only());
     }
 
     #[test]

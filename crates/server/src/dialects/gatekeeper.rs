@@ -20,7 +20,9 @@
 //! The crate's `Session` reviews every constraint against an inventory's namespaces; the
 //! webhook drives the same pieces (matcher, compiled template, evaluator) for the constraints
 //! the index selected, with the namespace from its cache, and keeps evaluators between
-//! requests.
+//! requests. Rego sees a constraint only through its parameters: constraints of one template
+//! with equal parameters share one evaluation per request (unless the template calls an impure
+//! builtin such as `time.now_ns`).
 
 use super::diff::diff;
 use crate::policy::{
@@ -350,6 +352,7 @@ impl PolicySet for GatekeeperSet {
             }
         };
         let namespace = request.namespace.map(|n| &n.value);
+        let mut shared = Vec::new();
         for &i in selected {
             let Some(constraint) = self.constraints.get(i) else {
                 continue;
@@ -367,7 +370,7 @@ impl PolicySet for GatekeeperSet {
                 Source::Original,
             ) {
                 Ok(false) => continue,
-                Ok(true) => match self.run(constraint, &review) {
+                Ok(true) => match self.run(constraint, &review, &mut shared) {
                     Ok(m) => m,
                     Err(e) => {
                         out.error(i, e);
@@ -427,12 +430,26 @@ impl GatekeeperSet {
     }
 
     /// The violation messages of one matching constraint, sorted; `Err` when it could not be
-    /// evaluated
-    fn run(&self, constraint: &Constraint, review: &Review) -> Result<Vec<String>, String> {
+    /// evaluated. `shared` holds this review's results of constraints whose template sees
+    /// only their parameters: a constraint of the same kind with equal parameters reuses one.
+    fn run<'c>(
+        &self,
+        constraint: &'c Constraint,
+        review: &Review,
+        shared: &mut Vec<(&'c Constraint, Result<Vec<String>, String>)>,
+    ) -> Result<Vec<String>, String> {
         let template = self
             .templates
             .get(&constraint.kind)
             .ok_or_else(|| format!("no template for constraint kind `{}`", constraint.kind))?;
+        let shares = template.compiled.parameters_only();
+        if shares
+            && let Some((_, done)) = shared
+                .iter()
+                .find(|(c, _)| c.kind == constraint.kind && c.parameters == constraint.parameters)
+        {
+            return done.clone();
+        }
         let pooled = template
             .idle
             .lock()
@@ -452,15 +469,86 @@ impl GatekeeperSet {
                 idle.push(evaluator);
             }
         }
-        let mut messages: Vec<String> = result?.into_iter().map(|v| v.msg).collect();
-        messages.sort();
-        Ok(messages)
+        let messages = result.map(|violations| {
+            let mut messages: Vec<String> = violations.into_iter().map(|v| v.msg).collect();
+            messages.sort();
+            messages
+        });
+        if shares {
+            shared.push((constraint, messages.clone()));
+        }
+        messages
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::review::AdmissionRequest;
+
+    fn doc(value: Value) -> Resource {
+        Resource::from_value(value, "gatekeeper.yaml").unwrap()
+    }
+
+    fn template(kind: &str, rego: &str) -> Resource {
+        doc(json!({
+            "apiVersion": "templates.gatekeeper.sh/v1", "kind": "ConstraintTemplate",
+            "metadata": {"name": kind.to_lowercase()},
+            "spec": {"crd": {"spec": {"names": {"kind": kind}}},
+                "targets": [{"target": "admission.k8s.gatekeeper.sh", "rego": rego}]},
+        }))
+    }
+
+    fn constraint(kind: &str, name: &str, action: &str, parameters: Value) -> Resource {
+        doc(json!({
+            "apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": kind,
+            "metadata": {"name": name},
+            "spec": {"enforcementAction": action, "parameters": parameters},
+        }))
+    }
+
+    #[test]
+    fn constraints_with_equal_parameters_each_decide() {
+        let labels = "package k8srequiredlabels\nviolation[{\"msg\": msg}] {\n  l := input.parameters.labels[_]\n  not input.review.object.metadata.labels[l]\n  msg := sprintf(\"missing %v\", [l])\n}\n";
+        let clock = "package k8sclock\nviolation[{\"msg\": \"t\"}] { time.now_ns() > 0 }\n";
+        let set = Gatekeeper
+            .compile(&[
+                template("K8sRequiredLabels", labels),
+                template("K8sClock", clock),
+                constraint("K8sRequiredLabels", "a", "deny", json!({"labels": ["app"]})),
+                constraint("K8sRequiredLabels", "b", "warn", json!({"labels": ["app"]})),
+                constraint(
+                    "K8sRequiredLabels",
+                    "c",
+                    "warn",
+                    json!({"labels": ["owner"]}),
+                ),
+                constraint("K8sClock", "d", "warn", json!(null)),
+            ])
+            .unwrap();
+        let admission: AdmissionRequest = serde_json::from_value(json!({
+            "uid": "u", "operation": "CREATE", "namespace": "team",
+            "kind": {"group": "", "version": "v1", "kind": "Pod"},
+        }))
+        .unwrap();
+        let pod = doc(json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "team"}}));
+        let req = Request {
+            admission: &admission,
+            object: Some(&pod),
+            old_object: None,
+            namespace: None,
+            namespace_known: false,
+        };
+        let all: Vec<usize> = (0..set.policies().len()).collect();
+        let mut out = Decisions::default();
+        set.evaluate(&req, &all, &mut out);
+        assert_eq!(out.denials(), [(403, "[a] missing app".to_owned())]);
+        assert_eq!(
+            out.warnings(),
+            ["[b] missing app", "[c] missing owner", "[d] t"]
+        );
+    }
 
     #[test]
     fn match_spec_from_constraint() {
