@@ -28,6 +28,7 @@ use crate::request::{AdmissionRequest, RequestView};
 use crate::{Inventory, PolicySet};
 use palisade_cel::{Activation, Authorizer, EvalError, RequestResource, Variable};
 use serde_json::{Value, json};
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -164,7 +165,8 @@ struct Failure {
 /// Everything an evaluation binds, owned (borrowed by the activation)
 struct Inputs<'r> {
     req: RequestView<'r>,
-    request_json: Value,
+    /// The CEL `request`, built for the first policy that can read it
+    request_json: OnceCell<Value>,
     namespace_object: Option<&'r Value>,
     namespace_labels: Value,
     authorizer: Authorizer,
@@ -191,7 +193,7 @@ impl PolicySet {
         }
         Inputs {
             req,
-            request_json: req.cel_request(),
+            request_json: OnceCell::new(),
             namespace_object,
             namespace_labels: labels,
             authorizer: Authorizer::new(
@@ -226,17 +228,22 @@ impl PolicySet {
                 .is_none_or(|m| m.matches(&attrs, labels, false))
     }
 
+    /// The activation of one policy's expressions; `request` is bound only when they can read
+    /// it (null otherwise, which nothing sees)
     fn activation<'a>(
         &'a self,
         inputs: &'a Inputs<'a>,
         object: Option<&'a Value>,
         params: Option<Option<&'a Value>>,
         variables: &'a [Variable],
+        reads_request: bool,
     ) -> Activation<'a> {
         let mut act = Activation::new(&self.env, self.limits, 10_000_000);
         act.bind_json("object", object);
         act.bind_json("oldObject", inputs.req.old_object);
-        act.bind_json("request", Some(&inputs.request_json));
+        let request =
+            reads_request.then(|| inputs.request_json.get_or_init(|| inputs.req.cel_request()));
+        act.bind_json("request", request);
         act.bind_json("namespaceObject", inputs.namespace_object);
         if let Some(p) = params {
             act.bind_json("params", p);
@@ -384,7 +391,13 @@ impl PolicySet {
         params: Option<Option<&Value>>,
         mut result: BindingResult,
     ) -> BindingResult {
-        let mut act = self.activation(inputs, inputs.req.object, params, &policy.variables);
+        let mut act = self.activation(
+            inputs,
+            inputs.req.object,
+            params,
+            &policy.variables,
+            policy.reads_request,
+        );
         match match_conditions(&mut act, &policy.match_conditions) {
             Ok(true) => {}
             Ok(false) => return skip(result, "a match condition is false"),
@@ -586,7 +599,13 @@ impl PolicySet {
         let params = policy.param_kind.as_ref().map(|_| param);
         {
             let snapshot = object.clone();
-            let mut act = self.activation(inputs, Some(&snapshot), params, &policy.variables);
+            let mut act = self.activation(
+                inputs,
+                Some(&snapshot),
+                params,
+                &policy.variables,
+                policy.reads_request,
+            );
             match match_conditions(&mut act, &policy.match_conditions) {
                 Ok(true) => {}
                 Ok(false) => return skip(result, "a match condition is false"),
@@ -602,7 +621,13 @@ impl PolicySet {
         for m in &policy.mutations {
             let patch = {
                 let snapshot = object.clone();
-                let mut act = self.activation(inputs, Some(&snapshot), params, &policy.variables);
+                let mut act = self.activation(
+                    inputs,
+                    Some(&snapshot),
+                    params,
+                    &policy.variables,
+                    policy.reads_request,
+                );
                 match &m.expr.program {
                     Ok(p) => act.eval_json(p).map_err(|e| error_text(&m.expr, &e)),
                     Err(e) => Err(e.clone()),

@@ -119,6 +119,8 @@ pub struct ValidatingPolicy {
     pub failure_policy: FailurePolicy,
     /// A configuration error that makes every evaluation an error
     pub config_error: Option<String>,
+    /// Whether an expression can read the `request` variable (see [`names_request`])
+    pub reads_request: bool,
 }
 
 /// `patchType` of a mutation
@@ -160,6 +162,8 @@ pub struct MutatingPolicy {
     pub reinvoke: bool,
     /// A configuration error that makes every evaluation an error
     pub config_error: Option<String>,
+    /// Whether an expression can read the `request` variable (see [`names_request`])
+    pub reads_request: bool,
 }
 
 /// `paramRef`
@@ -487,6 +491,18 @@ impl Compiler<'_> {
                 "a policy needs `validations` or `auditAnnotations`",
             );
         }
+        let reads_request = names_request(
+            match_conditions
+                .iter()
+                .map(|c| &c.expr)
+                .chain(
+                    validations
+                        .iter()
+                        .flat_map(|v| std::iter::once(&v.expr).chain(&v.message_expression)),
+                )
+                .chain(audit_annotations.iter().map(|a| &a.value)),
+            &variables,
+        );
         ValidatingPolicy {
             name,
             param_kind,
@@ -497,6 +513,7 @@ impl Compiler<'_> {
             audit_annotations,
             failure_policy,
             config_error,
+            reads_request,
         }
     }
 
@@ -556,6 +573,13 @@ impl Compiler<'_> {
                 false
             }
         };
+        let reads_request = names_request(
+            match_conditions
+                .iter()
+                .map(|c| &c.expr)
+                .chain(mutations.iter().map(|m| &m.expr)),
+            &variables,
+        );
         MutatingPolicy {
             name,
             param_kind,
@@ -566,6 +590,7 @@ impl Compiler<'_> {
             failure_policy,
             reinvoke,
             config_error,
+            reads_request,
         }
     }
 
@@ -670,5 +695,60 @@ impl Compiler<'_> {
             match_resources,
             actions,
         }
+    }
+}
+
+/// Can any of these expressions (or composited variables) read the `request` variable? CEL
+/// names a variable in the source, so an expression that never writes `request` cannot: its
+/// policy need not have the variable built. A match inside a string literal only costs that.
+fn names_request<'e>(exprs: impl IntoIterator<Item = &'e Expr>, variables: &[Variable]) -> bool {
+    exprs.into_iter().any(|e| e.source.contains("request"))
+        || variables
+            .iter()
+            .any(|v| v.program.source().contains("request"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Options, PolicySet};
+    use palisade_model::Resource;
+    use serde_json::json;
+
+    #[test]
+    fn reads_request_when_an_expression_names_it() {
+        let policy = |name: &str, spec: serde_json::Value| {
+            Resource::from_value(
+                json!({"apiVersion": "admissionregistration.k8s.io/v1",
+                    "kind": "ValidatingAdmissionPolicy", "metadata": {"name": name}, "spec": spec}),
+                "p.yaml",
+            )
+            .unwrap()
+        };
+        let docs = [
+            policy(
+                "plain",
+                json!({"validations": [{"expression": "object.x < 5"}]}),
+            ),
+            policy(
+                "message",
+                json!({"validations": [{"expression": "true",
+                    "messageExpression": "request.userInfo.username"}]}),
+            ),
+            policy(
+                "variable",
+                json!({"variables": [{"name": "op", "expression": "request.operation"}],
+                    "validations": [{"expression": "variables.op != 'DELETE'"}]}),
+            ),
+        ];
+        let (set, _) = PolicySet::load(&docs, [], Options::default()).unwrap();
+        let reads: Vec<(&str, bool)> = set
+            .validating
+            .iter()
+            .map(|p| (p.name.as_str(), p.reads_request))
+            .collect();
+        assert_eq!(
+            reads,
+            [("plain", false), ("message", true), ("variable", true)]
+        );
     }
 }
