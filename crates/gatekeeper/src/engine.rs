@@ -15,7 +15,7 @@
 
 use crate::GatekeeperError;
 use crate::cel_backend::{CelCompileError, CelEngine};
-use crate::matching::Source;
+use crate::matching::{Source, Target};
 use crate::rego::RegoTemplate;
 use crate::review::{Inventory, Review};
 use crate::template::{Constraint, ConstraintTemplate};
@@ -330,6 +330,11 @@ impl Session<'_> {
         let namespace = Some(review.namespace.as_str())
             .filter(|n| !n.is_empty())
             .and_then(|n| self.inventory.namespace(n));
+        let targets: Vec<Target<'_>> = [review.object(), review.old_object()]
+            .into_iter()
+            .flatten()
+            .map(|o| Target::new(o, namespace))
+            .collect();
         let mut out = Vec::new();
         for constraint in &self.set.constraints {
             let actions = constraint.enforcement_action.actions_at(point);
@@ -342,12 +347,10 @@ impl Session<'_> {
                 actions: actions.clone(),
                 outcome,
             };
-            match constraint.matcher.matches_request(
-                review.object(),
-                review.old_object(),
-                namespace,
-                Source::Original,
-            ) {
+            match constraint
+                .matcher
+                .matches_targets(&targets, Source::Original)
+            {
                 Ok(false) => continue,
                 Ok(true) => {}
                 Err(e) => {

@@ -37,7 +37,7 @@ pub use engine::{
     Violation, compile_template,
 };
 pub use error::GatekeeperError;
-pub use matching::{LabelSelector, Match, MatchError, Source, wildcard_matches};
+pub use matching::{LabelSelector, Match, MatchError, Source, Target, wildcard_matches};
 pub use mutation::{MutationError, MutationSystem, Mutator};
 pub use rego::RegoTemplate;
 pub use review::{Inventory, Review};

@@ -147,20 +147,32 @@ impl Match {
         namespace: Option<&Value>,
         source: Source,
     ) -> Result<bool, MatchError> {
-        let mut seen = false;
-        for obj in [object, old_object].into_iter().flatten() {
-            seen = true;
-            if self.matches(obj, namespace, source)? {
+        let targets: Vec<Target<'_>> = [object, old_object]
+            .into_iter()
+            .flatten()
+            .map(|o| Target::new(o, namespace))
+            .collect();
+        self.matches_targets(&targets, source)
+    }
+
+    /// [`Self::matches_request`] for the request's objects as [`Target`]s (the object, then
+    /// the old object), built once for every constraint matched against the request
+    pub fn matches_targets(
+        &self,
+        targets: &[Target<'_>],
+        source: Source,
+    ) -> Result<bool, MatchError> {
+        if targets.is_empty() {
+            return Err(MatchError(
+                "neither object nor old object are defined".into(),
+            ));
+        }
+        for target in targets {
+            if self.matches_target(target, source)? {
                 return Ok(true);
             }
         }
-        if seen {
-            Ok(false)
-        } else {
-            Err(MatchError(
-                "neither object nor old object are defined".into(),
-            ))
-        }
+        Ok(false)
     }
 
     /// Does one object match? (`namespace`: its cached Namespace object, when known)
@@ -170,61 +182,62 @@ impl Match {
         namespace: Option<&Value>,
         source: Source,
     ) -> Result<bool, MatchError> {
-        Ok(self.kinds_match(obj)
-            && self.scope_match(obj, namespace)
-            && self.namespaces_match(obj, namespace)
-            && self.excluded_namespaces_match(obj, namespace)
+        self.matches_target(&Target::new(obj, namespace), source)
+    }
+
+    fn matches_target(&self, t: &Target<'_>, source: Source) -> Result<bool, MatchError> {
+        Ok(self.kinds_match(t)
+            && self.scope_match(t)
+            && self.namespaces_match(t)
+            && self.excluded_namespaces_match(t)
             && self
                 .label_selector
                 .as_ref()
-                .is_none_or(|s| s.matches(obj.pointer("/metadata/labels")))
-            && self.namespace_selector_match(obj, namespace)?
-            && self.name_match(obj)
+                .is_none_or(|s| s.matches(t.labels))
+            && self.namespace_selector_match(t)?
+            && self.name_match(t)
             && match self.source {
                 SourceFilter::All => true,
                 SourceFilter::Only(s) => s == source,
             })
     }
 
-    fn kinds_match(&self, obj: &Value) -> bool {
+    fn kinds_match(&self, t: &Target<'_>) -> bool {
         if self.kinds.is_empty() {
             return true;
         }
-        let kind = str_at(obj, &["kind"]);
-        let group = split_api_version(str_at(obj, &["apiVersion"])).0;
         self.kinds.iter().any(|k| {
             let any = |list: &[String], v: &str| {
                 list.is_empty() || list.iter().any(|x| x == "*" || x == v)
             };
-            any(&k.kinds, kind) && any(&k.api_groups, group)
+            any(&k.kinds, t.kind) && any(&k.api_groups, t.group)
         })
     }
 
-    fn scope_match(&self, obj: &Value, namespace: Option<&Value>) -> bool {
-        let has_namespace = !object_namespace(obj).is_empty() || namespace.is_some();
-        let is_namespace = is_namespace(obj);
+    fn scope_match(&self, t: &Target<'_>) -> bool {
+        let has_namespace = !t.namespace.is_empty() || t.namespace_object.is_some();
         match self.scope {
             Scope::Any => true,
-            Scope::Cluster => is_namespace || !has_namespace,
-            Scope::Namespaced => !is_namespace && has_namespace,
+            Scope::Cluster => t.is_namespace || !has_namespace,
+            Scope::Namespaced => !t.is_namespace && has_namespace,
         }
     }
 
-    fn namespaces_match(&self, obj: &Value, namespace: Option<&Value>) -> bool {
+    fn namespaces_match(&self, t: &Target<'_>) -> bool {
         if self.namespaces.is_empty() {
             return true;
         }
-        match effective_namespace(obj, namespace) {
+        match t.effective_namespace {
             Some(ns) => self.namespaces.iter().any(|w| wildcard_matches(w, ns)),
             None => true,
         }
     }
 
-    fn excluded_namespaces_match(&self, obj: &Value, namespace: Option<&Value>) -> bool {
+    fn excluded_namespaces_match(&self, t: &Target<'_>) -> bool {
         if self.excluded_namespaces.is_empty() {
             return true;
         }
-        match effective_namespace(obj, namespace) {
+        match t.effective_namespace {
             Some(ns) => !self
                 .excluded_namespaces
                 .iter()
@@ -233,59 +246,87 @@ impl Match {
         }
     }
 
-    fn namespace_selector_match(
-        &self,
-        obj: &Value,
-        namespace: Option<&Value>,
-    ) -> Result<bool, MatchError> {
+    fn namespace_selector_match(&self, t: &Target<'_>) -> Result<bool, MatchError> {
         let Some(selector) = &self.namespace_selector else {
             return Ok(true);
         };
-        if is_namespace(obj) {
-            return Ok(selector.matches(obj.pointer("/metadata/labels")));
+        if t.is_namespace {
+            return Ok(selector.matches(t.labels));
         }
-        match namespace {
+        match t.namespace_object {
             Some(ns) => Ok(selector.matches(ns.pointer("/metadata/labels"))),
-            None if object_namespace(obj).is_empty() => Ok(true),
+            None if t.namespace.is_empty() => Ok(true),
             None => Err(MatchError(format!(
                 "namespace selector for namespace-scoped object but missing Namespace `{}`",
-                object_namespace(obj)
+                t.namespace
             ))),
         }
     }
 
-    fn name_match(&self, obj: &Value) -> bool {
+    fn name_match(&self, t: &Target<'_>) -> bool {
         if self.name.is_empty() {
             return true;
         }
-        let name = str_at(obj, &["metadata", "name"]);
-        let generate_name = str_at(obj, &["metadata", "generateName"]);
-        if name.is_empty() && !generate_name.is_empty() {
-            return generate_name_matches(&self.name, generate_name);
+        if t.name.is_empty() && !t.generate_name.is_empty() {
+            return generate_name_matches(&self.name, t.generate_name);
         }
-        wildcard_matches(&self.name, name)
+        wildcard_matches(&self.name, t.name)
     }
 }
 
-fn object_namespace(obj: &Value) -> &str {
-    str_at(obj, &["metadata", "namespace"])
+/// An object to match, with the fields the criteria read looked up once: a request's
+/// objects are matched against many constraints
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'v> {
+    kind: &'v str,
+    group: &'v str,
+    /// `metadata.namespace`
+    namespace: &'v str,
+    name: &'v str,
+    generate_name: &'v str,
+    labels: Option<&'v Value>,
+    /// Namespace objects are the core-group kind `Namespace`
+    is_namespace: bool,
+    /// The cached Namespace object of the object's namespace, when known
+    namespace_object: Option<&'v Value>,
+    /// The namespace the namespace criteria look at: the object's name for a Namespace, else
+    /// the cached Namespace's name, else `metadata.namespace`; `None` when there is none
+    effective_namespace: Option<&'v str>,
 }
 
-/// Namespace objects are the core-group kind `Namespace`
-fn is_namespace(obj: &Value) -> bool {
-    str_at(obj, &["kind"]) == "Namespace"
-        && split_api_version(str_at(obj, &["apiVersion"])).0.is_empty()
-}
-
-/// The namespace the namespace criteria look at, `None` when there is none
-fn effective_namespace<'v>(obj: &'v Value, namespace: Option<&'v Value>) -> Option<&'v str> {
-    if is_namespace(obj) {
-        return Some(str_at(obj, &["metadata", "name"]));
+impl<'v> Target<'v> {
+    /// `obj`, whose Namespace object (when known) is `namespace`
+    pub fn new(obj: &'v Value, namespace: Option<&'v Value>) -> Self {
+        let metadata = obj.get("metadata");
+        let meta = |k: &str| {
+            metadata
+                .and_then(|m| m.get(k))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        let kind = str_at(obj, &["kind"]);
+        let group = split_api_version(str_at(obj, &["apiVersion"])).0;
+        let is_namespace = kind == "Namespace" && group.is_empty();
+        let (object_namespace, name) = (meta("namespace"), meta("name"));
+        let effective_namespace = if is_namespace {
+            Some(name)
+        } else if let Some(ns) = namespace {
+            Some(str_at(ns, &["metadata", "name"]))
+        } else {
+            Some(object_namespace).filter(|s| !s.is_empty())
+        };
+        Self {
+            kind,
+            group,
+            namespace: object_namespace,
+            name,
+            generate_name: meta("generateName"),
+            labels: metadata.and_then(|m| m.get("labels")),
+            is_namespace,
+            namespace_object: namespace,
+            effective_namespace,
+        }
     }
-    if let Some(ns) = namespace {
-        return Some(str_at(ns, &["metadata", "name"]));
-    }
-    Some(object_namespace(obj)).filter(|s| !s.is_empty())
 }
 
 /// Gatekeeper's wildcard: `*x*` contains, `*x` suffix, `x*` prefix, otherwise exact

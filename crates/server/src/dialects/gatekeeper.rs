@@ -34,7 +34,7 @@ use palisade_gatekeeper::mutation::MUTATION_GROUP;
 use palisade_gatekeeper::{
     Backend, CONSTRAINT_GROUP, CompiledTemplate, Constraint, ConstraintTemplate, EngineChoice,
     EngineOptions, Evaluator, Inventory, MutationSystem, Mutator, Review, Source, TEMPLATE_GROUP,
-    enforcement_points,
+    Target, enforcement_points,
 };
 use palisade_model::Resource;
 use palisade_source::JsonPointer;
@@ -352,6 +352,11 @@ impl PolicySet for GatekeeperSet {
             }
         };
         let namespace = request.namespace.map(|n| &n.value);
+        let targets: Vec<Target<'_>> = [review.object(), review.old_object()]
+            .into_iter()
+            .flatten()
+            .map(|o| Target::new(o, namespace))
+            .collect();
         let mut shared = Vec::new();
         for &i in selected {
             let Some(constraint) = self.constraints.get(i) else {
@@ -363,12 +368,10 @@ impl PolicySet for GatekeeperSet {
             if actions.is_empty() {
                 continue;
             }
-            let messages = match constraint.matcher.matches_request(
-                review.object(),
-                review.old_object(),
-                namespace,
-                Source::Original,
-            ) {
+            let messages = match constraint
+                .matcher
+                .matches_targets(&targets, Source::Original)
+            {
                 Ok(false) => continue,
                 Ok(true) => match self.run(constraint, &review, &mut shared) {
                     Ok(m) => m,
