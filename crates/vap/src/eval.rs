@@ -22,7 +22,8 @@
 use crate::matching::MatchResources;
 use crate::patch::{PatchError, apply_configuration, apply_json_patch};
 use crate::policy::{
-    Binding, Expr, FailurePolicy, MutatingPolicy, NamedExpr, ParamKind, PatchType, ValidatingPolicy,
+    Binding, Expr, FailurePolicy, MutatingPolicy, NamedExpr, Names, ParamKind, PatchType,
+    ValidatingPolicy,
 };
 use crate::request::{AdmissionRequest, RequestView};
 use crate::{Inventory, PolicySet};
@@ -228,27 +229,37 @@ impl PolicySet {
                 .is_none_or(|m| m.matches(&attrs, labels, false))
     }
 
-    /// The activation of one policy's expressions; `request` is bound only when they can read
-    /// it (null otherwise, which nothing sees)
+    /// The activation of one policy's expressions, binding only the variables they name
     fn activation<'a>(
         &'a self,
         inputs: &'a Inputs<'a>,
         object: Option<&'a Value>,
         params: Option<Option<&'a Value>>,
         variables: &'a [Variable],
-        reads_request: bool,
+        names: Names,
     ) -> Activation<'a> {
         let mut act = Activation::new(&self.env, self.limits, 10_000_000);
-        act.bind_json("object", object);
-        act.bind_json("oldObject", inputs.req.old_object);
-        let request =
-            reads_request.then(|| inputs.request_json.get_or_init(|| inputs.req.cel_request()));
-        act.bind_json("request", request);
-        act.bind_json("namespaceObject", inputs.namespace_object);
-        if let Some(p) = params {
+        if names.object {
+            act.bind_json("object", object);
+        }
+        if names.old_object {
+            act.bind_json("oldObject", inputs.req.old_object);
+        }
+        if names.request {
+            let request = inputs.request_json.get_or_init(|| inputs.req.cel_request());
+            act.bind_json("request", Some(request));
+        }
+        if names.namespace_object {
+            act.bind_json("namespaceObject", inputs.namespace_object);
+        }
+        if names.params
+            && let Some(p) = params
+        {
             act.bind_json("params", p);
         }
-        act.bind_authorizer(inputs.authorizer.clone());
+        if names.authorizer {
+            act.bind_authorizer(inputs.authorizer.clone());
+        }
         act.set_variables(variables);
         act
     }
@@ -396,7 +407,7 @@ impl PolicySet {
             inputs.req.object,
             params,
             &policy.variables,
-            policy.reads_request,
+            policy.names,
         );
         match match_conditions(&mut act, &policy.match_conditions) {
             Ok(true) => {}
@@ -604,7 +615,7 @@ impl PolicySet {
                 Some(&snapshot),
                 params,
                 &policy.variables,
-                policy.reads_request,
+                policy.names,
             );
             match match_conditions(&mut act, &policy.match_conditions) {
                 Ok(true) => {}
@@ -626,7 +637,7 @@ impl PolicySet {
                     Some(&snapshot),
                     params,
                     &policy.variables,
-                    policy.reads_request,
+                    policy.names,
                 );
                 match &m.expr.program {
                     Ok(p) => act.eval_json(p).map_err(|e| error_text(&m.expr, &e)),

@@ -119,8 +119,8 @@ pub struct ValidatingPolicy {
     pub failure_policy: FailurePolicy,
     /// A configuration error that makes every evaluation an error
     pub config_error: Option<String>,
-    /// Whether an expression can read the `request` variable (see [`names_request`])
-    pub reads_request: bool,
+    /// The variables its expressions name (the others are not bound)
+    pub names: Names,
 }
 
 /// `patchType` of a mutation
@@ -162,8 +162,8 @@ pub struct MutatingPolicy {
     pub reinvoke: bool,
     /// A configuration error that makes every evaluation an error
     pub config_error: Option<String>,
-    /// Whether an expression can read the `request` variable (see [`names_request`])
-    pub reads_request: bool,
+    /// The variables its expressions name (the others are not bound)
+    pub names: Names,
 }
 
 /// `paramRef`
@@ -491,7 +491,7 @@ impl Compiler<'_> {
                 "a policy needs `validations` or `auditAnnotations`",
             );
         }
-        let reads_request = names_request(
+        let names = Names::of(
             match_conditions
                 .iter()
                 .map(|c| &c.expr)
@@ -513,7 +513,7 @@ impl Compiler<'_> {
             audit_annotations,
             failure_policy,
             config_error,
-            reads_request,
+            names,
         }
     }
 
@@ -573,7 +573,7 @@ impl Compiler<'_> {
                 false
             }
         };
-        let reads_request = names_request(
+        let names = Names::of(
             match_conditions
                 .iter()
                 .map(|c| &c.expr)
@@ -590,7 +590,7 @@ impl Compiler<'_> {
             failure_policy,
             reinvoke,
             config_error,
-            reads_request,
+            names,
         }
     }
 
@@ -698,24 +698,53 @@ impl Compiler<'_> {
     }
 }
 
-/// Can any of these expressions (or composited variables) read the `request` variable? CEL
-/// names a variable in the source, so an expression that never writes `request` cannot: its
-/// policy need not have the variable built. A match inside a string literal only costs that.
-fn names_request<'e>(exprs: impl IntoIterator<Item = &'e Expr>, variables: &[Variable]) -> bool {
-    exprs.into_iter().any(|e| e.source.contains("request"))
-        || variables
-            .iter()
-            .any(|v| v.program.source().contains("request"))
+/// The activation variables a policy's expressions and composited variables name. CEL names
+/// a variable in the source, so one that no expression writes out cannot be read: it need not
+/// be bound (nor, for `request`, built). A name inside a string literal only costs that.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Names {
+    /// `object`
+    pub object: bool,
+    /// `oldObject`
+    pub old_object: bool,
+    /// `request`
+    pub request: bool,
+    /// `namespaceObject`
+    pub namespace_object: bool,
+    /// `params`
+    pub params: bool,
+    /// `authorizer`
+    pub authorizer: bool,
+}
+
+impl Names {
+    fn of<'e>(exprs: impl IntoIterator<Item = &'e Expr>, variables: &'e [Variable]) -> Self {
+        let sources = exprs
+            .into_iter()
+            .map(|e| e.source.as_str())
+            .chain(variables.iter().map(|v| v.program.source()));
+        let mut names = Self::default();
+        for s in sources {
+            names.object |= s.contains("object");
+            names.old_object |= s.contains("oldObject");
+            names.request |= s.contains("request");
+            names.namespace_object |= s.contains("namespaceObject");
+            names.params |= s.contains("params");
+            names.authorizer |= s.contains("authorizer");
+        }
+        names
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::Names;
     use crate::{Options, PolicySet};
     use palisade_model::Resource;
     use serde_json::json;
 
     #[test]
-    fn reads_request_when_an_expression_names_it() {
+    fn names_the_variables_its_expressions_write_out() {
         let policy = |name: &str, spec: serde_json::Value| {
             Resource::from_value(
                 json!({"apiVersion": "admissionregistration.k8s.io/v1",
@@ -741,14 +770,15 @@ mod tests {
             ),
         ];
         let (set, _) = PolicySet::load(&docs, [], Options::default()).unwrap();
-        let reads: Vec<(&str, bool)> = set
-            .validating
-            .iter()
-            .map(|p| (p.name.as_str(), p.reads_request))
-            .collect();
-        assert_eq!(
-            reads,
-            [("plain", false), ("message", true), ("variable", true)]
-        );
+        let names: Vec<Names> = set.validating.iter().map(|p| p.names).collect();
+        let object = Names {
+            object: true,
+            ..Names::default()
+        };
+        let request = Names {
+            request: true,
+            ..Names::default()
+        };
+        assert_eq!(names, [object, request, request]);
     }
 }
