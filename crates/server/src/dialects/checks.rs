@@ -476,7 +476,6 @@ fn findings_of(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::review::AdmissionRequest;
     use serde_json::json;
 
     fn doc(value: serde_json::Value) -> Resource {
@@ -490,22 +489,7 @@ mod tests {
     }
 
     fn run(set: &Arc<dyn PolicySet>, object: serde_json::Value) -> Decisions {
-        let admission: AdmissionRequest = serde_json::from_value(json!({
-            "uid": "u", "operation": "CREATE", "namespace": "team",
-        }))
-        .unwrap();
-        let object = doc(object);
-        let req = Request {
-            admission: &admission,
-            object: Some(&object),
-            old_object: None,
-            namespace: None,
-            namespace_known: false,
-        };
-        let all: Vec<usize> = (0..set.policies().len()).collect();
-        let mut out = Decisions::default();
-        set.evaluate(&req, &all, &mut out);
-        out
+        super::super::evaluate_all(set.as_ref(), object)
     }
 
     fn privileged_pod(annotations: serde_json::Value) -> serde_json::Value {

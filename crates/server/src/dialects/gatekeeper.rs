@@ -487,7 +487,6 @@ impl GatekeeperSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::review::AdmissionRequest;
 
     fn doc(value: Value) -> Resource {
         Resource::from_value(value, "gatekeeper.yaml").unwrap()
@@ -529,23 +528,10 @@ mod tests {
                 constraint("K8sClock", "d", "warn", json!(null)),
             ])
             .unwrap();
-        let admission: AdmissionRequest = serde_json::from_value(json!({
-            "uid": "u", "operation": "CREATE", "namespace": "team",
-            "kind": {"group": "", "version": "v1", "kind": "Pod"},
-        }))
-        .unwrap();
-        let pod = doc(json!({"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": "p", "namespace": "team"}}));
-        let req = Request {
-            admission: &admission,
-            object: Some(&pod),
-            old_object: None,
-            namespace: None,
-            namespace_known: false,
-        };
-        let all: Vec<usize> = (0..set.policies().len()).collect();
-        let mut out = Decisions::default();
-        set.evaluate(&req, &all, &mut out);
+        let out = super::super::evaluate_all(
+            set.as_ref(),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "team"}}),
+        );
         assert_eq!(out.denials(), [(403, "[a] missing app".to_owned())]);
         assert_eq!(
             out.warnings(),

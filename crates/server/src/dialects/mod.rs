@@ -25,3 +25,31 @@ pub fn defaults() -> Vec<Arc<dyn Dialect>> {
         Arc::new(gatekeeper::Gatekeeper),
     ]
 }
+
+/// Evaluate every policy of `set` against `object`, as a CREATE of it in namespace `team` (the
+/// dialects' unit tests)
+#[cfg(test)]
+fn evaluate_all(
+    set: &dyn crate::policy::PolicySet,
+    object: serde_json::Value,
+) -> crate::policy::Decisions {
+    let api_version = object["apiVersion"].as_str().unwrap_or("v1");
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let admission: crate::review::AdmissionRequest = serde_json::from_value(serde_json::json!({
+        "uid": "u", "operation": "CREATE", "namespace": "team",
+        "kind": {"group": group, "version": version, "kind": object["kind"]},
+    }))
+    .unwrap();
+    let object = palisade_model::Resource::from_value(object, "object.yaml").unwrap();
+    let req = crate::policy::Request {
+        admission: &admission,
+        object: Some(&object),
+        old_object: None,
+        namespace: None,
+        namespace_known: false,
+    };
+    let all: Vec<usize> = (0..set.policies().len()).collect();
+    let mut out = crate::policy::Decisions::default();
+    set.evaluate(&req, &all, &mut out);
+    out
+}
