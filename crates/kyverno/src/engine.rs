@@ -933,7 +933,7 @@ struct Validator<'r> {
     nesting: usize,
 }
 
-impl Validator<'_> {
+impl<'r> Validator<'r> {
     fn name(&self) -> &str {
         rule_name(self.rule)
     }
@@ -963,35 +963,34 @@ impl Validator<'_> {
         if self.pattern.is_some_and(|p| !p.is_null())
             || self.any_pattern.is_some_and(|p| !p.is_null())
         {
-            let pattern = match self.pattern.filter(|p| !p.is_null()) {
-                Some(p) => match variables::substitute_all_cow(ctx, p, self.pattern_substitutes) {
-                    Ok(s) => Some(s),
-                    Err(e) => {
-                        return Some(RuleResponse::error(
+            let substituted = |ctx: &mut Context, doc: Option<&'r Value>, substitutes: bool| {
+                doc.map(|d| variables::substitute_all_cow(ctx, d, substitutes))
+                    .transpose()
+                    .map_err(|e| {
+                        RuleResponse::error(
                             name,
                             RuleType::Validation,
                             "variable substitution failed",
                             e,
-                        ));
-                    }
-                },
-                None => None,
+                        )
+                    })
             };
-            let any = match (pattern.is_none(), self.any_pattern) {
-                (true, Some(ap)) => {
-                    match variables::substitute_all_cow(ctx, ap, self.any_pattern_substitutes) {
-                        Ok(s) => Some(s),
-                        Err(e) => {
-                            return Some(RuleResponse::error(
-                                name,
-                                RuleType::Validation,
-                                "variable substitution failed",
-                                e,
-                            ));
-                        }
-                    }
-                }
-                _ => None,
+            let pattern = match substituted(
+                ctx,
+                self.pattern.filter(|p| !p.is_null()),
+                self.pattern_substitutes,
+            ) {
+                Ok(p) => p,
+                Err(r) => return Some(r),
+            };
+            let any_pattern = if pattern.is_none() {
+                self.any_pattern
+            } else {
+                None
+            };
+            let any = match substituted(ctx, any_pattern, self.any_pattern_substitutes) {
+                Ok(a) => a,
+                Err(r) => return Some(r),
             };
             if st.adm.op() == "DELETE" && st.adm.old_object.is_some() && st.element.is_none() {
                 // the webhook has no new object to match patterns against
