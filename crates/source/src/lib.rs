@@ -20,7 +20,7 @@ pub use loader::{
 pub use pointer::{JsonPointer, Segment};
 pub use positions::{Position, Positions};
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A file (or stdin, or rendered kustomize output) that documents were loaded from
 #[derive(Debug)]
@@ -29,6 +29,9 @@ pub struct SourceFile {
     pub name: String,
     /// Full text; kept so renderers can show the offending line
     pub text: String,
+    /// Byte offset where each line starts, built on the first `line_text` call: renderers look
+    /// up a line per finding, and a scan from the top each time is quadratic in the file size
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -37,12 +40,55 @@ impl SourceFile {
         Arc::new(Self {
             name: name.into(),
             text: text.into(),
+            line_starts: OnceLock::new(),
         })
     }
 
-    /// The text of 1-based line `line`, without its line break
+    /// The text of 1-based line `line`, without its line break (`\n` or `\r\n`)
     pub fn line_text(&self, line: u32) -> Option<&str> {
         let index = usize::try_from(line).ok()?.checked_sub(1)?;
-        self.text.lines().nth(index)
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(at, _)| at + 1))
+                .filter(|start| *start < self.text.len())
+                .collect()
+        });
+        let start = *starts.get(index)?;
+        let end = starts.get(index + 1).copied().unwrap_or(self.text.len());
+        let line = self.text.get(start..end)?;
+        Some(match line.strip_suffix('\n') {
+            Some(line) => line.strip_suffix('\r').unwrap_or(line),
+            None => line,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceFile;
+
+    #[test]
+    fn line_text_agrees_with_str_lines() {
+        for text in [
+            "",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "\n\nc\n",
+            "x\ry\n",
+            "end\r",
+            "é\n€",
+        ] {
+            let file = SourceFile::new("t", text);
+            let expected: Vec<&str> = text.lines().collect();
+            let got: Vec<&str> = (1..=u32::try_from(expected.len()).unwrap_or(0))
+                .filter_map(|n| file.line_text(n))
+                .collect();
+            assert_eq!(got, expected, "{text:?}");
+            let past_end = u32::try_from(expected.len() + 1).unwrap_or(u32::MAX);
+            assert_eq!(file.line_text(past_end), None, "{text:?}");
+            assert_eq!(file.line_text(0), None);
+        }
     }
 }
