@@ -12,14 +12,14 @@ use palisade_model::{Resource, ResourceRef, resources_from_document};
 use palisade_pss::{Level, Version};
 use palisade_report::{Chunk, FindingStream, ScanReport, StreamWriter, Tally};
 use palisade_source::{
-    Diagnostic, DocumentText, LoadLimits, SourceFile, load_document, no_documents, read_source,
-    split_documents,
+    Diagnostic, DocumentText, JsonPointer, LoadLimits, SourceFile, load_document, no_documents,
+    read_source, split_documents,
 };
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 /// What to run
 #[derive(Debug)]
@@ -64,6 +64,14 @@ struct FileResult {
     ignore_annotations: Vec<(ResourceRef, serde_json::Value)>,
     /// Documents loaded
     documents: usize,
+    /// Note the lines cross-resource findings can point at (`starts`, `workload_lines`)
+    note_lines: bool,
+    /// First line of every resource, and whether the inventory keeps the resource whole
+    starts: Vec<(u32, bool)>,
+    /// Where each workload's `metadata` starts
+    workload_lines: Vec<u32>,
+    /// The file, kept whole for the snippets of its diagnostics (streamed human output)
+    source: Option<Arc<SourceFile>>,
 }
 
 impl FileResult {
@@ -75,6 +83,8 @@ impl FileResult {
         self.resources += part.resources;
         self.ignore_annotations.extend(part.ignore_annotations);
         self.documents += part.documents;
+        self.starts.extend(part.starts);
+        self.workload_lines.extend(part.workload_lines);
     }
 }
 
@@ -93,6 +103,9 @@ pub fn run<W: Write + Send>(
     // Workers take inputs in order from a shared counter (rather than rayon splitting the list
     // in halves), so finished files arrive nearly in order and few chunks wait to be written.
     let retained = inventory_for(&plan.checks);
+    // Streamed human output renders each file's snippets on the worker; only cross-resource
+    // findings, rendered at the end, need a file's text after that, and only some lines of it.
+    let sparse = plan.keep_source && output.is_some();
     let next = AtomicUsize::new(0);
     let workers = rayon::current_num_threads().clamp(1, inputs.len().max(1));
     let mut results: Vec<(usize, FileResult)> = (0..workers)
@@ -102,13 +115,15 @@ pub fn run<W: Write + Send>(
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(input) = inputs.get(i) else { break };
-                let mut r = scan_input(plan, input, retained.empty_like());
+                let mut r = scan_input(plan, input, retained.empty_like(), sparse);
                 for f in &mut r.findings {
                     plan.config.apply(f);
                 }
                 r.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
                 if let Some(out) = output {
-                    out.submit(i, &std::mem::take(&mut r.findings));
+                    let findings = std::mem::take(&mut r.findings);
+                    let source = r.source.take().filter(|_| !findings.is_empty());
+                    out.submit(i, &findings, source.as_slice());
                 }
                 tick();
                 done.push((i, r));
@@ -124,11 +139,21 @@ pub fn run<W: Write + Send>(
     };
     let mut inventory = retained;
     let mut ignores: HashMap<ResourceRef, serde_json::Value> = HashMap::new();
+    // Files whose text the inventory keeps whole for their diagnostics' snippets
+    let mut diagnosed: HashSet<String> = HashSet::new();
     // Sized once: findings dominate memory on large scans, and doubling growth would hold
     // up to twice their size.
     let total: usize = results.iter().map(|(_, r)| r.findings.len()).sum();
     outcome.findings.reserve_exact(total);
     for (_, r) in results {
+        if sparse {
+            diagnosed.extend(
+                r.diagnostics
+                    .iter()
+                    .filter(|d| has_snippet(d))
+                    .map(|d| d.file.clone()),
+            );
+        }
         outcome.findings.extend(r.findings);
         outcome.diagnostics.extend(r.diagnostics);
         outcome.resources += r.resources;
@@ -169,7 +194,13 @@ pub fn run<W: Write + Send>(
             match output {
                 Some(out) => {
                     for slice in found.chunks(CROSS_CHUNK) {
-                        out.submit(sequence, slice);
+                        let mut sources: Vec<Arc<SourceFile>> = Vec::new();
+                        for f in slice.iter().filter(|f| diagnosed.contains(&f.file.name)) {
+                            if !sources.iter().any(|s| Arc::ptr_eq(s, &f.file)) {
+                                sources.push(Arc::clone(&f.file));
+                            }
+                        }
+                        out.submit(sequence, slice, &sources);
                         sequence += 1;
                     }
                 }
@@ -219,9 +250,13 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
         })
     }
 
-    /// The findings of input `index` (rendered on the calling thread)
-    fn submit(&self, index: usize, findings: &[Finding]) {
-        let chunk = self.stream.chunk(findings);
+    /// The findings of input `index` (rendered on the calling thread), and the files whose
+    /// text the diagnostics may show
+    fn submit(&self, index: usize, findings: &[Finding], sources: &[Arc<SourceFile>]) {
+        let mut chunk = self.stream.chunk(findings);
+        for file in sources {
+            chunk.keep_source(Arc::clone(file));
+        }
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.pending.insert(index, chunk);
         loop {
@@ -230,7 +265,7 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
                 break;
             };
             if state.error.is_none()
-                && let Err(e) = state.writer.write(&chunk)
+                && let Err(e) = state.writer.write(chunk)
             {
                 state.error = Some(e);
             }
@@ -257,7 +292,7 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
             return Err(e);
         }
         let mut writer = state.writer;
-        writer.write(&self.stream.chunk(report.findings))?;
+        writer.write(self.stream.chunk(report.findings))?;
         writer.finish(&ScanReport {
             findings: &[],
             ..*report
@@ -265,9 +300,10 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
     }
 }
 
-fn scan_input(plan: &Plan, input: &Input, inventory: Inventory) -> FileResult {
+fn scan_input(plan: &Plan, input: &Input, inventory: Inventory, sparse: bool) -> FileResult {
     let mut out = FileResult {
         inventory,
+        note_lines: sparse,
         ..FileResult::default()
     };
     let name = input.name();
@@ -291,6 +327,7 @@ fn scan_input(plan: &Plan, input: &Input, inventory: Inventory) -> FileResult {
             .fold(
                 || FileResult {
                     inventory: out.inventory.empty_like(),
+                    note_lines: sparse,
                     ..FileResult::default()
                 },
                 |mut part, piece| {
@@ -317,8 +354,69 @@ fn scan_input(plan: &Plan, input: &Input, inventory: Inventory) -> FileResult {
             f.file = Arc::clone(&stub);
         }
         out.inventory.replace_file(&stub);
+    } else if sparse {
+        if out.diagnostics.iter().any(has_snippet) {
+            // Diagnostics show snippets of the file, as a whole report would
+            out.source = Some(Arc::clone(&file));
+        } else {
+            let lines = sparse_copy(&file, &mut out.starts, &out.workload_lines);
+            out.inventory.replace_file(&lines);
+        }
     }
+    out.starts = Vec::new();
+    out.workload_lines = Vec::new();
     out
+}
+
+/// Does human output show a snippet of the file for this diagnostic (when it has the text)?
+fn has_snippet(d: &Diagnostic) -> bool {
+    d.position.is_some_and(|p| p.line > 0)
+}
+
+/// Kinds the inventory may keep whole
+static KEPT_WHOLE: LazyLock<Vec<&'static str>> = LazyLock::new(|| Inventory::kept_kinds(&[]));
+
+/// `file` with only the lines cross-resource findings can show: each line of the resources the
+/// inventory keeps whole (from the line before each, up to the next resource), and the line
+/// where each workload's `metadata` starts with the one before it. Every other line is left
+/// empty, so lines keep their numbers. A streamed scan keeps this, not the file, in the
+/// inventory: the text of every input would be kept until the end otherwise.
+fn sparse_copy(
+    file: &SourceFile,
+    starts: &mut [(u32, bool)],
+    workloads: &[u32],
+) -> Arc<SourceFile> {
+    let count = file.text.split_inclusive('\n').count();
+    let mut keep = vec![false; count + 2];
+    let mut mark = |from: u32, to: u32| {
+        let from = usize::try_from(from).unwrap_or(usize::MAX);
+        let to = usize::try_from(to).unwrap_or(usize::MAX).min(count);
+        if let Some(lines) = keep.get_mut(from..=to) {
+            lines.fill(true);
+        }
+    };
+    for &line in workloads.iter().filter(|l| **l > 0) {
+        mark(line - 1, line);
+    }
+    starts.sort_unstable();
+    for &(start, whole) in starts.iter() {
+        if whole && start > 0 {
+            let next = starts.partition_point(|(s, _)| *s <= start);
+            let end = starts
+                .get(next)
+                .map_or(u32::MAX, |(s, _)| s.saturating_sub(1));
+            mark(start - 1, end);
+        }
+    }
+    let mut text = String::new();
+    for (i, line) in file.text.split_inclusive('\n').enumerate() {
+        if keep.get(i + 1).copied().unwrap_or_default() {
+            text.push_str(line);
+        } else if line.ends_with('\n') {
+            text.push('\n');
+        }
+    }
+    SourceFile::new(file.name.clone(), text)
 }
 
 /// Files at least this big have their documents evaluated in parallel
@@ -368,6 +466,15 @@ fn evaluate(plan: &Plan, resource: &Resource, out: &mut FileResult) {
         if let Some(a) = annotations {
             out.ignore_annotations
                 .push((resource.reference(), a.clone()));
+        }
+    }
+    if out.note_lines {
+        let start = resource.locate(&JsonPointer::root()).line;
+        out.starts
+            .push((start, KEPT_WHOLE.contains(&resource.kind.as_str())));
+        if resource.pod_template().is_some() {
+            let metadata = resource.locate(&JsonPointer::root().key("metadata"));
+            out.workload_lines.push(metadata.line);
         }
     }
     out.inventory.observe(resource);

@@ -1,44 +1,34 @@
 //! Human output: rustc-style annotated snippets, then a summary
 
+use crate::ScanReport;
 use crate::common::{
     Counts, Style, location_of, plural, push_safe_char, resource_label, severities_desc,
     terminal_safe, token_end, write_table,
 };
 use crate::compliance::{Status, View};
-use crate::{RenderOptions, ScanReport};
 use palisade_engine::Finding;
 use palisade_source::{Diagnostic, DiagnosticSeverity, Position, SourceFile};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-pub(crate) fn render(report: &ScanReport<'_>, opts: &RenderOptions) -> String {
-    let style = Style { color: opts.color };
-    let mut out = String::new();
-    for f in report.findings.iter().filter(|f| f.is_active()) {
-        write_finding(&mut out, style, f);
-        out.push('\n');
-    }
-    let sources: HashMap<&str, &SourceFile> = report
-        .findings
-        .iter()
-        .map(|f| (f.file.name.as_str(), &*f.file))
-        .collect();
+/// What follows the findings: diagnostics (with a snippet when `sources` has their file's
+/// text), the suppressed-finding lines when listed, and the summary
+pub(crate) fn write_tail(
+    out: &mut String,
+    report: &ScanReport<'_>,
+    style: Style,
+    sources: &HashMap<&str, &SourceFile>,
+    suppressed: Option<&str>,
+) {
     for d in report.diagnostics {
-        write_diagnostic(&mut out, style, d, sources.get(d.file.as_str()).copied());
+        write_diagnostic(out, style, d, sources.get(d.file.as_str()).copied());
         out.push('\n');
     }
-    if opts.show_suppressed {
-        let mut any = false;
-        for f in report.findings.iter().filter(|f| !f.is_active()) {
-            write_suppressed_line(&mut out, style, f);
-            any = true;
-        }
-        if any {
-            out.push('\n');
-        }
+    if let Some(lines) = suppressed.filter(|l| !l.is_empty()) {
+        out.push_str(lines);
+        out.push('\n');
     }
-    write_summary(&mut out, report, style);
-    out
+    write_summary(out, report, style);
 }
 
 /// `suppressed RULE-ID file:line — reason`
@@ -55,7 +45,8 @@ pub(crate) fn write_suppressed_line(out: &mut String, style: Style, f: &Finding)
     );
 }
 
-fn write_finding(out: &mut String, style: Style, f: &Finding) {
+/// One active finding: header, location, snippet, note and help
+pub(crate) fn write_finding(out: &mut String, style: Style, f: &Finding) {
     let codes = Style::severity_codes(f.severity);
     write_header(
         out,
@@ -358,6 +349,14 @@ fn write_compliance(out: &mut String, view: &View<'_>, style: Style) {
 mod tests {
     use super::*;
     use crate::testutil::Fixture;
+
+    use crate::RenderOptions;
+
+    fn render(report: &ScanReport<'_>, opts: &RenderOptions) -> String {
+        let mut buf = Vec::new();
+        crate::render(crate::Format::Human, report, opts, &mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
 
     fn render_plain(report: &ScanReport<'_>, show_suppressed: bool) -> String {
         render(

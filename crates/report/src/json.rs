@@ -1,9 +1,8 @@
 //! JSON output (`version: 1`); the YAML output renders the same document
 
+use crate::ScanReport;
 use crate::common::{Counts, severities_desc};
 use crate::compliance::View;
-use crate::stream::render_whole;
-use crate::{FindingStream, Format, ScanReport};
 use palisade_engine::{Finding, Suppression};
 use palisade_source::{Diagnostic, DiagnosticSeverity};
 use serde_json::{Map, Value, json};
@@ -11,16 +10,9 @@ use serde_json::{Map, Value, json};
 /// Version of the document shape; bumped on incompatible changes
 pub(crate) const VERSION: u32 = 1;
 
-/// Written through [`FindingStream`]: findings are converted one at a time, so memory stays
-/// flat however many findings a scan has
-pub(crate) fn render(report: &ScanReport<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    match FindingStream::new(Format::Json, report.rules) {
-        Some(stream) => render_whole(&stream, report, out),
-        None => Ok(()),
-    }
-}
-
-/// The whole report as a JSON value, in the streamed document's key order
+/// The whole report as a JSON value, in the streamed document's key order (tests compare the
+/// rendered documents with it)
+#[cfg(test)]
 pub(crate) fn document(report: &ScanReport<'_>) -> Value {
     let mut doc = Map::new();
     doc.insert("version".into(), VERSION.into());
@@ -174,7 +166,13 @@ mod tests {
     fn document_shape() {
         let fx = Fixture::new();
         let mut buf = Vec::new();
-        render(&fx.report(), &mut buf).unwrap();
+        crate::render(
+            crate::Format::Json,
+            &fx.report(),
+            &crate::RenderOptions::default(),
+            &mut buf,
+        )
+        .unwrap();
         let text = String::from_utf8(buf).unwrap();
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["version"], 1);
@@ -268,7 +266,13 @@ mod tests {
     fn escapes_survive() {
         let fx = Fixture::new();
         let mut buf = Vec::new();
-        render(&fx.report(), &mut buf).unwrap();
+        crate::render(
+            crate::Format::Json,
+            &fx.report(),
+            &crate::RenderOptions::default(),
+            &mut buf,
+        )
+        .unwrap();
         let text = String::from_utf8(buf).unwrap();
         assert!(text.contains(r#"has no NetworkPolicy <&\"'>"#), "{text}");
         assert!(text.contains(r"mutable tag\nit may change"), "{text}");

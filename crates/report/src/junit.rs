@@ -1,25 +1,52 @@
 //! JUnit XML output: one `<testsuite>` per rule that ran, one `<testcase>` per (rule, resource)
 //! with findings (failing, or skipped when every finding is suppressed), one passing testcase
-//! for a rule without findings, and a `palisade/load` suite for load diagnostics
+//! for a rule without findings, and a `palisade/load` suite for load diagnostics.
+//!
+//! The totals head the document, so it is laid out once every finding is known. A streamed scan
+//! keeps each finding as the text its testcase shows, rendered on the worker ([`held`]), rather
+//! than the finding.
 
 use crate::ScanReport;
 use crate::common::location;
-use palisade_engine::Finding;
+use crate::stream::{Held, cut};
 use palisade_model::ResourceRef;
 use palisade_source::Diagnostic;
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// What a testcase shows of a finding: for an active one its failure text, `location: message`
+/// then the pointer and help (`cuts[0]..cuts[1]`: the message); for a suppressed one the
+/// reason
+pub(crate) fn held(f: &palisade_engine::Finding) -> Held {
+    match &f.suppressed {
+        None => {
+            let mut text = location(f);
+            text.push_str(": ");
+            let start = cut(text.len());
+            text.push_str(&f.message);
+            let end = cut(text.len());
+            let _ = write!(
+                text,
+                "\n  pointer: {}\n  help: {}",
+                f.pointer, f.remediation
+            );
+            Held::new(f, text, [start, end, 0, 0])
+        }
+        Some(s) => Held::new(f, s.reason().to_owned(), [0; 4]),
+    }
+}
 
 /// One (rule, resource, file) with its findings
 struct Case<'a> {
     resource: &'a ResourceRef,
     file: &'a str,
-    findings: Vec<&'a Finding>,
+    findings: Vec<&'a Held>,
 }
 
 impl Case<'_> {
-    fn active(&self) -> impl Iterator<Item = &&Finding> {
-        self.findings.iter().filter(|f| f.is_active())
+    fn active(&self) -> impl Iterator<Item = &&Held> {
+        self.findings.iter().filter(|f| f.active)
     }
 }
 
@@ -29,8 +56,13 @@ struct Suite<'a> {
     cases: Vec<Case<'a>>,
 }
 
-pub(crate) fn render(report: &ScanReport<'_>) -> String {
-    let suites = suites(report);
+/// The document of `report` with the findings `held` (in report order)
+pub(crate) fn write(
+    out: &mut dyn Write,
+    report: &ScanReport<'_>,
+    held: Vec<Held>,
+) -> io::Result<()> {
+    let suites = suites(report, &held);
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
     for s in &suites {
         let (t, f, k) = suite_counts(s);
@@ -40,24 +72,31 @@ pub(crate) fn render(report: &ScanReport<'_>) -> String {
     }
     let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
     tests += report.diagnostics.len();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let mut text = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
-        out,
+        text,
         "<testsuites name=\"palisade\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"0\">"
     );
     for s in &suites {
-        write_suite(&mut out, s);
+        write_suite(&mut text, s);
+        if text.len() >= FLUSH_BYTES {
+            out.write_all(text.as_bytes())?;
+            text.clear();
+        }
     }
     if !report.diagnostics.is_empty() {
-        write_load_suite(&mut out, report.diagnostics, errors);
+        write_load_suite(&mut text, report.diagnostics, errors);
     }
-    out.push_str("</testsuites>\n");
-    out
+    text.push_str("</testsuites>\n");
+    out.write_all(text.as_bytes())
 }
+
+/// Written out once this much is rendered
+const FLUSH_BYTES: usize = 1 << 16;
 
 /// Suites in rule order (rules that ran, then any other rule a finding names); cases in the
 /// order of their first finding
-fn suites<'a>(report: &'a ScanReport<'_>) -> Vec<Suite<'a>> {
+fn suites<'a>(report: &'a ScanReport<'_>, held: &'a [Held]) -> Vec<Suite<'a>> {
     let mut suites: Vec<Suite<'a>> = report
         .rules
         .iter()
@@ -70,10 +109,10 @@ fn suites<'a>(report: &'a ScanReport<'_>) -> Vec<Suite<'a>> {
     let mut by_rule: HashMap<&str, usize> =
         suites.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
     let mut by_case: HashMap<(usize, &ResourceRef, &str), usize> = HashMap::new();
-    for f in report.findings {
-        let si = *by_rule.entry(&f.rule_id).or_insert_with(|| {
+    for f in held {
+        let si = *by_rule.entry(&f.key.rule).or_insert_with(|| {
             suites.push(Suite {
-                id: &f.rule_id,
+                id: &f.key.rule,
                 name: &f.rule_name,
                 cases: Vec::new(),
             });
@@ -82,11 +121,11 @@ fn suites<'a>(report: &'a ScanReport<'_>) -> Vec<Suite<'a>> {
         let Some(suite) = suites.get_mut(si) else {
             continue;
         };
-        let key = (si, &*f.resource, f.file.name.as_str());
+        let key = (si, &*f.resource, f.key.file.name.as_str());
         let ci = *by_case.entry(key).or_insert_with(|| {
             suite.cases.push(Case {
                 resource: &f.resource,
-                file: &f.file.name,
+                file: &f.key.file.name,
                 findings: Vec::new(),
             });
             suite.cases.len() - 1
@@ -133,35 +172,25 @@ fn write_suite(out: &mut String, s: &Suite<'_>) {
             attr(&c.resource.to_string()),
             attr(c.file),
         );
-        let active: Vec<&&Finding> = c.active().collect();
-        match active.first() {
+        let mut active = c.active().peekable();
+        match active.peek() {
             Some(first) => {
-                let body: Vec<String> = active
-                    .iter()
-                    .map(|f| {
-                        format!(
-                            "{}: {}\n  pointer: {}\n  help: {}",
-                            location(f),
-                            f.message,
-                            f.pointer,
-                            f.remediation
-                        )
-                    })
-                    .collect();
                 let _ = write!(
                     out,
-                    "\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    ",
-                    attr(&first.message),
+                    "\n      <failure message=\"{}\" type=\"{}\">",
+                    attr(first.part(Some(0), 1)),
                     first.severity,
-                    text(&body.join("\n")),
                 );
+                for (i, f) in active.enumerate() {
+                    if i > 0 {
+                        out.push('\n');
+                    }
+                    escape_into(out, &f.text, false);
+                }
+                out.push_str("</failure>\n    ");
             }
             None => {
-                let reasons: Vec<&str> = c
-                    .findings
-                    .iter()
-                    .filter_map(|f| f.suppressed.as_ref().map(|s| s.reason()))
-                    .collect();
+                let reasons: Vec<&str> = c.findings.iter().map(|f| &*f.text).collect();
                 let _ = write!(
                     out,
                     "\n      <skipped message=\"{}\"/>\n    ",
@@ -229,6 +258,11 @@ fn attr(s: &str) -> String {
 /// surrogates cannot occur in `str`, U+FFFE/U+FFFF) become U+FFFD
 fn escape(s: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(s.len());
+    escape_into(&mut out, s, attribute);
+    out
+}
+
+fn escape_into(out: &mut String, s: &str, attribute: bool) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -244,13 +278,24 @@ fn escape(s: &str, attribute: bool) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testutil::Fixture;
+
+    fn render(report: &ScanReport<'_>) -> String {
+        let mut buf = Vec::new();
+        crate::render(
+            crate::Format::Junit,
+            report,
+            &crate::RenderOptions::default(),
+            &mut buf,
+        )
+        .unwrap();
+        String::from_utf8(buf).unwrap()
+    }
 
     #[test]
     fn suites_per_rule_and_totals() {

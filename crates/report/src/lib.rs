@@ -148,25 +148,20 @@ pub struct RenderOptions {
     pub show_suppressed: bool,
 }
 
-/// Render `report` as `format` into `out`
+/// Render `report` as `format` into `out`: the stream of every format (see [`FindingStream`])
+/// fed with all the findings at once
 pub fn render(
     format: Format,
     report: &ScanReport<'_>,
     opts: &RenderOptions,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let text = match format {
-        // The two formats whose size grows with the findings are streamed
-        Format::Json => return json::render(report, out),
-        Format::Sarif => return sarif::render(report, out),
-        Format::Human => human::render(report, opts),
-        Format::Table => table::render(report, opts),
-        Format::Yaml => yaml::render(report),
-        Format::Junit => junit::render(report),
-        Format::PolicyReport => policyreport::render(report),
+    let stream = match format {
+        // A whole report lists every rule a finding names, even one that did not run
+        Format::Sarif => FindingStream::with_rules(format, sarif::rule_list(report), opts),
+        _ => FindingStream::new(format, report.rules, opts),
     };
-    out.write_all(text.as_bytes())?;
-    out.flush()
+    stream::render_whole(&stream, report, out)
 }
 
 #[cfg(test)]

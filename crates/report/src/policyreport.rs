@@ -5,12 +5,18 @@
 //! `kubectl apply` would put it without `-n`. Only results with findings are listed (`fail`, or
 //! `skip` when suppressed): the scan does not record which rules passed on which resource, so
 //! `summary.pass` stays 0.
+//!
+//! A document's summary comes before its results, so the documents are laid out once every
+//! finding is known. A streamed scan keeps each finding as the YAML of its result, rendered on
+//! the worker ([`held`]), rather than the finding.
 
-use crate::ScanReport;
-use crate::yaml::to_yaml;
+use crate::stream::Held;
+use crate::yaml::{to_yaml, write_item};
 use palisade_engine::Finding;
+use palisade_model::ResourceRef;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 const API_VERSION: &str = "wgpolicyk8s.io/v1alpha2";
 const DEFAULT_NAMESPACE: &str = "default";
@@ -46,49 +52,54 @@ fn is_cluster_scoped(kind: &str) -> bool {
     kind.starts_with("Cluster") || CLUSTER_SCOPED_KINDS.contains(&kind)
 }
 
-/// The namespace whose report a finding goes in (`None`: the cluster report)
-fn report_namespace(f: &Finding) -> Option<&str> {
-    if is_cluster_scoped(&f.resource.kind) {
+/// The namespace whose report a resource's findings go in (`None`: the cluster report)
+fn report_namespace(r: &ResourceRef) -> Option<&str> {
+    if is_cluster_scoped(&r.kind) {
         return None;
     }
-    Some(f.resource.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE))
+    Some(r.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE))
 }
 
-pub(crate) fn render(report: &ScanReport<'_>) -> String {
-    let docs = documents(report);
-    if docs.is_empty() {
-        return "# palisade: no findings, no policy reports\n".to_owned();
-    }
-    let mut out = String::new();
-    for d in &docs {
-        out.push_str("---\n");
-        out.push_str(&to_yaml(d));
-    }
-    out
+/// A finding as the YAML of its result, an item of its report's `results`
+pub(crate) fn held(f: &Finding) -> Held {
+    let mut text = String::new();
+    write_item(&mut text, &result(f, report_namespace(&f.resource)));
+    Held::new(f, text, [0; 4])
 }
 
-/// The cluster report first (when there are cluster-scoped findings), then one report per
-/// namespace in name order
-pub(crate) fn documents(report: &ScanReport<'_>) -> Vec<Value> {
-    let mut cluster: Vec<&Finding> = Vec::new();
-    let mut namespaced: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for f in report.findings {
-        match report_namespace(f) {
-            None => cluster.push(f),
-            Some(ns) => namespaced.entry(ns).or_default().push(f),
+/// The documents of the findings `held` (in report order): the cluster report first (when
+/// there are cluster-scoped findings), then one report per namespace in name order
+pub(crate) fn write(out: &mut dyn Write, held: Vec<Held>) -> io::Result<()> {
+    let mut cluster: Vec<&Held> = Vec::new();
+    let mut namespaced: BTreeMap<&str, Vec<&Held>> = BTreeMap::new();
+    for h in &held {
+        match report_namespace(&h.resource) {
+            None => cluster.push(h),
+            Some(ns) => namespaced.entry(ns).or_default().push(h),
         }
     }
-    let mut docs = Vec::new();
-    if !cluster.is_empty() {
-        docs.push(document(None, &cluster));
+    if cluster.is_empty() && namespaced.is_empty() {
+        return out.write_all(b"# palisade: no findings, no policy reports\n");
     }
-    for (ns, findings) in namespaced {
-        docs.push(document(Some(ns), &findings));
+    let groups = (!cluster.is_empty())
+        .then_some((None, cluster))
+        .into_iter()
+        .chain(namespaced.into_iter().map(|(ns, h)| (Some(ns), h)));
+    for (namespace, results) in groups {
+        let fail = results.iter().filter(|h| h.active).count();
+        let mut head = String::from("---\n");
+        head.push_str(&to_yaml(&header(namespace, fail, results.len() - fail)));
+        head.push_str("results:\n");
+        out.write_all(head.as_bytes())?;
+        for h in results {
+            out.write_all(h.text.as_bytes())?;
+        }
     }
-    docs
+    Ok(())
 }
 
-fn document(namespace: Option<&str>, findings: &[&Finding]) -> Value {
+/// Everything of a report but its results
+fn header(namespace: Option<&str>, fail: usize, skip: usize) -> Value {
     let mut metadata = Map::new();
     match namespace {
         Some(ns) => {
@@ -103,7 +114,6 @@ fn document(namespace: Option<&str>, findings: &[&Finding]) -> Value {
         "labels".into(),
         json!({ "app.kubernetes.io/managed-by": "palisade" }),
     );
-    let fail = findings.iter().filter(|f| f.is_active()).count();
     json!({
         "apiVersion": API_VERSION,
         "kind": if namespace.is_some() { "PolicyReport" } else { "ClusterPolicyReport" },
@@ -113,10 +123,44 @@ fn document(namespace: Option<&str>, findings: &[&Finding]) -> Value {
             "fail": fail,
             "warn": 0,
             "error": 0,
-            "skip": findings.len() - fail,
+            "skip": skip,
         },
-        "results": findings.iter().map(|f| result(f, namespace)).collect::<Vec<_>>(),
     })
+}
+
+/// The cluster report first (when there are cluster-scoped findings), then one report per
+/// namespace in name order, as values (tests compare the YAML with them)
+#[cfg(test)]
+pub(crate) fn documents(report: &crate::ScanReport<'_>) -> Vec<Value> {
+    let mut cluster: Vec<&Finding> = Vec::new();
+    let mut namespaced: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in report.findings {
+        match report_namespace(&f.resource) {
+            None => cluster.push(f),
+            Some(ns) => namespaced.entry(ns).or_default().push(f),
+        }
+    }
+    let mut docs = Vec::new();
+    if !cluster.is_empty() {
+        docs.push(document(None, &cluster));
+    }
+    for (ns, findings) in namespaced {
+        docs.push(document(Some(ns), &findings));
+    }
+    docs
+}
+
+#[cfg(test)]
+fn document(namespace: Option<&str>, findings: &[&Finding]) -> Value {
+    let fail = findings.iter().filter(|f| f.is_active()).count();
+    let mut doc = header(namespace, fail, findings.len() - fail);
+    if let Value::Object(m) = &mut doc {
+        m.insert(
+            "results".into(),
+            findings.iter().map(|f| result(f, namespace)).collect(),
+        );
+    }
+    doc
 }
 
 /// `palisade-<namespace>`, within the 253-character limit of object names
@@ -160,7 +204,20 @@ fn result(f: &Finding, namespace: Option<&str>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ScanReport;
     use crate::testutil::Fixture;
+
+    fn render(report: &ScanReport<'_>) -> String {
+        let mut buf = Vec::new();
+        crate::render(
+            crate::Format::PolicyReport,
+            report,
+            &crate::RenderOptions::default(),
+            &mut buf,
+        )
+        .unwrap();
+        String::from_utf8(buf).unwrap()
+    }
     use palisade_source::{LoadLimits, SourceFile, load_str};
 
     fn reparse(text: &str) -> Vec<Value> {

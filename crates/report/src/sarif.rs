@@ -1,8 +1,9 @@
 //! SARIF 2.1.0 output, for GitHub code scanning and other SARIF consumers
 
+#[cfg(test)]
+use crate::Format;
+use crate::ScanReport;
 use crate::common::{dedent_doc, token_end};
-use crate::stream::render_whole;
-use crate::{FindingStream, Format, ScanReport};
 use palisade_engine::{Finding, RuleInfo, Severity, Suppression};
 use palisade_source::{Diagnostic, DiagnosticSeverity, Position, SourceFile};
 use serde_json::{Map, Value, json};
@@ -14,20 +15,16 @@ const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Key of our entry in `partialFingerprints`
 const FINGERPRINT_KEY: &str = "palisadeFindingHash/v1";
 
-/// Written through [`FindingStream`]: results are converted one at a time, so memory stays flat
-/// however many findings a scan has
-pub(crate) fn render(report: &ScanReport<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    match FindingStream::with_rules(Format::Sarif, rule_list(report)) {
-        Some(stream) => render_whole(&stream, report, out),
-        None => Ok(()),
-    }
-}
-
 /// The whole log as a value (tests inspect it)
 #[cfg(test)]
 pub(crate) fn document(report: &ScanReport<'_>) -> Value {
     let mut buf = Vec::new();
-    match render(report, &mut buf) {
+    match crate::render(
+        Format::Sarif,
+        report,
+        &crate::RenderOptions::default(),
+        &mut buf,
+    ) {
         Ok(()) => serde_json::from_slice(&buf).unwrap_or(Value::Null),
         Err(_) => Value::Null,
     }
@@ -48,7 +45,7 @@ pub(crate) fn tool(rules: &[Cow<'_, RuleInfo>]) -> Value {
 
 /// Every rule that ran, plus (defensively) any rule a finding names that is not among them, so
 /// that every result has a `ruleIndex`
-fn rule_list<'r>(report: &'r ScanReport<'_>) -> Vec<Cow<'r, RuleInfo>> {
+pub(crate) fn rule_list<'r>(report: &'r ScanReport<'_>) -> Vec<Cow<'r, RuleInfo>> {
     let mut rules: Vec<Cow<'r, RuleInfo>> = report.rules.iter().map(Cow::Borrowed).collect();
     let mut known: std::collections::HashSet<&str> =
         report.rules.iter().map(|r| r.id.as_ref()).collect();
@@ -593,7 +590,13 @@ mod tests {
                 ("edge.sarif", edge_report),
             ] {
                 let mut buf = Vec::new();
-                render(&report, &mut buf).unwrap();
+                crate::render(
+                    Format::Sarif,
+                    &report,
+                    &crate::RenderOptions::default(),
+                    &mut buf,
+                )
+                .unwrap();
                 std::fs::write(dir.join(name), buf).unwrap();
             }
         }

@@ -1,21 +1,33 @@
-//! Incremental rendering for the formats whose size grows with the findings (JSON, SARIF).
+//! Incremental rendering, for every format.
 //!
 //! A scan hands each file's findings to [`FindingStream::chunk`] on the worker thread that
 //! produced them, writes the chunks in order through a [`StreamWriter`], and drops the findings.
-//! Memory then stays flat however many findings a scan has, and serializing them (often larger
-//! than the input) runs on every core instead of after the scan on one.
+//! What a chunk holds depends on the format:
 //!
-//! The document is the same pretty-printed JSON a whole-document serializer would write; the
-//! list of findings comes first and the summary after it, because the summary is only known
-//! once every finding has been written.
+//! * JSON, SARIF, YAML and human output are written as they come: the list of findings comes
+//!   first and the summary after it, because the summary is only known once every finding has
+//!   been written. Memory then stays flat however many findings a scan has, and rendering them
+//!   (often larger than the input) runs on every core instead of after the scan on one.
+//! * Table, JUnit and PolicyReport output need every finding before their first line (column
+//!   widths, per-rule and per-namespace counts). Their chunks hold one compact record per
+//!   finding, its text already rendered on the worker ([`Held`]); the writer keeps the records
+//!   and lays them out at the end, in the order of a whole (sorted) report.
+//!
+//! A whole report is the same stream fed with one chunk ([`render_whole`]).
 
-use crate::common::Tally;
-use crate::{Format, ScanReport, json, sarif};
-use palisade_engine::{Finding, RuleInfo};
+use crate::common::{Style, Tally};
+use crate::{
+    Format, RenderOptions, ScanReport, human, json, junit, policyreport, sarif, table, yaml,
+};
+use palisade_engine::{Finding, RuleInfo, Severity};
+use palisade_model::ResourceRef;
+use palisade_source::SourceFile;
 use serde::Serialize;
 use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 /// Renders findings in pieces that can be produced on any thread
 #[derive(Debug)]
@@ -26,21 +38,39 @@ pub struct FindingStream<'r> {
 #[derive(Debug)]
 enum Kind<'r> {
     Json,
+    Yaml,
     Sarif {
         rules: Vec<Cow<'r, RuleInfo>>,
         index: HashMap<String, usize>,
     },
+    Human {
+        style: Style,
+        show_suppressed: bool,
+    },
+    Table {
+        style: Style,
+        show_suppressed: bool,
+    },
+    Junit,
+    PolicyReport,
 }
 
 impl<'r> FindingStream<'r> {
-    /// A stream for `format` over a run of `rules`; `None` for formats rendered as a whole
-    pub fn new(format: Format, rules: &'r [RuleInfo]) -> Option<Self> {
-        Self::with_rules(format, rules.iter().map(Cow::Borrowed).collect())
+    /// A stream writing `format` for a run of `rules`
+    pub fn new(format: Format, rules: &'r [RuleInfo], opts: &RenderOptions) -> Self {
+        Self::with_rules(format, rules.iter().map(Cow::Borrowed).collect(), opts)
     }
 
-    pub(crate) fn with_rules(format: Format, rules: Vec<Cow<'r, RuleInfo>>) -> Option<Self> {
+    pub(crate) fn with_rules(
+        format: Format,
+        rules: Vec<Cow<'r, RuleInfo>>,
+        opts: &RenderOptions,
+    ) -> Self {
+        let style = Style { color: opts.color };
+        let show_suppressed = opts.show_suppressed;
         let kind = match format {
             Format::Json => Kind::Json,
+            Format::Yaml => Kind::Yaml,
             Format::Sarif => {
                 let index = rules
                     .iter()
@@ -49,31 +79,79 @@ impl<'r> FindingStream<'r> {
                     .collect();
                 Kind::Sarif { rules, index }
             }
-            _ => return None,
+            Format::Human => Kind::Human {
+                style,
+                show_suppressed,
+            },
+            Format::Table => Kind::Table {
+                style,
+                show_suppressed,
+            },
+            Format::Junit => Kind::Junit,
+            Format::PolicyReport => Kind::PolicyReport,
         };
-        Some(Self { kind })
+        Self { kind }
     }
 
     /// Render `findings` (one file's, say) into a chunk for [`StreamWriter::write`]
     pub fn chunk(&self, findings: &[Finding]) -> Chunk {
         let mut chunk = Chunk::default();
-        // About what a finding takes, so the buffer rarely grows
-        chunk.bytes.reserve(findings.len() * 1024);
         for f in findings {
             chunk.tally.add(f);
-            // Every finding is preceded by a separator; the writer drops the document's first.
-            chunk.bytes.push(b',');
-            match &self.kind {
-                Kind::Json => {
-                    chunk.bytes.extend_from_slice(b"\n    ");
-                    write_nested(&json::FindingView(f), 2, &mut chunk.bytes);
-                }
-                Kind::Sarif { index, .. } => {
-                    chunk.bytes.extend_from_slice(b"\n        ");
-                    let rule_index = index.get(f.rule_id.as_ref()).copied();
-                    write_nested(&sarif::result(f, rule_index), 4, &mut chunk.bytes);
+        }
+        match &self.kind {
+            Kind::Json | Kind::Sarif { .. } => {
+                // About what a finding takes, so the buffer rarely grows
+                chunk.bytes.reserve(findings.len() * 1024);
+                for f in findings {
+                    // Every finding is preceded by a separator; the writer drops the
+                    // document's first.
+                    chunk.bytes.push(b',');
+                    if let Kind::Sarif { index, .. } = &self.kind {
+                        chunk.bytes.extend_from_slice(b"\n        ");
+                        let rule_index = index.get(f.rule_id.as_ref()).copied();
+                        write_nested(&sarif::result(f, rule_index), 4, &mut chunk.bytes);
+                    } else {
+                        chunk.bytes.extend_from_slice(b"\n    ");
+                        write_nested(&json::FindingView(f), 2, &mut chunk.bytes);
+                    }
                 }
             }
+            Kind::Yaml => {
+                let mut text = String::with_capacity(findings.len() * 768);
+                for f in findings {
+                    yaml::write_item(&mut text, &json::finding(f));
+                }
+                chunk.bytes = text.into_bytes();
+            }
+            Kind::Human {
+                style,
+                show_suppressed,
+            } => {
+                let mut text = String::with_capacity(findings.len() * 512);
+                let mut deferred = String::new();
+                for f in findings {
+                    if f.is_active() {
+                        human::write_finding(&mut text, *style, f);
+                        text.push('\n');
+                    } else if *show_suppressed {
+                        human::write_suppressed_line(&mut deferred, *style, f);
+                    }
+                }
+                chunk.bytes = text.into_bytes();
+                chunk.deferred = deferred.into_bytes();
+            }
+            Kind::Table {
+                show_suppressed, ..
+            } => {
+                chunk.held = findings
+                    .iter()
+                    .filter(|f| f.is_active() || *show_suppressed)
+                    .map(table::held)
+                    .collect();
+            }
+            Kind::Junit => chunk.held = findings.iter().map(junit::held).collect(),
+            Kind::PolicyReport => chunk.held = findings.iter().map(policyreport::held).collect(),
         }
         chunk
     }
@@ -85,6 +163,7 @@ impl<'r> FindingStream<'r> {
                 "{{\n  \"version\": {},\n  \"findings\": [",
                 json::VERSION
             ),
+            Kind::Yaml => write!(out, "version: {}\nfindings:", json::VERSION),
             Kind::Sarif { rules, .. } => {
                 let mut buf = Vec::new();
                 write_nested(&sarif::tool(rules), 3, &mut buf);
@@ -98,14 +177,26 @@ impl<'r> FindingStream<'r> {
                     b",\n      \"columnKind\": \"unicodeCodePoints\",\n      \"results\": [",
                 )
             }
+            Kind::Human { .. } | Kind::Table { .. } | Kind::Junit | Kind::PolicyReport => Ok(()),
         }
     }
 
-    fn tail(&self, report: &ScanReport<'_>, any: bool, out: &mut dyn Write) -> io::Result<()> {
+    /// What comes before the first finding written, given the chunk's first bytes: JSON and
+    /// SARIF findings each start with a separator the first one drops; the YAML list starts on
+    /// the line after its key
+    fn first_bytes<'b>(&self, bytes: &'b [u8]) -> (&'static [u8], &'b [u8]) {
+        match (&self.kind, bytes.split_first()) {
+            (Kind::Json | Kind::Sarif { .. }, Some((b',', rest))) => (b"", rest),
+            (Kind::Yaml, _) => (b"\n", bytes),
+            _ => (b"", bytes),
+        }
+    }
+
+    fn tail(&self, report: &ScanReport<'_>, kept: Kept, out: &mut dyn Write) -> io::Result<()> {
         let mut buf = Vec::new();
         match &self.kind {
             Kind::Json => {
-                buf.extend_from_slice(if any { b"\n  ]" } else { b"]" });
+                buf.extend_from_slice(if kept.any { b"\n  ]" } else { b"]" });
                 for (key, value) in json::trailer(report) {
                     buf.extend_from_slice(format!(",\n  \"{key}\": ").as_bytes());
                     write_nested(&value, 1, &mut buf);
@@ -113,11 +204,42 @@ impl<'r> FindingStream<'r> {
                 buf.extend_from_slice(b"\n}\n");
             }
             Kind::Sarif { .. } => {
-                buf.extend_from_slice(if any { b"\n      ]" } else { b"]" });
+                buf.extend_from_slice(if kept.any { b"\n      ]" } else { b"]" });
                 buf.extend_from_slice(b",\n      \"invocations\": ");
                 write_nested(&[sarif::invocation(report.diagnostics)], 3, &mut buf);
                 buf.extend_from_slice(b"\n    }\n  ]\n}\n");
             }
+            Kind::Yaml => {
+                let mut text = String::from(if kept.any { "" } else { " []\n" });
+                let trailer = json::trailer(report)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect();
+                text.push_str(&yaml::to_yaml(&serde_json::Value::Object(trailer)));
+                buf = text.into_bytes();
+            }
+            Kind::Human {
+                style,
+                show_suppressed,
+            } => {
+                let mut sources: HashMap<&str, &SourceFile> = HashMap::new();
+                for file in &kept.sources {
+                    sources.insert(&file.name, file);
+                }
+                let suppressed = String::from_utf8_lossy(&kept.deferred);
+                let mut text = String::new();
+                human::write_tail(
+                    &mut text,
+                    report,
+                    *style,
+                    &sources,
+                    show_suppressed.then_some(&*suppressed),
+                );
+                buf = text.into_bytes();
+            }
+            Kind::Table { style, .. } => return table::write(out, report, *style, kept.held),
+            Kind::Junit => return junit::write(out, report, kept.held),
+            Kind::PolicyReport => return policyreport::write(out, kept.held),
         }
         out.write_all(&buf)
     }
@@ -126,8 +248,117 @@ impl<'r> FindingStream<'r> {
 /// Rendered findings, ready to write, with their counts
 #[derive(Debug, Default)]
 pub struct Chunk {
+    /// Written as they come
     bytes: Vec<u8>,
+    /// Written before the summary (suppressed findings in human output)
+    deferred: Vec<u8>,
+    /// Kept until the end (table, JUnit, PolicyReport)
+    held: Vec<Held>,
+    /// Files whose text diagnostics may show
+    sources: Vec<Arc<SourceFile>>,
     tally: Tally,
+}
+
+impl Chunk {
+    /// Keep `file` for the diagnostics of the human output: a whole report shows a diagnostic's
+    /// snippet when a finding's file has the text at hand, and a streamed one keeps only the
+    /// files it is given here
+    pub fn keep_source(&mut self, file: Arc<SourceFile>) {
+        if !self.sources.iter().any(|s| Arc::ptr_eq(s, &file)) {
+            self.sources.push(file);
+        }
+    }
+}
+
+/// What a finding is kept as by the formats laid out at the end: where it sorts, what it is
+/// grouped by, and its text rendered on the worker. `text` and `cuts` are the format's own
+/// (table: the cells and where they end; JUnit: the failure text and where the message is in
+/// it, or the suppression reason; PolicyReport: the YAML of the result).
+#[derive(Debug)]
+pub(crate) struct Held {
+    pub(crate) key: SortKey,
+    pub(crate) resource: Arc<ResourceRef>,
+    pub(crate) rule_name: Cow<'static, str>,
+    pub(crate) severity: Severity,
+    pub(crate) active: bool,
+    pub(crate) text: Box<str>,
+    pub(crate) cuts: [u32; 4],
+}
+
+impl Held {
+    /// A record of `f` with its rendered text
+    pub(crate) fn new(f: &Finding, text: String, cuts: [u32; 4]) -> Self {
+        Self {
+            key: SortKey {
+                file: Arc::clone(&f.file),
+                line: f.position.line,
+                column: f.position.column,
+                rule: f.rule_id.clone(),
+            },
+            resource: Arc::clone(&f.resource),
+            rule_name: f.rule_name.clone(),
+            severity: f.severity,
+            active: f.is_active(),
+            text: text.into_boxed_str(),
+            cuts,
+        }
+    }
+
+    /// `text[cuts[from]..cuts[to]]` (`from` = `None`: from the start)
+    pub(crate) fn part(&self, from: Option<usize>, to: usize) -> &str {
+        let cut = |i: usize| {
+            self.cuts
+                .get(i)
+                .and_then(|c| usize::try_from(*c).ok())
+                .unwrap_or_default()
+        };
+        let start = from.map_or(0, cut);
+        self.text.get(start..cut(to)).unwrap_or_default()
+    }
+
+    /// `text` after `cuts[from]`
+    pub(crate) fn rest(&self, from: usize) -> &str {
+        let start = self
+            .cuts
+            .get(from)
+            .and_then(|c| usize::try_from(*c).ok())
+            .unwrap_or_default();
+        self.text.get(start..).unwrap_or_default()
+    }
+}
+
+/// A finding's place in a whole report: [`Finding::sort_key`]
+#[derive(Debug)]
+pub(crate) struct SortKey {
+    pub(crate) file: Arc<SourceFile>,
+    pub(crate) line: u32,
+    pub(crate) column: u32,
+    pub(crate) rule: Cow<'static, str>,
+}
+
+impl SortKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.file.name.as_str(), self.line, self.column, &*self.rule).cmp(&(
+            other.file.name.as_str(),
+            other.line,
+            other.column,
+            &*other.rule,
+        ))
+    }
+}
+
+/// `text` offset as a cut
+pub(crate) fn cut(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
+}
+
+/// What a writer keeps until the end
+#[derive(Debug, Default)]
+struct Kept {
+    any: bool,
+    deferred: Vec<u8>,
+    held: Vec<Held>,
+    sources: Vec<Arc<SourceFile>>,
 }
 
 /// Writes a [`FindingStream`]'s document: head, chunks in order, then the rest of the report
@@ -135,7 +366,7 @@ pub struct Chunk {
 pub struct StreamWriter<'s, 'r, W: Write> {
     stream: &'s FindingStream<'r>,
     out: W,
-    any: bool,
+    kept: Kept,
     tally: Tally,
 }
 
@@ -146,20 +377,33 @@ impl<'s, 'r, W: Write> StreamWriter<'s, 'r, W> {
         Ok(Self {
             stream,
             out,
-            any: false,
+            kept: Kept::default(),
             tally: Tally::default(),
         })
     }
 
     /// Write a chunk made by [`FindingStream::chunk`]; chunks are listed in the order written
-    pub fn write(&mut self, chunk: &Chunk) -> io::Result<()> {
+    /// (and the formats laid out at the end list them in report order: file, line, column)
+    pub fn write(&mut self, chunk: Chunk) -> io::Result<()> {
         self.tally = self.tally.plus(chunk.tally);
-        let bytes = match chunk.bytes.split_first() {
-            Some((b',', rest)) if !self.any => rest,
-            Some(_) => &chunk.bytes,
-            None => return Ok(()),
+        self.kept.deferred.extend_from_slice(&chunk.deferred);
+        self.kept.held.extend(chunk.held);
+        for file in chunk.sources {
+            if !self.kept.sources.iter().any(|s| Arc::ptr_eq(s, &file)) {
+                self.kept.sources.push(file);
+            }
+        }
+        if chunk.bytes.is_empty() {
+            return Ok(());
+        }
+        let bytes = if self.kept.any {
+            &chunk.bytes[..]
+        } else {
+            let (lead, rest) = self.stream.first_bytes(&chunk.bytes);
+            self.out.write_all(lead)?;
+            rest
         };
-        self.any = true;
+        self.kept.any = true;
         self.out.write_all(bytes)
     }
 
@@ -175,7 +419,10 @@ impl<'s, 'r, W: Write> StreamWriter<'s, 'r, W> {
             streamed: self.tally.plus(report.streamed),
             ..*report
         };
-        self.stream.tail(&report, self.any, &mut self.out)?;
+        let mut kept = std::mem::take(&mut self.kept);
+        // Stable: findings that sort equal stay in the order written, as in a whole report
+        kept.held.sort_by(|a, b| a.key.cmp(&b.key));
+        self.stream.tail(&report, kept, &mut self.out)?;
         self.out.flush()?;
         Ok(self.out)
     }
@@ -279,7 +526,16 @@ pub(crate) fn render_whole(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut writer = StreamWriter::begin(stream, &mut *out)?;
-    writer.write(&stream.chunk(report.findings))?;
+    let mut chunk = stream.chunk(report.findings);
+    // Findings are sorted by file: each file's first finding brings it
+    let mut last: Option<&Arc<SourceFile>> = None;
+    for f in report.findings {
+        if last.is_none_or(|l| !Arc::ptr_eq(l, &f.file)) {
+            chunk.keep_source(Arc::clone(&f.file));
+            last = Some(&f.file);
+        }
+    }
+    writer.write(chunk)?;
     writer.finish(&ScanReport {
         findings: &[],
         ..*report
@@ -290,6 +546,7 @@ pub(crate) fn render_whole(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::RenderOptions;
     use crate::testutil::Fixture;
     use serde_json::Value;
 
@@ -314,25 +571,127 @@ mod tests {
         assert_eq!(json, json::document(&fx.report()));
     }
 
+    /// Every format with every option that changes what a chunk holds
+    fn variants() -> Vec<(Format, RenderOptions)> {
+        let mut all = Vec::new();
+        for format in Format::ALL {
+            for (color, show_suppressed) in [(false, false), (true, true)] {
+                all.push((
+                    format,
+                    RenderOptions {
+                        color,
+                        show_suppressed,
+                    },
+                ));
+            }
+        }
+        all
+    }
+
+    /// `findings` written in chunks of `size`, in `order`, as a scan writes them
+    fn streamed(
+        format: Format,
+        opts: &RenderOptions,
+        report: &ScanReport<'_>,
+        chunks: &[&[Finding]],
+    ) -> String {
+        let stream = FindingStream::new(format, report.rules, opts);
+        let mut writer = StreamWriter::begin(&stream, Vec::new()).unwrap();
+        // an empty file first, then the chunks
+        writer.write(stream.chunk(&[])).unwrap();
+        for findings in chunks {
+            let mut chunk = stream.chunk(findings);
+            for f in *findings {
+                chunk.keep_source(Arc::clone(&f.file));
+            }
+            writer.write(chunk).unwrap();
+        }
+        let out = writer
+            .finish(&ScanReport {
+                findings: &[],
+                ..*report
+            })
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn whole_with(format: Format, opts: &RenderOptions, report: &ScanReport<'_>) -> String {
+        let mut buf = Vec::new();
+        crate::render(format, report, opts, &mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
     #[test]
     fn chunks_written_one_file_at_a_time_make_the_same_document() {
         let fx = Fixture::new();
-        let report = fx.report();
-        for format in [Format::Json, Format::Sarif] {
-            let stream = FindingStream::new(format, report.rules).unwrap();
-            let mut writer = StreamWriter::begin(&stream, Vec::new()).unwrap();
-            // an empty file first, then one finding per chunk, as a scan writes them
-            writer.write(&stream.chunk(&[])).unwrap();
-            for f in report.findings.chunks(1) {
-                writer.write(&stream.chunk(f)).unwrap();
+        for report in [fx.report(), fx.clean_report()] {
+            let chunks: Vec<&[Finding]> = report.findings.chunks(1).collect();
+            for (format, opts) in variants() {
+                assert_eq!(
+                    streamed(format, &opts, &report, &chunks),
+                    whole_with(format, &opts, &report),
+                    "{format} {opts:?}"
+                );
             }
-            let out = writer
-                .finish(&ScanReport {
-                    findings: &[],
-                    ..report
-                })
-                .unwrap();
-            assert_eq!(String::from_utf8(out).unwrap(), whole(format, &report));
+        }
+    }
+
+    #[test]
+    fn formats_laid_out_at_the_end_list_findings_in_report_order() {
+        // A scan writes cross-resource findings after every file's, and files in input order:
+        // the table, JUnit and PolicyReport documents are still those of the sorted report.
+        let fx = Fixture::new();
+        let report = fx.report();
+        let chunks: Vec<&[Finding]> = report.findings.chunks(1).rev().collect();
+        for (format, opts) in variants() {
+            if matches!(format, Format::Table | Format::Junit | Format::PolicyReport) {
+                assert_eq!(
+                    streamed(format, &opts, &report, &chunks),
+                    whole_with(format, &opts, &report),
+                    "{format} {opts:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn streamed_human_output_lists_findings_in_the_order_written() {
+        let fx = Fixture::new();
+        let report = fx.report();
+        let opts = RenderOptions {
+            color: false,
+            show_suppressed: true,
+        };
+        let chunks: Vec<&[Finding]> = report.findings.chunks(1).rev().collect();
+        let text = streamed(Format::Human, &opts, &report, &chunks);
+        let net = text.find("medium[NET-001]").unwrap();
+        let pod = text.find("critical[POD-001]").unwrap();
+        let img = text.find("low[IMG-001]").unwrap();
+        assert!(net < pod && pod < img, "{text}");
+        // same text, other order: the summary and the rest are unchanged
+        let whole = whole_with(Format::Human, &opts, &report);
+        let summary = |t: &str| t[t.find("error[yaml-syntax]").unwrap()..].to_owned();
+        assert_eq!(summary(&text), summary(&whole));
+        assert_eq!(text.len(), whole.len());
+    }
+
+    #[test]
+    fn streamed_yaml_is_the_json_document() {
+        let fx = Fixture::new();
+        for report in [fx.report(), fx.clean_report()] {
+            let chunks: Vec<&[Finding]> = report.findings.chunks(1).collect();
+            let opts = RenderOptions::default();
+            let text = streamed(Format::Yaml, &opts, &report, &chunks);
+            let file = SourceFile::new("report.yaml", text.as_str());
+            let (docs, diags) =
+                palisade_source::load_str(&file, &palisade_source::LoadLimits::default());
+            assert!(diags.is_empty(), "{diags:?}");
+            let json: Value =
+                serde_json::from_str(&streamed(Format::Json, &opts, &report, &chunks)).unwrap();
+            assert_eq!(
+                docs.into_iter().map(|d| d.value).collect::<Vec<_>>(),
+                [json]
+            );
         }
     }
 
@@ -344,13 +703,5 @@ mod tests {
         assert_eq!(json["summary"]["findings"], 3);
         assert_eq!(json["summary"]["suppressed"], 1);
         assert_eq!(json["findings"].as_array().map(Vec::len), Some(4));
-    }
-
-    #[test]
-    fn other_formats_are_not_streamed() {
-        for format in Format::ALL {
-            let streamed = FindingStream::new(format, &[]).is_some();
-            assert_eq!(streamed, matches!(format, Format::Json | Format::Sarif));
-        }
     }
 }

@@ -1,41 +1,108 @@
-//! Table output: one aligned row per finding, then the summary
+//! Table output: one aligned row per finding, then the summary.
+//!
+//! Columns are as wide as their widest cell, so nothing is written before the last finding is
+//! known. A streamed scan keeps each finding as its row's text, rendered on the worker (one
+//! string per row, see [`held`]), and lays the rows out at the end.
 
-use crate::common::{Style, location, resource_label, terminal_safe, write_table};
+use crate::ScanReport;
+use crate::common::{Style, location, resource_label, terminal_safe};
 use crate::human::write_summary;
-use crate::{RenderOptions, ScanReport};
+use crate::stream::{Held, cut};
 use palisade_engine::Finding;
+use std::io::{self, Write};
 
-pub(crate) fn render(report: &ScanReport<'_>, opts: &RenderOptions) -> String {
-    let style = Style { color: opts.color };
-    let shown: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.is_active() || opts.show_suppressed)
-        .collect();
-    let mut out = String::new();
-    if shown.is_empty() {
-        out.push_str("no findings\n");
-    } else {
-        let rows: Vec<Vec<String>> = shown.iter().map(|f| row(f)).collect();
-        write_table(
-            &mut out,
-            "",
-            &["SEVERITY", "RULE", "RESOURCE", "LOCATION", "MESSAGE"],
-            &rows,
-            &|col, r, cell| match (col, r.and_then(|r| shown.get(r))) {
-                (_, None) => style.bold(cell),
-                (0, Some(f)) if f.is_active() => style.severity(f.severity, cell),
-                (_, Some(f)) if !f.is_active() => style.dim(cell),
-                _ => cell.to_owned(),
-            },
-        );
+const HEADER: [&str; COLUMNS] = ["SEVERITY", "RULE", "RESOURCE", "LOCATION", "MESSAGE"];
+const COLUMNS: usize = 5;
+
+/// A finding's row: the cells one after another, `cuts` where each but the last ends
+pub(crate) fn held(f: &Finding) -> Held {
+    let mut text = String::new();
+    let mut cuts = [0; COLUMNS - 1];
+    let cells = row(f);
+    for (i, cell) in cells.iter().enumerate() {
+        text.push_str(cell);
+        if let Some(c) = cuts.get_mut(i) {
+            *c = cut(text.len());
+        }
     }
-    out.push('\n');
-    write_summary(&mut out, report, style);
-    out
+    Held::new(f, text, cuts)
 }
 
-fn row(f: &Finding) -> Vec<String> {
+fn cells(h: &Held) -> [&str; COLUMNS] {
+    [
+        h.part(None, 0),
+        h.part(Some(0), 1),
+        h.part(Some(1), 2),
+        h.part(Some(2), 3),
+        h.rest(3),
+    ]
+}
+
+/// The rows (in report order), a blank line and the summary
+pub(crate) fn write(
+    out: &mut dyn Write,
+    report: &ScanReport<'_>,
+    style: Style,
+    rows: Vec<Held>,
+) -> io::Result<()> {
+    let mut text = String::new();
+    if rows.is_empty() {
+        text.push_str("no findings\n");
+    } else {
+        let mut widths = HEADER.map(|h| h.chars().count());
+        for r in &rows {
+            for (w, cell) in widths.iter_mut().zip(cells(r)) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let header = HEADER.map(|h| style.bold(h));
+        write_row(&mut text, &HEADER, &header, &widths);
+        for r in &rows {
+            let plain = cells(r);
+            let painted = plain.map(|cell| cell.to_owned());
+            let painted = if !r.active {
+                painted.map(|cell| style.dim(&cell))
+            } else {
+                let [severity, rest @ ..] = painted;
+                let [a, b, c, d] = rest;
+                [style.severity(r.severity, &severity), a, b, c, d]
+            };
+            write_row(&mut text, &plain, &painted, &widths);
+            if text.len() >= FLUSH_BYTES {
+                out.write_all(text.as_bytes())?;
+                text.clear();
+            }
+        }
+    }
+    drop(rows);
+    text.push('\n');
+    write_summary(&mut text, report, style);
+    out.write_all(text.as_bytes())
+}
+
+/// Written out once this much is rendered
+const FLUSH_BYTES: usize = 1 << 16;
+
+/// One row: each cell painted, then padded (by its plain width) to its column's width plus
+/// two spaces; the last cell is not padded
+fn write_row<S: AsRef<str>>(
+    out: &mut String,
+    plain: &[&str; COLUMNS],
+    painted: &[S; COLUMNS],
+    widths: &[usize; COLUMNS],
+) {
+    for (i, (cell, shown)) in plain.iter().zip(painted).enumerate() {
+        out.push_str(shown.as_ref());
+        if i + 1 < COLUMNS {
+            let width = widths.get(i).copied().unwrap_or_default();
+            let pad = width.saturating_sub(cell.chars().count()) + 2;
+            out.extend(std::iter::repeat_n(' ', pad));
+        }
+    }
+    out.push('\n');
+}
+
+fn row(f: &Finding) -> [String; COLUMNS] {
     let severity = if f.is_active() {
         f.severity.as_str().to_owned()
     } else {
@@ -46,7 +113,7 @@ fn row(f: &Finding) -> Vec<String> {
     if let Some(s) = &f.suppressed {
         message.push_str(&format!(" [suppressed: {}]", s.reason()));
     }
-    vec![
+    [
         severity,
         terminal_safe(&f.rule_id).into_owned(),
         resource_label(&f.resource),
@@ -58,7 +125,14 @@ fn row(f: &Finding) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::RenderOptions;
     use crate::testutil::Fixture;
+
+    fn render(report: &ScanReport<'_>, opts: &RenderOptions) -> String {
+        let mut buf = Vec::new();
+        crate::render(crate::Format::Table, report, opts, &mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
 
     #[test]
     fn rows_are_aligned_and_followed_by_the_summary() {

@@ -5,12 +5,16 @@
 //! scalars only when no YAML 1.1 or 1.2 reader could take them for anything but the same string;
 //! every other string is double-quoted with escapes. Numbers, booleans and null are written as
 //! in JSON, which the YAML 1.2 core schema reads back unchanged.
+//!
+//! The report is written through [`crate::FindingStream`]: `version` and the `findings:` key,
+//! one list item per finding ([`write_item`]) as they come, then the rest of the document, the
+//! same text [`to_yaml`] makes of the whole document.
 
-use crate::ScanReport;
 use serde_json::{Map, Value};
 
-pub(crate) fn render(report: &ScanReport<'_>) -> String {
-    to_yaml(&crate::json::document(report))
+/// `value` as an item of a block sequence at the left margin (`- …`), ending with a newline
+pub(crate) fn write_item(out: &mut String, value: &Value) {
+    write_seq(out, std::slice::from_ref(value), 0, false);
 }
 
 /// `value` as one YAML document (no `---` marker), ending with a newline
@@ -160,6 +164,18 @@ mod tests {
         docs.into_iter().map(|d| d.value).collect()
     }
 
+    fn render(report: &crate::ScanReport<'_>) -> String {
+        let mut buf = Vec::new();
+        crate::render(
+            crate::Format::Yaml,
+            report,
+            &crate::RenderOptions::default(),
+            &mut buf,
+        )
+        .unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
     #[test]
     fn report_round_trips_through_the_loader() {
         let fx = Fixture::new();
@@ -167,6 +183,8 @@ mod tests {
             let text = render(&report);
             let docs = reparse(&text);
             assert_eq!(docs, vec![crate::json::document(&report)], "{text}");
+            // the streamed text is what the whole-document emitter makes of the document
+            assert_eq!(text, to_yaml(&crate::json::document(&report)));
         }
     }
 

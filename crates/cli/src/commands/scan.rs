@@ -23,12 +23,16 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
 
     let (inputs, mut diagnostics) = input::collect(&args.paths);
     let framework = framework_arg(args)?;
-    // JSON and SARIF are written file by file as the scan goes; compliance scoring needs every
-    // finding at the end, so a `--framework` run renders the whole report.
+    let options = RenderOptions {
+        color: use_color(args.color),
+        show_suppressed: args.show_suppressed,
+    };
+    // Findings are rendered file by file as the scan goes (and written, or kept compactly by
+    // the formats laid out at the end); compliance scoring needs every finding at the end, so
+    // a `--framework` run renders the whole report.
     let stream = framework
         .is_none()
-        .then(|| FindingStream::new(format(args.output), &plan.rules))
-        .flatten();
+        .then(|| FindingStream::new(format(args.output), &plan.rules, &options));
     // `Stdout`, not its lock: the writer is shared with the scan's worker threads.
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let sink = match &stream {
@@ -71,10 +75,6 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     match sink {
         Sink::Streamed(ordered) => ordered.finish(&report)?.flush()?,
         Sink::Whole(mut out) => {
-            let options = RenderOptions {
-                color: use_color(args.color),
-                show_suppressed: args.show_suppressed,
-            };
             palisade_report::render(format(args.output), &report, &options, &mut out)?;
             out.flush()?;
         }
