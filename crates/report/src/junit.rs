@@ -7,34 +7,46 @@
 //! than the finding.
 
 use crate::ScanReport;
-use crate::common::location;
+use crate::common::location_of;
 use crate::stream::{Held, cut};
+use palisade_engine::Finding;
 use palisade_model::ResourceRef;
 use palisade_source::Diagnostic;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-/// What a testcase shows of a finding: for an active one its failure text, `location: message`
-/// then the pointer and help (`cuts[0]..cuts[1]`: the message); for a suppressed one the
-/// reason
-pub(crate) fn held(f: &palisade_engine::Finding) -> Held {
+/// What a testcase shows of a finding that is not in its sort key: for an active one the
+/// message then the pointer (`cuts[0]`: where the message ends), the help being the rule's; for
+/// a suppressed one the reason
+pub(crate) fn held(f: &Finding) -> Held {
     match &f.suppressed {
         None => {
-            let mut text = location(f);
-            text.push_str(": ");
-            let start = cut(text.len());
-            text.push_str(&f.message);
+            let mut text = f.message.clone();
             let end = cut(text.len());
-            let _ = write!(
-                text,
-                "\n  pointer: {}\n  help: {}",
-                f.pointer, f.remediation
-            );
-            Held::new(f, text, [start, end, 0, 0])
+            text.push_str(&f.pointer);
+            let mut held = Held::new(f, text, [end, 0, 0, 0]);
+            held.help = f.remediation.clone();
+            held
         }
         Some(s) => Held::new(f, s.reason().to_owned(), [0; 4]),
     }
+}
+
+/// `location: message`, the pointer and the help of an active finding
+fn write_failure_text(out: &mut String, f: &Held) {
+    let k = &f.key;
+    escape_into(
+        out,
+        &location_of(&k.file.name, Some((k.line, k.column))),
+        false,
+    );
+    out.push_str(": ");
+    escape_into(out, f.part(None, 0), false);
+    out.push_str("\n  pointer: ");
+    escape_into(out, f.rest(0), false);
+    out.push_str("\n  help: ");
+    escape_into(out, &f.help, false);
 }
 
 /// One (rule, resource, file) with its findings
@@ -178,14 +190,14 @@ fn write_suite(out: &mut String, s: &Suite<'_>) {
                 let _ = write!(
                     out,
                     "\n      <failure message=\"{}\" type=\"{}\">",
-                    attr(first.part(Some(0), 1)),
+                    attr(first.part(None, 0)),
                     first.severity,
                 );
                 for (i, f) in active.enumerate() {
                     if i > 0 {
                         out.push('\n');
                     }
-                    escape_into(out, &f.text, false);
+                    write_failure_text(out, f);
                 }
                 out.push_str("</failure>\n    ");
             }

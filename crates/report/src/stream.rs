@@ -272,13 +272,15 @@ impl Chunk {
 
 /// What a finding is kept as by the formats laid out at the end: where it sorts, what it is
 /// grouped by, and its text rendered on the worker. `text` and `cuts` are the format's own
-/// (table: the cells and where they end; JUnit: the failure text and where the message is in
-/// it, or the suppression reason; PolicyReport: the YAML of the result).
+/// (table: the cells and where they end; JUnit: the message and the pointer, or the
+/// suppression reason; PolicyReport: the YAML of the result).
 #[derive(Debug)]
 pub(crate) struct Held {
     pub(crate) key: SortKey,
     pub(crate) resource: Arc<ResourceRef>,
     pub(crate) rule_name: Cow<'static, str>,
+    /// JUnit: the remediation (the rule's, shared)
+    pub(crate) help: Cow<'static, str>,
     pub(crate) severity: Severity,
     pub(crate) active: bool,
     pub(crate) text: Box<str>,
@@ -297,6 +299,7 @@ impl Held {
             },
             resource: Arc::clone(&f.resource),
             rule_name: f.rule_name.clone(),
+            help: Cow::Borrowed(""),
             severity: f.severity,
             active: f.is_active(),
             text: text.into_boxed_str(),
