@@ -103,7 +103,7 @@ impl<'a> CheckCtx<'a> {
             resource: resource.into(),
             file: Arc::clone(file),
             position,
-            pointer: pointer.to_string(),
+            pointer: pointer.as_str().to_owned(),
             remediation: Cow::Borrowed(self.meta.remediation),
             controls: self.meta.controls,
             tags: self.meta.tags,

@@ -6,7 +6,7 @@
 //! Values of the wrong JSON type would fail Go decoding; here they read as unset.
 
 use palisade_model::{ContainerKind, PodTemplate};
-use palisade_source::{JsonPointer, Segment};
+use palisade_source::JsonPointer;
 use serde_json::{Map, Value};
 
 /// Field of an object by linear scan.
@@ -177,17 +177,9 @@ impl<'a> ContainerView<'a> {
     }
 }
 
-/// `pointer` extended by a `/`-separated path whose numeric segments are indexes.
-///
-/// Segment by segment rather than `JsonPointer::join`/`parse`, whose unescaping dominated the
-/// cost of reporting a violation.
+/// `pointer` extended by a `/`-separated path
 fn extend(mut pointer: JsonPointer, path: &str) -> JsonPointer {
-    for segment in path.split('/') {
-        match segment.parse::<usize>() {
-            Ok(i) => pointer.push_index(i),
-            Err(_) => pointer.push_key(segment),
-        }
-    }
+    pointer.push_path(path);
     pointer
 }
 
@@ -307,12 +299,10 @@ impl<'a> PodView<'a> {
 
     /// Pointer to the pod spec
     fn spec_base(&self) -> JsonPointer {
-        let mut pointer: JsonPointer = self
-            .template
-            .base
-            .iter()
-            .map(|s| Segment::Key((*s).to_owned()))
-            .collect();
+        let mut pointer = JsonPointer::root();
+        for key in self.template.base {
+            pointer.push_key(key);
+        }
         pointer.push_key("spec");
         pointer
     }

@@ -17,7 +17,7 @@ pub use loader::{
     DocumentText, LoadLimits, LoadedDocument, load_bytes, load_document, load_str, no_documents,
     read_source, split_documents,
 };
-pub use pointer::{JsonPointer, Segment};
+pub use pointer::JsonPointer;
 pub use positions::{Position, Positions};
 
 use std::sync::{Arc, OnceLock};

@@ -1,55 +1,48 @@
+use std::borrow::Cow;
 use std::fmt;
 
-/// One step of a [`JsonPointer`]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Segment {
-    /// Object member
-    Key(String),
-    /// Array element
-    Index(usize),
-}
-
-/// An RFC 6901 JSON pointer, kept as segments so it can be extended cheaply
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct JsonPointer(Vec<Segment>);
+/// An RFC 6901 JSON pointer (`/spec/containers/0/image`).
+///
+/// Kept as its text: checks build one for every finding and renderers print it, so extending
+/// is a `push_str` and printing is free. Reference tokens are read back (unescaped) only when
+/// the pointer is resolved, which happens for the few pointers a finding carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JsonPointer(String);
 
 impl JsonPointer {
     /// The document root
     pub fn root() -> Self {
-        Self(Vec::new())
+        Self(String::new())
     }
 
-    /// Parse `/a/b/0` form (with `~0`/`~1` escapes); numeric segments become indexes
+    /// Take pointer text in `/a/b/0` form (with `~0`/`~1` escapes); text before the first `/`
+    /// is not part of any token and is dropped
     pub fn parse(text: &str) -> Self {
-        let segments = text
-            .split('/')
-            .skip(1)
-            .map(|raw| {
-                let key = raw.replace("~1", "/").replace("~0", "~");
-                match key.parse::<usize>() {
-                    Ok(i) if !key.starts_with('+') => Segment::Index(i),
-                    _ => Segment::Key(key),
-                }
-            })
-            .collect();
-        Self(segments)
+        Self(text.find('/').map_or_else(String::new, |at| text[at..].to_owned()))
     }
 
     /// Append an object key in place (no copy of the pointer)
     pub fn push_key(&mut self, key: &str) {
-        self.0.push(Segment::Key(key.to_owned()));
+        self.0.push('/');
+        if key.contains(['~', '/']) {
+            self.0.push_str(&key.replace('~', "~0").replace('/', "~1"));
+        } else {
+            self.0.push_str(key);
+        }
     }
 
     /// Append an array index in place (no copy of the pointer)
     pub fn push_index(&mut self, index: usize) {
-        self.0.push(Segment::Index(index));
+        use fmt::Write as _;
+        // Writing into a String cannot fail
+        let _ = write!(self.0, "/{index}");
     }
 
     /// This pointer extended by an object key
     #[must_use]
     pub fn key(&self, key: &str) -> Self {
         let mut next = self.clone();
-        next.0.push(Segment::Key(key.to_owned()));
+        next.push_key(key);
         next
     }
 
@@ -57,49 +50,70 @@ impl JsonPointer {
     #[must_use]
     pub fn index(&self, index: usize) -> Self {
         let mut next = self.clone();
-        next.0.push(Segment::Index(index));
+        next.push_index(index);
         next
     }
 
-    /// This pointer extended by a `/`-separated relative path like `securityContext/privileged`
+    /// This pointer extended by a `/`-separated relative path in pointer syntax, like
+    /// `securityContext/privileged` or `volumes/0/hostPath`
     #[must_use]
     pub fn join(&self, relative: &str) -> Self {
         let mut next = self.clone();
-        next.0.extend(Self::parse(&format!("/{relative}")).0);
+        next.push_path(relative);
         next
     }
 
-    /// The segments, root first
-    pub fn segments(&self) -> &[Segment] {
+    /// Append a `/`-separated relative path in pointer syntax in place
+    pub fn push_path(&mut self, relative: &str) {
+        self.0.reserve(relative.len() + 1);
+        self.0.push('/');
+        self.0.push_str(relative);
+    }
+
+    /// The pointer text (empty for the root)
+    pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The reference tokens, root first, unescaped
+    pub fn tokens(&self) -> impl Iterator<Item = Cow<'_, str>> + '_ {
+        self.0.split('/').skip(1).map(|raw| {
+            if raw.contains('~') {
+                Cow::Owned(raw.replace("~1", "/").replace("~0", "~"))
+            } else {
+                Cow::Borrowed(raw)
+            }
+        })
     }
 
     /// Look the pointer up in a value
     pub fn resolve<'v>(&self, value: &'v serde_json::Value) -> Option<&'v serde_json::Value> {
-        self.0.iter().try_fold(value, |v, seg| match (seg, v) {
-            (Segment::Key(k), serde_json::Value::Object(m)) => m.get(k),
-            (Segment::Index(i), serde_json::Value::Array(a)) => a.get(*i),
-            (Segment::Index(i), serde_json::Value::Object(m)) => m.get(&i.to_string()),
+        self.tokens().try_fold(value, |v, token| match v {
+            serde_json::Value::Object(map) => map.get(token.as_ref()),
+            serde_json::Value::Array(items) => items.get(array_index(&token)?),
             _ => None,
         })
     }
 }
 
-impl FromIterator<Segment> for JsonPointer {
-    fn from_iter<I: IntoIterator<Item = Segment>>(iter: I) -> Self {
-        Self(iter.into_iter().collect())
+/// An array index token: decimal digits only (RFC 6901 also forbids leading zeros; they are
+/// accepted here as the position they obviously mean)
+pub(crate) fn array_index(token: &str) -> Option<usize> {
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
+    token.parse().ok()
 }
 
 impl fmt::Display for JsonPointer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for seg in &self.0 {
-            match seg {
-                Segment::Key(k) => write!(f, "/{}", k.replace('~', "~0").replace('/', "~1"))?,
-                Segment::Index(i) => write!(f, "/{i}")?,
-            }
-        }
-        Ok(())
+        f.write_str(&self.0)
+    }
+}
+
+impl From<JsonPointer> for String {
+    fn from(pointer: JsonPointer) -> Self {
+        pointer.0
     }
 }
 
@@ -111,17 +125,28 @@ mod tests {
     fn round_trips_escapes() {
         let p = JsonPointer::parse("/metadata/annotations/a~1b~0c/0");
         assert_eq!(p.to_string(), "/metadata/annotations/a~1b~0c/0");
-        assert_eq!(p.segments().len(), 4);
-        assert_eq!(p.segments()[3], Segment::Index(0));
+        let tokens: Vec<_> = p.tokens().collect();
+        assert_eq!(tokens, ["metadata", "annotations", "a/b~c", "0"]);
+        let mut built = JsonPointer::root().key("metadata").key("annotations");
+        built.push_key("a/b~c");
+        assert_eq!(built.index(0), p);
     }
 
     #[test]
     fn resolves_in_values() {
-        let v = serde_json::json!({"a": [{"b": 1}]});
+        let v = serde_json::json!({"a": [{"b": 1}], "7": "seven"});
         assert_eq!(
             JsonPointer::parse("/a/0/b").resolve(&v),
             Some(&serde_json::json!(1))
         );
         assert_eq!(JsonPointer::root().join("a/1").resolve(&v), None);
+        assert_eq!(JsonPointer::root().join("a/+0").resolve(&v), None);
+        // a numeric token names an object member by its text
+        assert_eq!(
+            JsonPointer::root().index(7).resolve(&v),
+            Some(&serde_json::json!("seven"))
+        );
+        assert_eq!(JsonPointer::root().resolve(&v), Some(&v));
+        assert_eq!(JsonPointer::parse("").as_str(), "");
     }
 }

@@ -1,4 +1,5 @@
-use crate::{JsonPointer, Segment};
+use crate::JsonPointer;
+use crate::pointer::array_index;
 use serde_json::Value;
 
 /// A 1-based line and column in a source file
@@ -60,8 +61,8 @@ impl Positions {
     pub fn locate(&self, value: &Value, pointer: &JsonPointer) -> (Position, bool) {
         let mut index = 0usize;
         let mut node = value;
-        for seg in pointer.segments() {
-            match child_offset(node, seg) {
+        for token in pointer.tokens() {
+            match child_offset(node, &token) {
                 Some((offset, child)) => {
                     index += offset;
                     node = child;
@@ -75,8 +76,8 @@ impl Positions {
     fn walk<'v>(&self, value: &'v Value, pointer: &JsonPointer) -> Option<(usize, &'v Value)> {
         let mut index = 0usize;
         let mut node = value;
-        for seg in pointer.segments() {
-            let (offset, child) = child_offset(node, seg)?;
+        for token in pointer.tokens() {
+            let (offset, child) = child_offset(node, &token)?;
             index += offset;
             node = child;
         }
@@ -92,31 +93,25 @@ impl Positions {
     }
 }
 
-/// The pre-order distance from `node` to its child at `seg`, and the child
-fn child_offset<'v>(node: &'v Value, seg: &Segment) -> Option<(usize, &'v Value)> {
+/// The pre-order distance from `node` to its child named by reference token `token`, and the
+/// child
+fn child_offset<'v>(node: &'v Value, token: &str) -> Option<(usize, &'v Value)> {
     let mut offset = 1;
-    match (node, seg) {
-        (Value::Object(map), Segment::Key(key)) => {
+    match node {
+        Value::Object(map) => {
             for (k, v) in map {
-                if k == key {
+                if k == token {
                     return Some((offset, v));
                 }
                 offset += node_count(v);
             }
             None
         }
-        (Value::Object(map), Segment::Index(i)) => {
-            let key = i.to_string();
-            child_offset(node, &Segment::Key(key)).filter(|_| map.contains_key(&i.to_string()))
-        }
-        (Value::Array(items), Segment::Index(i)) => {
-            for (n, v) in items.iter().enumerate() {
-                if n == *i {
-                    return Some((offset, v));
-                }
-                offset += node_count(v);
-            }
-            None
+        Value::Array(items) => {
+            let index = array_index(token)?;
+            let child = items.get(index)?;
+            offset += items.iter().take(index).map(node_count).sum::<usize>();
+            Some((offset, child))
         }
         _ => None,
     }
