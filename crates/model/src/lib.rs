@@ -9,3 +9,48 @@ mod resource;
 
 pub use pod::{Container, ContainerKind, PodTemplate, WORKLOAD_KINDS};
 pub use resource::{Resource, ResourceRef, resources_from_document};
+
+use serde_json::Value;
+
+/// The member `key` of an object (`None` for anything else).
+///
+/// Same result as `Value::get`, faster on the small maps Kubernetes objects are made of: a
+/// `serde_json::Map` hashes every key with SipHash, which cost a tenth of a scan, while
+/// comparing a few keys in order (length first) costs a few nanoseconds.
+pub fn field<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    const LINEAR_SCAN_MAX: usize = 16;
+    let map = value.as_object()?;
+    if map.len() <= LINEAR_SCAN_MAX {
+        map.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        map.get(key)
+    }
+}
+
+/// The value at a `/`-separated path of object members (see [`field`])
+pub fn field_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('/').try_fold(value, field)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn field_agrees_with_get() {
+        let small = json!({"a": 1, "bb": 2, "c": {"d": [3]}});
+        let large: Value = (0..40).map(|i| (format!("k{i}"), json!(i))).collect();
+        for (value, keys) in [
+            (&small, vec!["a", "bb", "b", "c", ""]),
+            (&large, vec!["k0", "k39", "k40", "x"]),
+        ] {
+            for key in keys {
+                assert_eq!(field(value, key), value.get(key), "{key}");
+            }
+        }
+        assert_eq!(field(&json!([1]), "0"), None);
+        assert_eq!(field_path(&small, "c/d"), Some(&json!([3])));
+        assert_eq!(field_path(&small, "c/x"), None);
+    }
+}

@@ -1,4 +1,5 @@
 use palisade_source::JsonPointer;
+use crate::{field, field_path};
 use serde_json::Value;
 
 /// Kinds that carry a pod template (plus `Pod` itself)
@@ -64,26 +65,30 @@ pub struct Container<'a> {
 impl<'a> Container<'a> {
     /// `name` of the container (empty if missing)
     pub fn name(&self) -> &'a str {
-        self.value.get("name").and_then(Value::as_str).unwrap_or("")
+        field(self.value, "name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     /// Field at a `/`-separated path inside the container
     pub fn get(&self, path: &str) -> Option<&'a Value> {
-        path.split('/').try_fold(self.value, |v, k| v.get(k))
+        field_path(self.value, path)
     }
 
     /// Pointer (from the resource root) to this container
     pub fn pointer(&self) -> JsonPointer {
-        let mut p = JsonPointer::root();
-        for seg in self.base {
-            p = p.key(seg);
-        }
-        p.key("spec").key(self.kind.field()).index(self.index)
+        let mut p = pointer_below(self.base);
+        p.push_key("spec");
+        p.push_key(self.kind.field());
+        p.push_index(self.index);
+        p
     }
 
     /// Pointer to a `/`-separated path inside this container
     pub fn pointer_to(&self, path: &str) -> JsonPointer {
-        self.pointer().join(path)
+        let mut p = self.pointer();
+        p.push_path(path);
+        p
     }
 }
 
@@ -102,10 +107,10 @@ impl<'a> PodTemplate<'a> {
             "CronJob" => &["spec", "jobTemplate", "spec", "template"],
             _ => return None,
         };
-        let pod = base.iter().try_fold(object, |v, k| v.get(*k))?;
-        let spec = pod.get("spec").filter(|s| s.is_object())?;
+        let pod = base.iter().try_fold(object, |v, k| field(v, k))?;
+        let spec = field(pod, "spec").filter(|s| s.is_object())?;
         Some(Self {
-            metadata: pod.get("metadata"),
+            metadata: field(pod, "metadata"),
             spec,
             base,
             is_pod: kind == "Pod",
@@ -114,34 +119,33 @@ impl<'a> PodTemplate<'a> {
 
     /// Field of the pod spec at a `/`-separated path
     pub fn get(&self, path: &str) -> Option<&'a Value> {
-        path.split('/').try_fold(self.spec, |v, k| v.get(k))
+        field_path(self.spec, path)
     }
 
     /// Annotation of the pod (template)
     pub fn annotation(&self, key: &str) -> Option<&'a str> {
-        self.metadata?.get("annotations")?.get(key)?.as_str()
+        field(field(self.metadata?, "annotations")?, key)?.as_str()
     }
 
     /// Pointer (from the resource root) to the pod object
     pub fn pointer(&self) -> JsonPointer {
-        self.base.iter().fold(JsonPointer::root(), |p, s| p.key(s))
+        pointer_below(self.base)
     }
 
     /// Pointer (from the resource root) to a `/`-separated path in the pod spec
     pub fn spec_pointer(&self, path: &str) -> JsonPointer {
-        let spec = self.pointer().key("spec");
-        if path.is_empty() {
-            spec
-        } else {
-            spec.join(path)
+        let mut spec = self.pointer();
+        spec.push_key("spec");
+        if !path.is_empty() {
+            spec.push_path(path);
         }
+        spec
     }
 
     /// Containers of one list
     pub fn containers_of(&self, kind: ContainerKind) -> impl Iterator<Item = Container<'a>> + 'a {
         let base = self.base;
-        self.spec
-            .get(kind.field())
+        field(self.spec, kind.field())
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -160,6 +164,15 @@ impl<'a> PodTemplate<'a> {
             .chain(self.containers_of(ContainerKind::Regular))
             .chain(self.containers_of(ContainerKind::Ephemeral))
     }
+}
+
+/// Pointer to the pod object below the resource root
+fn pointer_below(base: &[&str]) -> JsonPointer {
+    let mut p = JsonPointer::root();
+    for key in base {
+        p.push_key(key);
+    }
+    p
 }
 
 #[cfg(test)]

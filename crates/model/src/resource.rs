@@ -1,4 +1,4 @@
-use crate::PodTemplate;
+use crate::{PodTemplate, field};
 use palisade_source::{Diagnostic, JsonPointer, LoadedDocument, Position, Positions, SourceFile};
 use serde_json::Value;
 use std::sync::{Arc, OnceLock};
@@ -222,7 +222,7 @@ impl Resource {
 
     /// A metadata map entry (`labels` / `annotations`)
     fn meta_str(&self, map: &str, key: &str) -> Option<&str> {
-        self.value.get("metadata")?.get(map)?.get(key)?.as_str()
+        field(field(field(&self.value, "metadata")?, map)?, key)?.as_str()
     }
 
     /// A label value
@@ -237,9 +237,8 @@ impl Resource {
 
     /// `metadata.labels` as a map (empty if absent)
     pub fn labels(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.value
-            .get("metadata")
-            .and_then(|m| m.get("labels"))
+        field(&self.value, "metadata")
+            .and_then(|m| field(m, "labels"))
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
@@ -250,7 +249,7 @@ impl Resource {
     pub fn get(&self, path: &str) -> Option<&Value> {
         path.split('/').try_fold(&self.value, |v, k| match v {
             Value::Array(a) => a.get(k.parse::<usize>().ok()?),
-            _ => v.get(k),
+            _ => field(v, k),
         })
     }
 

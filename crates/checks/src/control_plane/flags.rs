@@ -458,18 +458,21 @@ fn invocation<'a>(
 /// Does any word of `command` or `args` contain a name the component runs under? Every way
 /// [`invocation`] recognises the component needs one, unless the label or image names it.
 fn mentions(c: &Container<'_>, component: Component) -> bool {
+    // Every other name of the component contains its shortest one (`kube-apiserver`,
+    // `apiserver`), so one substring search per word answers for all of them.
+    let shortest = component
+        .hyperkube_names()
+        .iter()
+        .copied()
+        .chain([component.binary()])
+        .min_by_key(|name| name.len())
+        .unwrap_or(component.binary());
     ["command", "args"]
         .into_iter()
         .filter_map(|field| c.get(field).and_then(Value::as_array))
         .flatten()
         .filter_map(Value::as_str)
-        .any(|word| {
-            word.contains(component.binary())
-                || component
-                    .hyperkube_names()
-                    .iter()
-                    .any(|name| word.contains(name))
-        })
+        .any(|word| word.contains(shortest))
 }
 
 /// Does the container's image look like the component's (`registry.k8s.io/kube-apiserver:v1.31`)?
@@ -574,6 +577,22 @@ pub(crate) fn is_loopback_address(address: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn every_component_name_contains_the_shortest() {
+        for component in COMPONENTS {
+            let names: Vec<&str> = component
+                .hyperkube_names()
+                .iter()
+                .copied()
+                .chain([component.binary()])
+                .collect();
+            let shortest = names.iter().min_by_key(|n| n.len()).copied();
+            for name in &names {
+                assert!(shortest.is_some_and(|s| name.contains(s)), "{name}");
+            }
+        }
+    }
 
     #[test]
     fn parses_both_value_forms_and_last_wins() {

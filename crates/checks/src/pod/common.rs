@@ -52,20 +52,22 @@ pub(crate) enum SecurityContextOwner<'a> {
 impl<'a> SecurityContextOwner<'a> {
     /// A field of its `securityContext` (a `/`-separated path)
     pub(crate) fn get(&self, field: &str) -> Option<&'a Value> {
-        let path = format!("securityContext/{field}");
-        match self {
-            Self::Pod(pod) => pod.get(&path),
-            Self::Container(c) => c.get(&path),
-        }
+        let owner = match self {
+            Self::Pod(pod) => pod.spec,
+            Self::Container(c) => c.value,
+        };
+        let context = owner.get("securityContext")?;
+        field.split('/').try_fold(context, |v, k| v.get(k))
     }
 
     /// Pointer to a field of its `securityContext`
     pub(crate) fn pointer(&self, field: &str) -> JsonPointer {
-        let path = format!("securityContext/{field}");
-        match self {
-            Self::Pod(pod) => pod.spec_pointer(&path),
-            Self::Container(c) => c.pointer_to(&path),
-        }
+        let mut pointer = match self {
+            Self::Pod(pod) => pod.spec_pointer("securityContext"),
+            Self::Container(c) => c.pointer_to("securityContext"),
+        };
+        pointer.push_path(field);
+        pointer
     }
 
     /// The pod itself rather than one of its containers
@@ -151,7 +153,9 @@ pub(crate) fn normalize_capability(name: &str) -> String {
 }
 
 fn capability_list<'a>(c: &Container<'a>, list: &str) -> impl Iterator<Item = &'a Value> + 'a {
-    c.get(&format!("securityContext/capabilities/{list}"))
+    c.value
+        .get("securityContext")
+        .and_then(|context| context.get("capabilities")?.get(list))
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
