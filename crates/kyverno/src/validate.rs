@@ -95,7 +95,8 @@ impl AnchorMap {
 /// `MatchPattern`
 pub fn match_pattern(resource: &Value, pattern: &Value) -> MatchResult {
     let mut ac = AnchorMap::default();
-    match element(resource, pattern, "/", &mut ac) {
+    let mut path = String::from("/");
+    match element(resource, pattern, &mut path, &mut ac) {
         Ok(()) => MatchResult::Pass,
         Err((path, e)) => match e.kind {
             ErrKind::Conditional | ErrKind::Global => MatchResult::Skip(e.message),
@@ -122,11 +123,34 @@ pub fn match_pattern(resource: &Value, pattern: &Value) -> MatchResult {
 
 type Walk = Result<(), (String, WalkError)>;
 
+/// Walk under `path` + `segment` + `/`: the one path buffer of a [`match_pattern`] grows by a
+/// segment for the call and is cut back after it (whatever the outcome: callers go on after
+/// skips), so that paths are copied only into errors rather than formatted per key
+fn under(path: &mut String, key: &str, walk: impl FnOnce(&mut String) -> Walk) -> Walk {
+    let mark = path.len();
+    path.push_str(key);
+    path.push('/');
+    let out = walk(path);
+    path.truncate(mark);
+    out
+}
+
+/// [`under`] an array index
+fn under_index(path: &mut String, index: usize, walk: impl FnOnce(&mut String) -> Walk) -> Walk {
+    use std::fmt::Write as _;
+    let mark = path.len();
+    // writing to a String does not fail
+    let _ = write!(path, "{index}/");
+    let out = walk(path);
+    path.truncate(mark);
+    out
+}
+
 fn is_skip(e: &WalkError) -> bool {
     matches!(e.kind, ErrKind::Conditional | ErrKind::Global)
 }
 
-fn element(resource: &Value, pattern: &Value, path: &str, ac: &mut AnchorMap) -> Walk {
+fn element(resource: &Value, pattern: &Value, path: &mut String, ac: &mut AnchorMap) -> Walk {
     match pattern {
         Value::Object(pmap) => {
             let Value::Object(rmap) = resource else {
@@ -176,7 +200,7 @@ fn element(resource: &Value, pattern: &Value, path: &str, ac: &mut AnchorMap) ->
 fn validate_map(
     rmap: &Map<String, Value>,
     pmap: &Map<String, Value>,
-    path: &str,
+    path: &mut String,
     ac: &mut AnchorMap,
 ) -> Walk {
     let expanded;
@@ -187,8 +211,28 @@ fn validate_map(
         }
         None => pmap,
     };
+    if pmap.len() == 1
+        && let Some((k, v)) = pmap.iter().next()
+    {
+        // one key: no order to decide
+        return match Anchor::parse(k) {
+            Some(a)
+                if matches!(
+                    a.kind,
+                    AnchorKind::Condition
+                        | AnchorKind::Existence
+                        | AnchorKind::Equality
+                        | AnchorKind::Negation
+                        | AnchorKind::Global
+                ) =>
+            {
+                handle(rmap, a.key, Some(a), v, path, ac)
+            }
+            _ => handle(rmap, k, None, v, path, ac),
+        };
+    }
     let mut anchors: Vec<(&String, &Value, Anchor<'_>)> = Vec::new();
-    let mut rest: Vec<(&String, &Value)> = Vec::new();
+    let mut rest: Vec<(&String, &Value)> = Vec::with_capacity(pmap.len());
     for (k, v) in pmap {
         match Anchor::parse(k) {
             Some(a)
@@ -212,7 +256,7 @@ fn validate_map(
     // global anchors first, then keys with nested anchors, then the rest (sorted)
     rest.sort_by(|a, b| a.0.cmp(b.0));
     let mut front: Vec<(&String, &Value)> = Vec::new();
-    let mut back: Vec<(&String, &Value)> = Vec::new();
+    let mut back: Vec<(&String, &Value)> = Vec::with_capacity(rest.len());
     for (k, v) in rest {
         let global = Anchor::parse(k).is_some_and(|a| a.kind == AnchorKind::Global);
         if global || has_nested_anchors(v) {
@@ -256,10 +300,39 @@ fn handle(
     key: &str,
     anchor: Option<Anchor<'_>>,
     pattern: &Value,
-    path: &str,
+    path: &mut String,
     ac: &mut AnchorMap,
 ) -> Walk {
-    let current = format!("{path}{key}/");
+    if let Some(AnchorKind::AddIfNotPresent) | None = anchor.map(|a| a.kind) {
+        // default handler; `+()` keys are plain keys in validation
+        let actual = rmap.get(key);
+        if pattern == "*" {
+            return match actual {
+                Some(v) if !v.is_null() => Ok(()),
+                _ => Err((
+                    path.clone(),
+                    WalkError::other(format!("{path}/{key} not found")),
+                )),
+            };
+        }
+        return under(path, key, |current| {
+            element(actual.unwrap_or(&Value::Null), pattern, current, ac)
+        });
+    }
+    under(path, key, |current| {
+        handle_anchor(rmap, key, anchor, pattern, current, ac)
+    })
+}
+
+/// [`handle`] of an anchored key, `current` being the key's path
+fn handle_anchor(
+    rmap: &Map<String, Value>,
+    key: &str,
+    anchor: Option<Anchor<'_>>,
+    pattern: &Value,
+    current: &mut String,
+    ac: &mut AnchorMap,
+) -> Walk {
     match anchor.map(|a| a.kind) {
         Some(AnchorKind::Negation) => {
             if rmap.contains_key(key) {
@@ -274,11 +347,11 @@ fn handle(
             Ok(())
         }
         Some(AnchorKind::Equality) => match rmap.get(key) {
-            Some(v) => element(v, pattern, &current, ac),
+            Some(v) => element(v, pattern, current, ac),
             None => Ok(()),
         },
         Some(AnchorKind::Condition) => match rmap.get(key) {
-            Some(v) => element(v, pattern, &current, ac).map_err(|(p, e)| {
+            Some(v) => element(v, pattern, current, ac).map_err(|(p, e)| {
                 (
                     p,
                     WalkError {
@@ -288,7 +361,7 @@ fn handle(
                 )
             }),
             None => Err((
-                current,
+                current.clone(),
                 WalkError {
                     kind: ErrKind::Conditional,
                     message: "conditional anchor mismatch: conditional anchor key doesn't exist in the resource".to_owned(),
@@ -296,7 +369,7 @@ fn handle(
             )),
         },
         Some(AnchorKind::Global) => match rmap.get(key) {
-            Some(v) => element(v, pattern, &current, ac).map_err(|(p, e)| {
+            Some(v) => element(v, pattern, current, ac).map_err(|(p, e)| {
                 (
                     p,
                     WalkError {
@@ -311,7 +384,7 @@ fn handle(
             Some(Value::Array(items)) => {
                 let Value::Array(patterns) = pattern else {
                     return Err((
-                        current,
+                        current.clone(),
                         WalkError::other(
                             "invalid pattern type: Pattern has to be of list to compare against resource"
                                 .to_owned(),
@@ -321,16 +394,17 @@ fn handle(
                 for p in patterns {
                     if !p.is_object() {
                         return Err((
-                            current,
+                            current.clone(),
                             WalkError::other(
                                 "invalid pattern type: Pattern has to be of type map to compare against items in resource"
                                     .to_owned(),
                             ),
                         ));
                     }
-                    let found = items.iter().enumerate().any(|(i, r)| {
-                        element(r, p, &format!("{current}{i}/"), ac).is_ok()
-                    });
+                    let found = items
+                        .iter()
+                        .enumerate()
+                        .any(|(i, r)| under_index(current, i, |path| element(r, p, path, ac)).is_ok());
                     if !found {
                         return Err((
                             current.clone(),
@@ -343,7 +417,7 @@ fn handle(
                 Ok(())
             }
             Some(other) => Err((
-                current,
+                current.clone(),
                 WalkError::other(format!(
                     "invalid resource type {}: Existence ^ () anchor can be used only on list/array type resource",
                     crate::value::type_name(other)
@@ -351,25 +425,12 @@ fn handle(
             )),
             None => Ok(()),
         },
-        Some(AnchorKind::AddIfNotPresent) | None => {
-            // default handler; `+()` keys are plain keys in validation
-            let key = anchor.map_or(key, |_| key);
-            let actual = rmap.get(key);
-            if pattern == "*" {
-                return match actual {
-                    Some(v) if !v.is_null() => Ok(()),
-                    _ => Err((
-                        path.to_owned(),
-                        WalkError::other(format!("{path}/{key} not found")),
-                    )),
-                };
-            }
-            element(actual.unwrap_or(&Value::Null), pattern, &current, ac)
-        }
+        // handled by `handle`
+        Some(AnchorKind::AddIfNotPresent) | None => Ok(()),
     }
 }
 
-fn validate_array(rarr: &[Value], parr: &[Value], path: &str, ac: &mut AnchorMap) -> Walk {
+fn validate_array(rarr: &[Value], parr: &[Value], path: &mut String, ac: &mut AnchorMap) -> Walk {
     let Some(first) = parr.first() else {
         return Err((
             path.to_owned(),
@@ -381,7 +442,7 @@ fn validate_array(rarr: &[Value], parr: &[Value], path: &str, ac: &mut AnchorMap
             let mut applied = 0;
             let mut skips = Vec::new();
             for (i, r) in rarr.iter().enumerate() {
-                match element(r, first, &format!("{path}{i}/"), ac) {
+                match under_index(path, i, |path| element(r, first, path, ac)) {
                     Ok(()) => applied += 1,
                     Err((_, e)) if is_skip(&e) => skips.push(e.message),
                     Err(e) => return Err(e),
@@ -403,7 +464,7 @@ fn validate_array(rarr: &[Value], parr: &[Value], path: &str, ac: &mut AnchorMap
             let mut applied = 0;
             let mut skips = Vec::new();
             for (i, p) in parr.iter().enumerate() {
-                match element(&rarr[i], p, &format!("{path}{i}/"), ac) {
+                match under_index(path, i, |path| element(&rarr[i], p, path, ac)) {
                     Ok(()) => applied += 1,
                     Err((_, e)) if is_skip(&e) => skips.push(e.message),
                     Err(e) => return Err(e),
@@ -441,8 +502,8 @@ fn expand_in_metadata(
         return None;
     };
     let rmeta = resource.get("metadata")?.as_object()?;
-    let mut new_meta = pmeta.clone();
-    let mut changed = false;
+    // copied when a wildcard key is expanded
+    let mut new_meta: Option<Map<String, Value>> = None;
     for tag in ["labels", "annotations"] {
         let Some((pkey, Value::Object(pdata))) = pmeta
             .iter()
@@ -478,12 +539,11 @@ fn expand_in_metadata(
                 out.insert(k.clone(), v.clone());
             }
         }
-        new_meta.insert(pkey.clone(), Value::Object(out));
-        changed = true;
+        new_meta
+            .get_or_insert_with(|| pmeta.clone())
+            .insert(pkey.clone(), Value::Object(out));
     }
-    if !changed {
-        return None;
-    }
+    let new_meta = new_meta?;
     let mut p = pattern.clone();
     p.insert(pmeta_key.clone(), Value::Object(new_meta));
     Some(p)
