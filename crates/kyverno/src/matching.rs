@@ -164,6 +164,46 @@ fn is_empty_value(v: Option<&Value>) -> bool {
     }
 }
 
+/// Where the reasons a rule or filter does not match go: collected for callers that show
+/// them, or only noted for those that need a yes/no (the engine, per rule of every request),
+/// which then get no message formatted and stop at the first reason
+struct Reasons {
+    list: Option<Vec<String>>,
+    any: bool,
+}
+
+impl Reasons {
+    fn collecting() -> Self {
+        Self {
+            list: Some(Vec::new()),
+            any: false,
+        }
+    }
+
+    fn noting() -> Self {
+        Self {
+            list: None,
+            any: false,
+        }
+    }
+
+    fn add(&mut self, reason: impl FnOnce() -> String) {
+        self.any = true;
+        if let Some(list) = &mut self.list {
+            list.push(reason());
+        }
+    }
+
+    /// Nothing more can change the outcome: a reason is noted and none are collected
+    fn decided(&self) -> bool {
+        self.any && self.list.is_none()
+    }
+
+    fn into_vec(self) -> Vec<String> {
+        self.list.unwrap_or_default()
+    }
+}
+
 /// One filter of a `match` / `exclude` block: its `resources` and userInfo criteria, read
 /// once on load so that matching a request does no look-ups in the policy document
 #[derive(Debug, Clone)]
@@ -231,52 +271,67 @@ impl Filter {
         }
     }
 
-    /// Does the filter match (`doesResourceMatchConditionBlock`); returns the reasons it does
-    /// not. `with_user`: whether its userInfo criteria count.
-    fn errors(&self, input: &MatchInput<'_>, with_user: bool) -> Vec<String> {
-        let mut errs = Vec::new();
+    /// Does the filter match (`doesResourceMatchConditionBlock`); adds the reasons it does
+    /// not to `errs`. `with_user`: whether its userInfo criteria count.
+    fn errors(&self, input: &MatchInput<'_>, with_user: bool, errs: &mut Reasons) {
         if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k.matches(input)) {
-            return vec![format!("kind does not match {:?}", self.kinds_listed)];
+            errs.add(|| format!("kind does not match {:?}", self.kinds_listed));
+            return;
         }
         if !self.operations.is_empty() && !self.operations.iter().any(|o| o == input.operation) {
-            errs.push("operation does not match".to_owned());
+            errs.add(|| "operation does not match".to_owned());
         }
-        let meta = input.resource.get("metadata");
-        let mut name = meta
-            .and_then(|m| m.get("name"))
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if name.is_empty() {
-            name = meta
-                .and_then(|m| m.get("generateName"))
+        if errs.decided() {
+            return;
+        }
+        // read only by the criteria that need them
+        let meta = || input.resource.get("metadata");
+        let name = || {
+            let meta = meta();
+            let name = meta
+                .and_then(|m| m.get("name"))
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-        }
+            if name.is_empty() {
+                meta.and_then(|m| m.get("generateName"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+            } else {
+                name
+            }
+        };
         if let Some(n) = &self.name
-            && !wildcard::matches(n, name)
+            && !wildcard::matches(n, name())
         {
-            errs.push("name does not match".to_owned());
+            errs.add(|| "name does not match".to_owned());
         }
-        if !self.names.is_empty() && !self.names.iter().any(|n| wildcard::matches(n, name)) {
-            errs.push("none of the names match".to_owned());
+        if !self.names.is_empty() && {
+            let name = name();
+            !self.names.iter().any(|n| wildcard::matches(n, name))
+        } {
+            errs.add(|| "none of the names match".to_owned());
         }
         if !self.namespaces.is_empty() {
             let ns = if input.kind == "Namespace" {
-                name
+                name()
             } else {
-                meta.and_then(|m| m.get("namespace"))
+                meta()
+                    .and_then(|m| m.get("namespace"))
                     .and_then(Value::as_str)
                     .unwrap_or_default()
             };
             if !self.namespaces.iter().any(|n| wildcard::matches(n, ns)) {
-                errs.push("namespace does not match".to_owned());
+                errs.add(|| "namespace does not match".to_owned());
             }
         }
-        let none = Map::new();
+        if errs.decided() {
+            return;
+        }
         let of_meta = |key: &str| {
-            meta.and_then(|m| m.get(key))
+            meta()
+                .and_then(|m| m.get(key))
                 .and_then(Value::as_object)
-                .unwrap_or(&none)
+                .unwrap_or_else(|| empty_map())
         };
         if !self.annotations.is_empty() {
             let actual = of_meta("annotations");
@@ -287,34 +342,39 @@ impl Filter {
                 })
             });
             if !ok {
-                errs.push("annotations does not match".to_owned());
+                errs.add(|| "annotations does not match".to_owned());
             }
         }
         if let Some(sel) = &self.selector {
             match selector_matches(sel, of_meta("labels"), true) {
                 Ok(true) => {}
-                Ok(false) => errs.push("selector does not match".to_owned()),
-                Err(e) => errs.push(format!("failed to parse selector: {e}")),
+                Ok(false) => errs.add(|| "selector does not match".to_owned()),
+                Err(e) => errs.add(|| format!("failed to parse selector: {e}")),
             }
         }
         if let Some(sel) = &self.namespace_selector {
             if input.kind == "Namespace" {
-                errs.push("namespace selector is not applicable for namespace resource".to_owned());
+                errs.add(|| {
+                    "namespace selector is not applicable for namespace resource".to_owned()
+                });
             } else {
                 match selector_matches(sel, input.namespace_labels, true) {
                     Ok(true) => {}
-                    Ok(false) => errs.push("namespace selector does not match labels".to_owned()),
-                    Err(e) => errs.push(format!("failed to parse namespace selector: {e}")),
+                    Ok(false) => errs.add(|| "namespace selector does not match labels".to_owned()),
+                    Err(e) => errs.add(|| format!("failed to parse namespace selector: {e}")),
                 }
             }
         }
-        if !with_user {
-            return errs;
+        if !with_user || errs.decided() {
+            return;
+        }
+        if self.roles.is_empty() && self.cluster_roles.is_empty() && self.subjects.is_empty() {
+            return;
         }
         let empty_info = RequestInfo::default();
         let req = input.request.unwrap_or(&empty_info);
         if !self.roles.is_empty() && !self.roles.iter().any(|r| req.roles.contains(r)) {
-            errs.push("user info does not match roles for the given conditionBlock".to_owned());
+            errs.add(|| "user info does not match roles for the given conditionBlock".to_owned());
         }
         if !self.cluster_roles.is_empty()
             && !self
@@ -322,33 +382,55 @@ impl Filter {
                 .iter()
                 .any(|r| req.cluster_roles.contains(r))
         {
-            errs.push(
-                "user info does not match clustersRoles for the given conditionBlock".to_owned(),
-            );
+            errs.add(|| {
+                "user info does not match clustersRoles for the given conditionBlock".to_owned()
+            });
         }
         if !self.subjects.is_empty() && !match_subjects(&self.subjects, &req.user_info) {
-            errs.push("user info does not match subject for the given conditionBlock".to_owned());
+            errs.add(|| "user info does not match subject for the given conditionBlock".to_owned());
         }
-        errs
     }
 
     /// The reasons a `match` filter does not admit the resource
-    fn match_errors(&self, input: &MatchInput<'_>) -> Vec<String> {
+    fn match_errors(&self, input: &MatchInput<'_>, errs: &mut Reasons) {
         if self.empty {
-            return vec!["match cannot be empty".to_owned()];
+            errs.add(|| "match cannot be empty".to_owned());
+            return;
         }
         // Without user info, the CLI drops userInfo criteria from match blocks
-        self.errors(input, input.request.is_some())
+        self.errors(input, input.request.is_some(), errs);
     }
 
-    /// The reason an `exclude` filter excludes the resource (empty when it does not)
-    fn exclude_errors(&self, input: &MatchInput<'_>) -> Vec<String> {
-        // userInfo in exclude is evaluated against empty request info when none was provided
-        if self.empty || !self.errors(input, true).is_empty() {
-            return Vec::new();
-        }
-        vec!["resource excluded since one of the criteria excluded it".to_owned()]
+    /// Whether a `match` filter admits the resource
+    fn admits(&self, input: &MatchInput<'_>) -> bool {
+        let mut errs = Reasons::noting();
+        self.match_errors(input, &mut errs);
+        !errs.any
     }
+
+    /// Whether an `exclude` filter excludes the resource
+    fn excludes(&self, input: &MatchInput<'_>) -> bool {
+        if self.empty {
+            return false;
+        }
+        // userInfo in exclude is evaluated against empty request info when none was provided
+        let mut errs = Reasons::noting();
+        self.errors(input, true, &mut errs);
+        !errs.any
+    }
+
+    /// The reason an `exclude` filter excludes the resource (none when it does not)
+    fn exclude_errors(&self, input: &MatchInput<'_>, errs: &mut Reasons) {
+        if self.excludes(input) {
+            errs.add(|| "resource excluded since one of the criteria excluded it".to_owned());
+        }
+    }
+}
+
+/// An empty map, for absent labels and annotations
+fn empty_map() -> &'static Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Map::new)
 }
 
 fn match_subjects(subjects: &[Value], user_info: &Value) -> bool {
@@ -516,7 +598,23 @@ impl RuleMatch {
     /// Does the rule admit the resource (`MatchesResourceDescription`); returns the reasons it
     /// does not
     pub fn check(&self, input: &MatchInput<'_>) -> Result<(), Vec<String>> {
-        let mut reasons = Vec::new();
+        let mut reasons = Reasons::collecting();
+        self.reasons(input, &mut reasons);
+        if reasons.any {
+            Err(reasons.into_vec())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether the rule admits the resource: [`RuleMatch::check`] without the reasons
+    pub fn admits(&self, input: &MatchInput<'_>) -> bool {
+        let mut reasons = Reasons::noting();
+        self.reasons(input, &mut reasons);
+        !reasons.any
+    }
+
+    fn reasons(&self, input: &MatchInput<'_>, reasons: &mut Reasons) {
         if !input.policy_namespace.is_empty() {
             let ns = input
                 .resource
@@ -524,43 +622,48 @@ impl RuleMatch {
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             if ns != input.policy_namespace {
-                return Err(vec![
+                reasons.add(|| {
                     "The policy and resource namespace are different. Therefore, policy skip this resource."
-                        .to_owned(),
-                ]);
+                        .to_owned()
+                });
+                return;
             }
         }
         match &self.matches {
             Block::Any(any) => {
-                if !any.iter().any(|f| f.match_errors(input).is_empty()) {
-                    reasons.push("no resource matched".to_owned());
+                if !any.iter().any(|f| f.admits(input)) {
+                    reasons.add(|| "no resource matched".to_owned());
                 }
             }
             Block::All(all) => {
                 for f in all {
-                    reasons.extend(f.match_errors(input));
+                    f.match_errors(input, reasons);
+                    if reasons.decided() {
+                        return;
+                    }
                 }
             }
-            Block::One(f) => reasons.extend(f.match_errors(input)),
+            Block::One(f) => f.match_errors(input, reasons),
+        }
+        if reasons.decided() {
+            return;
         }
         match &self.excludes {
             Some(Block::Any(any)) => {
                 for f in any {
-                    reasons.extend(f.exclude_errors(input));
+                    f.exclude_errors(input, reasons);
+                    if reasons.decided() {
+                        return;
+                    }
                 }
             }
-            Some(Block::All(all)) if all.iter().all(|f| !f.exclude_errors(input).is_empty()) => {
-                reasons.push(
-                    "resource excluded since the combination of all criteria exclude it".to_owned(),
-                );
+            Some(Block::All(all)) if all.iter().all(|f| f.excludes(input)) => {
+                reasons.add(|| {
+                    "resource excluded since the combination of all criteria exclude it".to_owned()
+                });
             }
-            Some(Block::One(f)) => reasons.extend(f.exclude_errors(input)),
+            Some(Block::One(f)) => f.exclude_errors(input, reasons),
             Some(Block::All(_)) | None => {}
-        }
-        if reasons.is_empty() {
-            Ok(())
-        } else {
-            Err(reasons)
         }
     }
 }
