@@ -61,12 +61,15 @@ fn decls(variables: &[String]) -> Declarations {
 /// Compile, caching by expression and declared variables: the same policies are evaluated for
 /// every resource
 fn compile(env: &CelEnv, src: &str, vars: &[String]) -> Result<Program, String> {
-    type Cache = Mutex<HashMap<(String, Vec<String>), Result<Program, String>>>;
+    /// Per expression, per list of declared variables (the same expression is rarely compiled
+    /// with more than one): looked up by borrowed keys, with no copy of them per look-up
+    type Cache = Mutex<HashMap<String, Vec<(Vec<String>, Result<Program, String>)>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    let key = (src.to_owned(), vars.to_vec());
     if let Ok(guard) = cache.lock()
-        && let Some(hit) = guard.get(&key)
+        && let Some((_, hit)) = guard
+            .get(src)
+            .and_then(|compiled| compiled.iter().find(|(v, _)| v.as_slice() == vars))
     {
         return hit.clone();
     }
@@ -75,7 +78,10 @@ fn compile(env: &CelEnv, src: &str, vars: &[String]) -> Result<Program, String> 
         if guard.len() > 20_000 {
             guard.clear();
         }
-        guard.insert(key, result.clone());
+        let compiled = guard.entry(src.to_owned()).or_default();
+        if !compiled.iter().any(|(v, _)| v.as_slice() == vars) {
+            compiled.push((vars.to_vec(), result.clone()));
+        }
     }
     result
 }
