@@ -9,6 +9,7 @@ use crate::policy::{FailureAction, KindRule, Policy};
 use crate::validate::{MatchResult, match_pattern};
 use crate::variables;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Rule kinds in responses
@@ -305,13 +306,74 @@ pub fn base_context(resource: &Value, adm: &Admission) -> Context {
     ctx
 }
 
+/// The [`base_context`] of a request, built when a rule first needs it and then shared by
+/// every rule (copy-on-write): a webhook request whose matching rules only match patterns
+/// without variables, and pass, never builds one
+pub struct BaseContext<'a> {
+    resource: &'a Value,
+    adm: &'a Admission,
+    ctx: std::cell::OnceCell<Context>,
+}
+
+impl<'a> BaseContext<'a> {
+    /// The base context of `resource` and `adm` (built on first use)
+    pub fn new(resource: &'a Value, adm: &'a Admission) -> Self {
+        Self {
+            resource,
+            adm,
+            ctx: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The context, built now when it was not yet
+    pub fn get(&self) -> &Context {
+        self.ctx
+            .get_or_init(|| base_context(self.resource, self.adm))
+    }
+}
+
+/// Where a validation reads and writes its context: a [`Context`], or a rule's [`RuleContext`]
+trait ContextSlot {
+    fn context(&mut self) -> &mut Context;
+}
+
+impl ContextSlot for Context {
+    fn context(&mut self) -> &mut Context {
+        self
+    }
+}
+
+/// The context of one rule: the base context as checkpointed for the rule, taken when the
+/// rule first reads or writes the context (a rule starts from the base context, whatever the
+/// rules before it loaded: each is run between a checkpoint and a restore)
+struct RuleContext<'b> {
+    base: &'b BaseContext<'b>,
+    ctx: Option<Context>,
+}
+
+impl ContextSlot for RuleContext<'_> {
+    fn context(&mut self) -> &mut Context {
+        let base = self.base;
+        self.ctx.get_or_insert_with(|| {
+            let mut ctx = base.get().clone();
+            ctx.checkpoint();
+            ctx
+        })
+    }
+}
+
 fn rule_name(rule: &Value) -> &str {
     rule.get("name").and_then(Value::as_str).unwrap_or_default()
 }
 
 fn rule_matches(policy: &Policy, rule: &RuleMatch, resource: &Value, adm: &Admission) -> bool {
+    rule.admits(&match_input(policy, resource, adm))
+}
+
+/// What the rules of `policy` are matched against
+fn match_input<'a>(policy: &'a Policy, resource: &'a Value, adm: &'a Admission) -> MatchInput<'a> {
     let (group, version) = gv_of(resource);
-    let input = MatchInput {
+    MatchInput {
         resource,
         group,
         version,
@@ -321,8 +383,7 @@ fn rule_matches(policy: &Policy, rule: &RuleMatch, resource: &Value, adm: &Admis
         namespace_labels: &adm.namespace_labels,
         request: adm.user.as_ref(),
         policy_namespace: &policy.namespace,
-    };
-    rule.check(&input).is_ok()
+    }
 }
 
 /// The CLI's context loader: rule values, then the rule's context entries
@@ -332,11 +393,21 @@ fn load_rule_context(
     entries: Option<&Value>,
     adm: &Admission,
 ) -> Result<(), String> {
+    load_named_rule_context(ctx, rule_name(rule), entries, adm)
+}
+
+/// [`load_rule_context`] of the rule named `name`
+fn load_named_rule_context(
+    ctx: &mut Context,
+    name: &str,
+    entries: Option<&Value>,
+    adm: &Admission,
+) -> Result<(), String> {
     let entries = entries
         .and_then(Value::as_array)
         .map_or(&[][..], Vec::as_slice);
     contextload::load_entries(ctx, entries, &adm.offline)?;
-    if let Some(values) = adm.rule_values.get(rule_name(rule)) {
+    if let Some(values) = adm.rule_values.get(name) {
         for (k, v) in values {
             ctx.add_variable(k, v.clone());
         }
@@ -805,47 +876,49 @@ fn add_element(ctx: &mut Context, element: &Value, index: usize, nesting: usize)
 pub fn validate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineResponse {
     let mut resp = EngineResponse::empty(policy, resource);
     if policy.is_kyverno() {
-        resp.rules = validate_rules(policy, resource, adm, &base_context(resource, adm));
+        resp.rules = validate_rules(policy, resource, adm, &BaseContext::new(resource, adm));
     }
     resp
 }
 
 /// The rule responses of a kyverno.io policy's validate rules (none for other kinds), each
-/// rule starting from `base`: the [`base_context`] of `resource` and `adm`. Callers that run
-/// many policies on one resource (the admission webhook) build it once and share it, and get
-/// no copies of the resource back; [`validate`] is this with an [`EngineResponse`] around it.
+/// rule starting from `base`: the [`BaseContext`] of `resource` and `adm`. Callers that run
+/// many policies on one resource (the admission webhook) make one and share it, and get no
+/// copies of the resource back; [`validate`] is this with an [`EngineResponse`] around it.
 pub fn validate_rules(
     policy: &Policy,
     resource: &Value,
     adm: &Admission,
-    base: &Context,
+    base: &BaseContext<'_>,
 ) -> Vec<RuleResponse> {
     let mut out = Vec::new();
     if !policy.is_kyverno() {
         return out;
     }
     let rules = policy.rules_for_kind(kind_of(resource));
-    // a copy-on-write clone: rules that load no context entries never copy the document
-    let mut ctx = base.clone();
-    let apply_one = policy.apply_one();
+    let input = match_input(policy, resource, adm);
+    // read when a rule has applied
+    let mut apply_one = None;
     let mut applied = 0;
     for kr in rules.iter() {
+        if !kr.keys.validate {
+            continue;
+        }
         let Some(v) = kr.rule.get("validate").filter(|v| v.is_object()) else {
             continue;
         };
-        if !rule_matches(policy, &kr.matcher, resource, adm) {
+        if !kr.matcher.admits(&input) {
             continue;
         }
-        ctx.checkpoint();
+        let mut ctx = RuleContext { base, ctx: None };
         let r = validate_rule(kr, v, &mut ctx, resource, adm);
-        ctx.restore();
         if let Some(mut r) = r {
             r.failure_action = kr.failure_action;
             if matches!(r.status, RuleStatus::Pass | RuleStatus::Fail) {
                 applied += 1;
             }
             out.push(r);
-            if apply_one && applied > 0 {
+            if applied > 0 && *apply_one.get_or_insert_with(|| policy.apply_one()) {
                 break;
             }
         }
@@ -856,13 +929,23 @@ pub fn validate_rules(
 fn validate_rule(
     kr: &KindRule,
     v: &Value,
-    ctx: &mut Context,
+    ctx: &mut RuleContext<'_>,
     resource: &Value,
     adm: &Admission,
 ) -> Option<RuleResponse> {
     let rule = &kr.rule;
-    let name = rule_name(rule);
-    if let Err(e) = load_rule_context(ctx, rule, rule.get("context"), adm) {
+    let name = kr.name.as_str();
+    // only keys the rule has are looked up (`KindRule::keys`)
+    let keys = &kr.keys;
+    let of_rule = |has: bool, key: &str| if has { rule.get(key) } else { None };
+    let vk = &keys.validate_keys;
+    let of_validate = |has: bool, key: &str| if has { v.get(key) } else { None };
+    let context = of_rule(keys.context, "context");
+    let conditions = of_rule(keys.preconditions, "preconditions");
+    // without entries or values, loading does nothing; without conditions, they are met
+    if (context.is_some() || !adm.rule_values.is_empty())
+        && let Err(e) = load_named_rule_context(ctx.context(), name, context, adm)
+    {
         return Some(RuleResponse::error(
             name,
             RuleType::Validation,
@@ -870,35 +953,37 @@ fn validate_rule(
             e,
         ));
     }
-    if let Some(r) = RuleResponse::unless_preconditions_met(
-        name,
-        RuleType::Validation,
-        ctx,
-        rule.get("preconditions"),
-    ) {
+    if conditions.is_some_and(|c| !c.is_null())
+        && let Some(r) = RuleResponse::unless_preconditions_met(
+            name,
+            RuleType::Validation,
+            ctx.context(),
+            conditions,
+        )
+    {
         return Some(r);
     }
-    if let Some(ps) = v.get("podSecurity").filter(|p| !p.is_null()) {
+    if let Some(ps) = of_validate(vk.pod_security, "podSecurity").filter(|p| !p.is_null()) {
         return Some(crate::pss::validate(name, ps, resource));
     }
-    if v.get("cel").is_some_and(|c| !c.is_null()) {
+    if of_validate(vk.cel, "cel").is_some_and(|c| !c.is_null()) {
         return Some(crate::cel::validate_rule(rule, resource, adm));
     }
-    if v.get("manifests").is_some() || v.get("assert").is_some() {
+    if vk.manifests || vk.assert {
         return None;
     }
     let validator = Validator {
         rule,
-        message: v.get("message").and_then(Value::as_str),
-        context: rule.get("context"),
-        conditions: rule.get("preconditions"),
-        pattern: v.get("pattern"),
+        name,
+        message: of_validate(vk.message, "message").and_then(Value::as_str),
+        context,
+        conditions,
+        pattern: of_validate(vk.pattern, "pattern"),
         pattern_substitutes: kr.pattern_substitutes,
-        any_pattern: v.get("anyPattern"),
+        any_pattern: of_validate(vk.any_pattern, "anyPattern"),
         any_pattern_substitutes: kr.any_pattern_substitutes,
-        deny: v.get("deny"),
-        foreach: v
-            .get("foreach")
+        deny: of_validate(vk.deny, "deny"),
+        foreach: of_validate(vk.foreach, "foreach")
             .and_then(Value::as_array)
             .map(Vec::as_slice),
         nesting: 0,
@@ -919,6 +1004,8 @@ struct State<'a> {
 
 struct Validator<'r> {
     rule: &'r Value,
+    /// The rule's name
+    name: &'r str,
     message: Option<&'r str>,
     context: Option<&'r Value>,
     conditions: Option<&'r Value>,
@@ -934,17 +1021,21 @@ struct Validator<'r> {
 }
 
 impl<'r> Validator<'r> {
-    fn name(&self) -> &str {
-        rule_name(self.rule)
+    fn name(&self) -> &'r str {
+        self.name
     }
 
-    fn validate(&self, ctx: &mut Context, st: &mut State<'_>) -> Option<RuleResponse> {
+    /// The context is taken from `ctx` only when the rule reads or writes it
+    fn validate(&self, ctx: &mut dyn ContextSlot, st: &mut State<'_>) -> Option<RuleResponse> {
         let name = self.name();
         let entries = self
             .context
             .and_then(Value::as_array)
             .map_or(&[][..], Vec::as_slice);
-        if let Err(e) = contextload::load_entries(ctx, entries, &st.adm.offline) {
+        // no entries: nothing to load; no conditions: they are met
+        if !entries.is_empty()
+            && let Err(e) = contextload::load_entries(ctx.context(), entries, &st.adm.offline)
+        {
             return Some(RuleResponse::error(
                 name,
                 RuleType::Validation,
@@ -952,19 +1043,32 @@ impl<'r> Validator<'r> {
                 e,
             ));
         }
-        if let Some(r) =
-            RuleResponse::unless_preconditions_met(name, RuleType::Validation, ctx, self.conditions)
+        if self.conditions.is_some_and(|c| !c.is_null())
+            && let Some(r) = RuleResponse::unless_preconditions_met(
+                name,
+                RuleType::Validation,
+                ctx.context(),
+                self.conditions,
+            )
         {
             return Some(r);
         }
         if let Some(deny) = self.deny.filter(|d| !d.is_null()) {
-            return Some(self.validate_deny(ctx, deny));
+            return Some(self.validate_deny(ctx.context(), deny));
         }
         if self.pattern.is_some_and(|p| !p.is_null())
             || self.any_pattern.is_some_and(|p| !p.is_null())
         {
-            let substituted = |ctx: &mut Context, doc: Option<&'r Value>, substitutes: bool| {
-                doc.map(|d| variables::substitute_all_cow(ctx, d, substitutes))
+            let substituted =
+                |ctx: &mut dyn ContextSlot, doc: Option<&'r Value>, substitutes: bool| {
+                    // a document without variables is its own substitution: no context needed
+                    doc.map(|d| {
+                        if substitutes {
+                            variables::substitute_all_cow(ctx.context(), d, true)
+                        } else {
+                            Ok(Cow::Borrowed(d))
+                        }
+                    })
                     .transpose()
                     .map_err(|e| {
                         RuleResponse::error(
@@ -974,7 +1078,7 @@ impl<'r> Validator<'r> {
                             e,
                         )
                     })
-            };
+                };
             let pattern = match substituted(
                 ctx,
                 self.pattern.filter(|p| !p.is_null()),
@@ -1031,7 +1135,7 @@ impl<'r> Validator<'r> {
             return Some(resp);
         }
         if let Some(fe) = self.foreach {
-            return self.validate_foreach(ctx, st, fe);
+            return self.validate_foreach(ctx.context(), st, fe);
         }
         None
     }
@@ -1109,7 +1213,7 @@ impl<'r> Validator<'r> {
 
     fn validate_patterns(
         &self,
-        ctx: &mut Context,
+        ctx: &mut dyn ContextSlot,
         resource: &Value,
         pattern: Option<&Value>,
         any: Option<&Value>,
@@ -1127,7 +1231,7 @@ impl<'r> Validator<'r> {
                     RuleResponse::new(name, RuleType::Validation, RuleStatus::Skip, m)
                 }
                 MatchResult::Fail { path, message } => {
-                    let text = self.error_message(ctx, &message, &path);
+                    let text = self.error_message(ctx.context(), &message, &path);
                     let status = if path.is_empty() {
                         RuleStatus::Error
                     } else {
@@ -1249,6 +1353,7 @@ impl<'r> Validator<'r> {
         let any_pattern = fe.get("anyPattern");
         let child = Validator {
             rule: self.rule,
+            name: self.name,
             message: self.message,
             context: fe.get("context"),
             conditions: fe.get("preconditions"),

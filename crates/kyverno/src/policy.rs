@@ -35,6 +35,62 @@ pub struct KindRule {
     pub(crate) pattern_substitutes: bool,
     /// Whether `validate.anyPattern` has variables or references to substitute
     pub(crate) any_pattern_substitutes: bool,
+    /// `name`
+    pub(crate) name: String,
+    /// Which keys the rule and its `validate` have: a look-up in a rule document hashes the
+    /// key, and validation would look up a dozen absent ones per rule of every request
+    pub(crate) keys: RuleKeys,
+}
+
+/// Which keys a rule has ([`KindRule::keys`]); each flag says whether the look-up it names
+/// can find anything
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RuleKeys {
+    /// `validate` is an object
+    pub(crate) validate: bool,
+    /// `context`
+    pub(crate) context: bool,
+    /// `preconditions`
+    pub(crate) preconditions: bool,
+    /// Keys of `validate`
+    pub(crate) validate_keys: ValidateKeys,
+}
+
+/// Keys of a rule's `validate` object (see [`RuleKeys`]), by their snake-case names
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ValidateKeys {
+    pub(crate) pod_security: bool,
+    pub(crate) cel: bool,
+    pub(crate) manifests: bool,
+    pub(crate) assert: bool,
+    pub(crate) message: bool,
+    pub(crate) pattern: bool,
+    pub(crate) any_pattern: bool,
+    pub(crate) deny: bool,
+    pub(crate) foreach: bool,
+}
+
+impl RuleKeys {
+    fn of(rule: &Value) -> Self {
+        let validate = rule.get("validate").filter(|v| v.is_object());
+        let has = |key: &str| validate.is_some_and(|v| v.get(key).is_some());
+        Self {
+            validate: validate.is_some(),
+            context: rule.get("context").is_some(),
+            preconditions: rule.get("preconditions").is_some(),
+            validate_keys: ValidateKeys {
+                pod_security: has("podSecurity"),
+                cel: has("cel"),
+                manifests: has("manifests"),
+                assert: has("assert"),
+                message: has("message"),
+                pattern: has("pattern"),
+                any_pattern: has("anyPattern"),
+                deny: has("deny"),
+                foreach: has("foreach"),
+            },
+        }
+    }
 }
 
 impl KindRule {
@@ -49,6 +105,12 @@ impl KindRule {
             failure_action: policy.rule_failure_action(&rule),
             pattern_substitutes: substitutes("pattern"),
             any_pattern_substitutes: substitutes("anyPattern"),
+            name: rule
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            keys: RuleKeys::of(&rule),
             rule,
         }
     }

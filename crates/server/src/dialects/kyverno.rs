@@ -28,7 +28,6 @@ use crate::policy::{
     PolicySet, Request,
 };
 use crate::review::Operation;
-use palisade_kyverno::context::Context;
 use palisade_kyverno::contextload::OfflineData;
 use palisade_kyverno::engine::{self, Admission, EngineResponse, RuleResponse, RuleStatus};
 use palisade_kyverno::matching::{RequestInfo, parse_kind_selector};
@@ -435,13 +434,12 @@ impl KyvernoSet {
     ) {
         let mut blocked: Vec<(String, Vec<(String, String)>)> = Vec::new();
         // The context every kyverno.io rule starts from depends on the request only: built
-        // once, on the first policy that needs it, and shared (copy-on-write) by the others.
-        let mut base: Option<Context> = None;
+        // once, on the first rule that reads it, and shared (copy-on-write) by the others.
+        let base = engine::BaseContext::new(&resource.value, adm);
         for (i, served) in self.selected(selected, false) {
             let policy = &served.policy;
             let rules: Vec<RuleResponse> = if policy.is_kyverno() {
-                let base = base.get_or_insert_with(|| engine::base_context(&resource.value, adm));
-                engine::validate_rules(policy, &resource.value, adm, base)
+                engine::validate_rules(policy, &resource.value, adm, &base)
             } else {
                 palisade_kyverno::cel::evaluate_rules(policy, &resource.value, adm)
             };
