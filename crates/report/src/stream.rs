@@ -37,7 +37,9 @@ pub struct FindingStream<'r> {
 
 #[derive(Debug)]
 enum Kind<'r> {
-    Json,
+    Json {
+        fragments: HashMap<String, json::RuleFragments>,
+    },
     Yaml,
     Sarif {
         rules: Vec<Cow<'r, RuleInfo>>,
@@ -69,7 +71,12 @@ impl<'r> FindingStream<'r> {
         let style = Style { color: opts.color };
         let show_suppressed = opts.show_suppressed;
         let kind = match format {
-            Format::Json => Kind::Json,
+            Format::Json => Kind::Json {
+                fragments: rules
+                    .iter()
+                    .filter_map(|r| Some((r.id.to_string(), json::RuleFragments::of(r)?)))
+                    .collect(),
+            },
             Format::Yaml => Kind::Yaml,
             Format::Sarif => {
                 let index = rules
@@ -100,7 +107,7 @@ impl<'r> FindingStream<'r> {
             chunk.tally.add(f);
         }
         match &self.kind {
-            Kind::Json | Kind::Sarif { .. } => {
+            Kind::Json { .. } | Kind::Sarif { .. } => {
                 // About what a finding takes, so the buffer rarely grows
                 chunk.bytes.reserve(findings.len() * 1024);
                 for f in findings {
@@ -111,9 +118,11 @@ impl<'r> FindingStream<'r> {
                         chunk.bytes.extend_from_slice(b"\n        ");
                         let rule_index = index.get(f.rule_id.as_ref()).copied();
                         write_nested(&sarif::result(f, rule_index), 4, &mut chunk.bytes);
-                    } else {
+                    } else if let Kind::Json { fragments } = &self.kind {
                         chunk.bytes.extend_from_slice(b"\n    ");
-                        write_nested(&json::FindingView(f), 2, &mut chunk.bytes);
+                        let fragments = fragments.get(f.rule_id.as_ref());
+                        let view = json::FindingView::with_fragments(f, fragments);
+                        write_nested(&view, json::RuleFragments::DEPTH, &mut chunk.bytes);
                     }
                 }
             }
@@ -158,7 +167,7 @@ impl<'r> FindingStream<'r> {
 
     fn head(&self, out: &mut dyn Write) -> io::Result<()> {
         match &self.kind {
-            Kind::Json => write!(
+            Kind::Json { .. } => write!(
                 out,
                 "{{\n  \"version\": {},\n  \"findings\": [",
                 json::VERSION
@@ -186,7 +195,7 @@ impl<'r> FindingStream<'r> {
     /// the line after its key
     fn first_bytes<'b>(&self, bytes: &'b [u8]) -> (&'static [u8], &'b [u8]) {
         match (&self.kind, bytes.split_first()) {
-            (Kind::Json | Kind::Sarif { .. }, Some((b',', rest))) => (b"", rest),
+            (Kind::Json { .. } | Kind::Sarif { .. }, Some((b',', rest))) => (b"", rest),
             (Kind::Yaml, _) => (b"\n", bytes),
             _ => (b"", bytes),
         }
@@ -195,7 +204,7 @@ impl<'r> FindingStream<'r> {
     fn tail(&self, report: &ScanReport<'_>, kept: Kept, out: &mut dyn Write) -> io::Result<()> {
         let mut buf = Vec::new();
         match &self.kind {
-            Kind::Json => {
+            Kind::Json { .. } => {
                 buf.extend_from_slice(if kept.any { b"\n  ]" } else { b"]" });
                 for (key, value) in json::trailer(report) {
                     buf.extend_from_slice(format!(",\n  \"{key}\": ").as_bytes());
@@ -432,7 +441,7 @@ impl<'s, 'r, W: Write> StreamWriter<'s, 'r, W> {
 }
 
 /// Pretty JSON of `value` as it appears `depth` levels deep in a pretty-printed document
-fn write_nested(value: &impl Serialize, depth: usize, buf: &mut Vec<u8>) {
+pub(crate) fn write_nested(value: &impl Serialize, depth: usize, buf: &mut Vec<u8>) {
     let mut ser = serde_json::Serializer::with_formatter(&mut *buf, Nested::at(depth));
     // Writing plain data into memory cannot fail; keep the document valid if it ever did.
     if value.serialize(&mut ser).is_err() {
