@@ -16,6 +16,23 @@ pub fn matches(pattern: &str, s: &str) -> bool {
     if !contains_wildcard(pattern) {
         return pattern == s;
     }
+    // The usual shapes with wildcards: `*suffix` (`*:latest`), `prefix*`, `*infix*`, `?*`
+    // (not empty). `*` matches any run of characters, so these are plain string tests.
+    match (pattern.strip_prefix('*'), pattern.strip_suffix('*')) {
+        (Some(suffix), None) if !contains_wildcard(suffix) => return s.ends_with(suffix),
+        (None, Some(prefix)) if !contains_wildcard(prefix) => return s.starts_with(prefix),
+        (Some(rest), Some(_)) => {
+            if let Some(infix) = rest.strip_suffix('*')
+                && !contains_wildcard(infix)
+            {
+                return s.contains(infix);
+            }
+        }
+        _ => {}
+    }
+    if pattern == "?*" || pattern == "*?" {
+        return !s.is_empty();
+    }
     if pattern.is_ascii() && s.is_ascii() {
         // one byte per character: `?` still matches exactly one character
         return glob(pattern.as_bytes(), s.as_bytes(), b'*', b'?');
@@ -80,5 +97,30 @@ mod tests {
         assert!(matches("a?", "aé"));
         assert!(!matches("a?", "aéé"));
         assert!(matches("*é", "xxé"));
+        // the prefix / suffix / infix / non-empty shortcuts agree with the general match
+        for p in [
+            "*:latest", "nginx*", "*lat*", "?*", "*?", "**", "*a?", "a*b", "*", "**x**", "*é*",
+        ] {
+            for t in [
+                "",
+                "nginx:latest",
+                "nginx:1.2",
+                "a",
+                "ab",
+                "axb",
+                "xlatx",
+                "é",
+                "aé",
+                "x",
+            ] {
+                let p_chars: Vec<char> = p.chars().collect();
+                let t_chars: Vec<char> = t.chars().collect();
+                assert_eq!(
+                    matches(p, t),
+                    glob(&p_chars, &t_chars, '*', '?'),
+                    "{p:?} ~ {t:?}"
+                );
+            }
+        }
     }
 }
