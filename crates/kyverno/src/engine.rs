@@ -312,15 +312,23 @@ pub fn base_context(resource: &Value, adm: &Admission) -> Context {
 pub struct BaseContext<'a> {
     resource: &'a Value,
     adm: &'a Admission,
+    /// The resource's kind, API group and version, read once for every policy
+    kind: &'a str,
+    group: &'a str,
+    version: &'a str,
     ctx: std::cell::OnceCell<Context>,
 }
 
 impl<'a> BaseContext<'a> {
     /// The base context of `resource` and `adm` (built on first use)
     pub fn new(resource: &'a Value, adm: &'a Admission) -> Self {
+        let (group, version) = gv_of(resource);
         Self {
             resource,
             adm,
+            kind: kind_of(resource),
+            group,
+            version,
             ctx: std::cell::OnceCell::new(),
         }
     }
@@ -372,12 +380,22 @@ fn rule_matches(policy: &Policy, rule: &RuleMatch, resource: &Value, adm: &Admis
 
 /// What the rules of `policy` are matched against
 fn match_input<'a>(policy: &'a Policy, resource: &'a Value, adm: &'a Admission) -> MatchInput<'a> {
-    let (group, version) = gv_of(resource);
+    match_input_of_kind(policy, resource, adm, kind_of(resource), gv_of(resource))
+}
+
+/// [`match_input`] with the resource's kind and (group, version) read already
+fn match_input_of_kind<'a>(
+    policy: &'a Policy,
+    resource: &'a Value,
+    adm: &'a Admission,
+    kind: &'a str,
+    (group, version): (&'a str, &'a str),
+) -> MatchInput<'a> {
     MatchInput {
         resource,
         group,
         version,
-        kind: kind_of(resource),
+        kind,
         subresource: "",
         operation: adm.op(),
         namespace_labels: &adm.namespace_labels,
@@ -895,16 +913,11 @@ pub fn validate_rules(
     if !policy.is_kyverno() {
         return out;
     }
-    let rules = policy.rules_for_kind(kind_of(resource));
-    let input = match_input(policy, resource, adm);
-    // read when a rule has applied
-    let mut apply_one = None;
+    let rules = policy.rules_for_kind(base.kind);
+    let input = match_input_of_kind(policy, resource, adm, base.kind, (base.group, base.version));
     let mut applied = 0;
     for kr in rules.iter() {
-        if !kr.keys.validate {
-            continue;
-        }
-        let Some(v) = kr.rule.get("validate").filter(|v| v.is_object()) else {
+        let Some(v) = &kr.validate else {
             continue;
         };
         if !kr.matcher.admits(&input) {
@@ -918,7 +931,7 @@ pub fn validate_rules(
                 applied += 1;
             }
             out.push(r);
-            if applied > 0 && *apply_one.get_or_insert_with(|| policy.apply_one()) {
+            if applied > 0 && kr.apply_one {
                 break;
             }
         }

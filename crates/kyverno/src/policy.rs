@@ -37,6 +37,11 @@ pub struct KindRule {
     pub(crate) any_pattern_substitutes: bool,
     /// `name`
     pub(crate) name: String,
+    /// `validate`, when it is an object (a copy: validation reads its keys without looking
+    /// it up in the rule)
+    pub(crate) validate: Option<Value>,
+    /// The policy's `spec.applyRules: One`
+    pub(crate) apply_one: bool,
     /// Which keys the rule and its `validate` have: a look-up in a rule document hashes the
     /// key, and validation would look up a dozen absent ones per rule of every request
     pub(crate) keys: RuleKeys,
@@ -46,8 +51,6 @@ pub struct KindRule {
 /// can find anything
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct RuleKeys {
-    /// `validate` is an object
-    pub(crate) validate: bool,
     /// `context`
     pub(crate) context: bool,
     /// `preconditions`
@@ -75,7 +78,6 @@ impl RuleKeys {
         let validate = rule.get("validate").filter(|v| v.is_object());
         let has = |key: &str| validate.is_some_and(|v| v.get(key).is_some());
         Self {
-            validate: validate.is_some(),
             context: rule.get("context").is_some(),
             preconditions: rule.get("preconditions").is_some(),
             validate_keys: ValidateKeys {
@@ -111,6 +113,8 @@ impl KindRule {
                 .unwrap_or_default()
                 .to_owned(),
             keys: RuleKeys::of(&rule),
+            validate: rule.get("validate").filter(|v| v.is_object()).cloned(),
+            apply_one: policy.apply_one(),
             rule,
         }
     }
