@@ -171,6 +171,9 @@ struct Served {
     emit_warning: bool,
     /// `validationActions` of a CEL policy (unused for kyverno.io ones)
     cel_actions: Vec<&'static str>,
+    /// Whether its evaluation reads `Admission::namespace_object` (CEL: a CEL policy, or a
+    /// kyverno.io rule with `validate.cel`), which is copied per request only for those
+    reads_namespace_object: bool,
 }
 
 impl Served {
@@ -181,10 +184,17 @@ impl Served {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         let cel_actions = cel_actions(&policy);
+        let reads_namespace_object = !policy.is_kyverno()
+            || policy.rules().iter().any(|r| {
+                r.get("validate")
+                    .and_then(|v| v.get("cel"))
+                    .is_some_and(|c| !c.is_null())
+            });
         Self {
             policy,
             emit_warning,
             cel_actions,
+            reads_namespace_object,
         }
     }
 }
@@ -356,10 +366,13 @@ impl PolicySet for KyvernoSet {
         let Some(resource) = resource else {
             return;
         };
-        let adm = self.admission(request, resource);
         let mutating = selected
             .iter()
             .any(|i| self.metas.get(*i).is_some_and(|m| m.mutating));
+        let reads_namespace_object = self
+            .selected(selected, mutating)
+            .any(|(_, served)| served.reads_namespace_object);
+        let adm = self.admission(request, resource, reads_namespace_object);
         if mutating {
             if !deleting {
                 self.mutate(&resource.value, &adm, selected, out);
@@ -371,8 +384,14 @@ impl PolicySet for KyvernoSet {
 }
 
 impl KyvernoSet {
-    /// Everything about the request besides the resource
-    fn admission(&self, request: &Request<'_>, resource: &Resource) -> Admission {
+    /// Everything about the request besides the resource; the namespace object only when
+    /// `with_namespace_object` (no policy reads it otherwise)
+    fn admission(
+        &self,
+        request: &Request<'_>,
+        resource: &Resource,
+        with_namespace_object: bool,
+    ) -> Admission {
         let a = request.admission;
         // A Namespace is selected by its own labels; other objects by their namespace's
         let namespace = if a.kind.group.is_empty() && a.kind.kind == "Namespace" {
@@ -381,7 +400,8 @@ impl KyvernoSet {
             request.namespace
         };
         let mut labels = namespace
-            .and_then(|n| n.value.pointer("/metadata/labels"))
+            .and_then(|n| n.value.get("metadata"))
+            .and_then(|m| m.get("labels"))
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
@@ -404,7 +424,9 @@ impl KyvernoSet {
                 }),
             }),
             namespace_labels: labels,
-            namespace_object: namespace.map(|n| n.value.clone()),
+            namespace_object: namespace
+                .filter(|_| with_namespace_object)
+                .map(|n| n.value.clone()),
             offline: self.offline.clone(),
             old_object: request.old_object.map(|o| o.value.clone()),
             ..Admission::default()
