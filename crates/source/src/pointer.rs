@@ -18,7 +18,10 @@ impl JsonPointer {
     /// Take pointer text in `/a/b/0` form (with `~0`/`~1` escapes); text before the first `/`
     /// is not part of any token and is dropped
     pub fn parse(text: &str) -> Self {
-        Self(text.find('/').map_or_else(String::new, |at| text[at..].to_owned()))
+        Self(
+            text.find('/')
+                .map_or_else(String::new, |at| text[at..].to_owned()),
+        )
     }
 
     /// Append an object key in place (no copy of the pointer)

@@ -40,6 +40,17 @@ impl Component {
         }
     }
 
+    /// The shortest name the component runs under: every other one contains it
+    /// (`kube-apiserver`, `apiserver`), so one substring search finds them all
+    fn shortest_name(self) -> &'static str {
+        self.hyperkube_names()
+            .iter()
+            .copied()
+            .chain([self.binary()])
+            .min_by_key(|name| name.len())
+            .unwrap_or(self.binary())
+    }
+
     /// Sub-command names of the component in the all-in-one `hyperkube` binary
     fn hyperkube_names(self) -> &'static [&'static str] {
         match self {
@@ -285,13 +296,14 @@ pub(crate) fn invocations(res: &Resource, component: Component) -> Vec<Invocatio
 
 /// Does the pod carry a label naming the component?
 fn labelled_as(pod: &PodTemplate<'_>, component: Component) -> bool {
-    pod.metadata
-        .and_then(|m| m.get("labels"))
-        .is_some_and(|labels| {
-            ["component", "k8s-app", "app.kubernetes.io/name"]
-                .iter()
-                .any(|k| labels.get(k).and_then(Value::as_str) == Some(component.binary()))
-        })
+    component_labels(pod).contains(&Some(component.binary()))
+}
+
+/// The values of the labels that can name a component
+fn component_labels<'a>(pod: &PodTemplate<'a>) -> [Option<&'a str>; 3] {
+    let labels = pod.metadata.and_then(|m| m.get("labels"));
+    ["component", "k8s-app", "app.kubernetes.io/name"]
+        .map(|k| labels.and_then(|l| l.get(k)).and_then(Value::as_str))
 }
 
 const COMPONENTS: [Component; 6] = [
@@ -341,17 +353,25 @@ fn may_run(res: &Resource, component: Component) -> bool {
             return 0;
         };
         let containers: Vec<Container<'_>> = pod.containers_of(ContainerKind::Regular).collect();
-        COMPONENTS
-            .into_iter()
-            .filter(|&comp| {
-                let labelled = labelled_as(&pod, comp);
-                containers.iter().any(|c| {
-                    (labelled && (containers.len() == 1 || c.name() == comp.binary()))
-                        || mentions(c, comp)
-                        || image_is(c, comp)
-                })
-            })
-            .fold(0, |bits, comp| bits | bit(comp))
+        let labels = component_labels(&pod);
+        // Each container's fields are read once and tested for every component
+        let mut bits = 0;
+        for c in &containers {
+            let image = image_name(c);
+            let words: Vec<&str> = command_words(c).collect();
+            for comp in COMPONENTS {
+                let labelled = labels.contains(&Some(comp.binary()))
+                    && (containers.len() == 1 || c.name() == comp.binary());
+                let shortest = comp.shortest_name();
+                if labelled
+                    || image.is_some_and(|name| image_names(name, comp))
+                    || words.iter().any(|word| word.contains(shortest))
+                {
+                    bits |= bit(comp);
+                }
+            }
+        }
+        bits
     };
     let bits = match SCOPE.get() {
         Scope::Outside => return compute() & bit(component) != 0,
@@ -455,34 +475,33 @@ fn invocation<'a>(
     })
 }
 
-/// Does any word of `command` or `args` contain a name the component runs under? Every way
-/// [`invocation`] recognises the component needs one, unless the label or image names it.
-fn mentions(c: &Container<'_>, component: Component) -> bool {
-    // Every other name of the component contains its shortest one (`kube-apiserver`,
-    // `apiserver`), so one substring search per word answers for all of them.
-    let shortest = component
-        .hyperkube_names()
-        .iter()
-        .copied()
-        .chain([component.binary()])
-        .min_by_key(|name| name.len())
-        .unwrap_or(component.binary());
+/// The strings of a container's `command` and `args`: every way [`invocation`] recognises a
+/// component needs one of them to contain the component's shortest name, unless the label or
+/// image names it
+fn command_words<'a>(c: &Container<'a>) -> impl Iterator<Item = &'a str> + 'a {
+    let container = *c;
     ["command", "args"]
         .into_iter()
-        .filter_map(|field| c.get(field).and_then(Value::as_array))
+        .filter_map(move |field| container.get(field).and_then(Value::as_array))
         .flatten()
         .filter_map(Value::as_str)
-        .any(|word| word.contains(shortest))
 }
 
 /// Does the container's image look like the component's (`registry.k8s.io/kube-apiserver:v1.31`)?
 fn image_is(c: &Container<'_>, component: Component) -> bool {
-    let Some(image) = c.get("image").and_then(Value::as_str) else {
-        return false;
-    };
+    image_name(c).is_some_and(|name| image_names(name, component))
+}
+
+/// The image's repository basename without tag or digest (`kube-apiserver`)
+fn image_name<'a>(c: &Container<'a>) -> Option<&'a str> {
+    let image = c.get("image").and_then(Value::as_str)?;
     let without_digest = image.split('@').next().unwrap_or(image);
     let repo = basename(without_digest);
-    let name = repo.split(':').next().unwrap_or(repo);
+    Some(repo.split(':').next().unwrap_or(repo))
+}
+
+/// Is `name` (see [`image_name`]) the component's image?
+fn image_names(name: &str, component: Component) -> bool {
     name == component.binary() || name.strip_suffix("-amd64") == Some(component.binary())
 }
 
@@ -587,9 +606,8 @@ mod tests {
                 .copied()
                 .chain([component.binary()])
                 .collect();
-            let shortest = names.iter().min_by_key(|n| n.len()).copied();
             for name in &names {
-                assert!(shortest.is_some_and(|s| name.contains(s)), "{name}");
+                assert!(name.contains(component.shortest_name()), "{name}");
             }
         }
     }
