@@ -95,7 +95,9 @@ impl AnchorMap {
 /// `MatchPattern`
 pub fn match_pattern(resource: &Value, pattern: &Value) -> MatchResult {
     let mut ac = AnchorMap::default();
-    let mut path = String::from("/");
+    // room for the usual depth, so that the walk does not grow it key by key
+    let mut path = String::with_capacity(128);
+    path.push('/');
     match element(resource, pattern, &mut path, &mut ac) {
         Ok(()) => MatchResult::Pass,
         Err((path, e)) => match e.kind {
@@ -139,8 +141,16 @@ fn under(path: &mut String, key: &str, walk: impl FnOnce(&mut String) -> Walk) -
 fn under_index(path: &mut String, index: usize, walk: impl FnOnce(&mut String) -> Walk) -> Walk {
     use std::fmt::Write as _;
     let mark = path.len();
-    // writing to a String does not fail
-    let _ = write!(path, "{index}/");
+    if let Some(digit) = u32::try_from(index)
+        .ok()
+        .and_then(|i| char::from_digit(i, 10))
+    {
+        path.push(digit);
+        path.push('/');
+    } else {
+        // writing to a String does not fail
+        let _ = write!(path, "{index}/");
+    }
     let out = walk(path);
     path.truncate(mark);
     out
