@@ -5,7 +5,7 @@ pub(crate) use palisade_engine::{
     Check, CheckCtx, CheckFn, Control, Framework, Inventory, Severity, declare_check,
     selector_matches,
 };
-pub(crate) use palisade_model::{Container, ContainerKind, PodTemplate, Resource};
+pub(crate) use palisade_model::{Container, ContainerKind, PodTemplate, Resource, field};
 pub(crate) use palisade_source::JsonPointer;
 pub(crate) use serde_json::Value;
 

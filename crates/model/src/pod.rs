@@ -1,5 +1,5 @@
-use palisade_source::JsonPointer;
 use crate::{field, field_path};
+use palisade_source::JsonPointer;
 use serde_json::Value;
 
 /// Kinds that carry a pod template (plus `Pod` itself)

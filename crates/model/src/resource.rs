@@ -158,14 +158,14 @@ impl Resource {
         }
         let api_version = field("apiVersion").unwrap_or_default().to_owned();
         let kind = field("kind").unwrap_or_default().to_owned();
-        let meta = value.get("metadata");
+        let meta = crate::field(&value, "metadata");
         let name = meta
-            .and_then(|m| m.get("name").or_else(|| m.get("generateName")))
+            .and_then(|m| crate::field(m, "name").or_else(|| crate::field(m, "generateName")))
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
         let namespace = meta
-            .and_then(|m| m.get("namespace"))
+            .and_then(|m| crate::field(m, "namespace"))
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_owned);

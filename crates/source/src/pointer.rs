@@ -26,6 +26,11 @@ impl JsonPointer {
 
     /// Append an object key in place (no copy of the pointer)
     pub fn push_key(&mut self, key: &str) {
+        // Pointers grow a few segments at a time from the root: one allocation of about their
+        // final size instead of several doublings
+        if self.0.capacity() == 0 {
+            self.0.reserve(48);
+        }
         self.0.push('/');
         if key.contains(['~', '/']) {
             self.0.push_str(&key.replace('~', "~0").replace('/', "~1"));

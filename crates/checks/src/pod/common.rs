@@ -51,13 +51,12 @@ pub(crate) enum SecurityContextOwner<'a> {
 
 impl<'a> SecurityContextOwner<'a> {
     /// A field of its `securityContext` (a `/`-separated path)
-    pub(crate) fn get(&self, field: &str) -> Option<&'a Value> {
+    pub(crate) fn get(&self, path: &str) -> Option<&'a Value> {
         let owner = match self {
             Self::Pod(pod) => pod.spec,
             Self::Container(c) => c.value,
         };
-        let context = owner.get("securityContext")?;
-        field.split('/').try_fold(context, |v, k| v.get(k))
+        palisade_model::field_path(field(owner, "securityContext")?, path)
     }
 
     /// Pointer to a field of its `securityContext`
@@ -153,9 +152,8 @@ pub(crate) fn normalize_capability(name: &str) -> String {
 }
 
 fn capability_list<'a>(c: &Container<'a>, list: &str) -> impl Iterator<Item = &'a Value> + 'a {
-    c.value
-        .get("securityContext")
-        .and_then(|context| context.get("capabilities")?.get(list))
+    c.get("securityContext/capabilities")
+        .and_then(|capabilities| field(capabilities, list))
         .and_then(Value::as_array)
         .into_iter()
         .flatten()

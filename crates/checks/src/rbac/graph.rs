@@ -219,10 +219,10 @@ impl<'a> Rule<'a> {
     pub(super) fn from_value(index: usize, v: &'a Value) -> Self {
         Self {
             index,
-            groups: entries(v.get("apiGroups")),
-            resources: entries(v.get("resources")),
-            verbs: entries(v.get("verbs")),
-            resource_names: entries(v.get("resourceNames")),
+            groups: entries(field(v, "apiGroups")),
+            resources: entries(field(v, "resources")),
+            verbs: entries(field(v, "verbs")),
+            resource_names: entries(field(v, "resourceNames")),
         }
     }
 

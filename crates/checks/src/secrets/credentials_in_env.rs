@@ -63,8 +63,8 @@ fn run(ctx: &mut CheckCtx<'_>, res: &Resource) {
     for c in pod.all_containers() {
         let env = c.get("env").and_then(Value::as_array).into_iter().flatten();
         for (i, var) in env.enumerate() {
-            let name = var.get("name").and_then(Value::as_str).unwrap_or("");
-            let Some(value) = var.get("value").and_then(Value::as_str) else {
+            let name = field(var, "name").and_then(Value::as_str).unwrap_or("");
+            let Some(value) = field(var, "value").and_then(Value::as_str) else {
                 continue;
             };
             let message = match named_credential(name, value) {
