@@ -466,15 +466,17 @@ impl Nested {
     }
 
     fn newline<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
-        const SPACES: &[u8] = &[b' '; 64];
-        w.write_all(b"\n")?;
-        let mut n = 2 * self.depth;
-        while n > 0 {
-            let k = n.min(SPACES.len());
-            w.write_all(SPACES.get(..k).unwrap_or_default())?;
-            n -= k;
+        // The line break and the indentation in one write: this runs for every member written
+        const BREAK: &[u8; 65] =
+            b"\n                                                                ";
+        let indent = 2 * self.depth;
+        match BREAK.get(..=indent) {
+            Some(line) => w.write_all(line),
+            None => {
+                w.write_all(BREAK)?;
+                (BREAK.len() - 1..indent).try_for_each(|_| w.write_all(b" "))
+            }
         }
-        Ok(())
     }
 
     fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
@@ -631,6 +633,20 @@ mod tests {
         let mut buf = Vec::new();
         crate::render(format, report, opts, &mut buf).unwrap();
         String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn nested_layout_is_serde_jsons_pretty_layout_at_any_depth() {
+        let mut deep = serde_json::json!({"leaf": [1, "two", null]});
+        for i in 0..40 {
+            deep = serde_json::json!({ format!("level{i}"): [deep, {}] });
+        }
+        let mut buf = Vec::new();
+        write_nested(&deep, 0, &mut buf);
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            serde_json::to_string_pretty(&deep).unwrap()
+        );
     }
 
     #[test]
