@@ -952,6 +952,7 @@ fn validate_rule(
     let keys = &kr.keys;
     let of_rule = |has: bool, key: &str| if has { rule.get(key) } else { None };
     let vk = &keys.validate_keys;
+    let parts = &kr.validate_parts;
     let of_validate = |has: bool, key: &str| if has { v.get(key) } else { None };
     let context = of_rule(keys.context, "context");
     let conditions = of_rule(keys.preconditions, "preconditions");
@@ -988,15 +989,17 @@ fn validate_rule(
     let validator = Validator {
         rule,
         name,
-        message: of_validate(vk.message, "message").and_then(Value::as_str),
+        message: parts.message.as_ref().and_then(Value::as_str),
         context,
         conditions,
-        pattern: of_validate(vk.pattern, "pattern"),
+        pattern: parts.pattern.as_ref(),
         pattern_substitutes: kr.pattern_substitutes,
-        any_pattern: of_validate(vk.any_pattern, "anyPattern"),
+        any_pattern: parts.any_pattern.as_ref(),
         any_pattern_substitutes: kr.any_pattern_substitutes,
-        deny: of_validate(vk.deny, "deny"),
-        foreach: of_validate(vk.foreach, "foreach")
+        deny: parts.deny.as_ref(),
+        foreach: parts
+            .foreach
+            .as_ref()
             .and_then(Value::as_array)
             .map(Vec::as_slice),
         nesting: 0,

@@ -38,8 +38,10 @@ pub struct KindRule {
     /// `name`
     pub(crate) name: String,
     /// `validate`, when it is an object (a copy: validation reads its keys without looking
-    /// it up in the rule)
+    /// it up in the rule), without the keys of `validate_parts`
     pub(crate) validate: Option<Value>,
+    /// The keys of `validate` every validation reads, taken out of it
+    pub(crate) validate_parts: ValidateParts,
     /// The policy's `spec.applyRules: One`
     pub(crate) apply_one: bool,
     /// Which keys the rule and its `validate` have: a look-up in a rule document hashes the
@@ -66,11 +68,33 @@ pub(crate) struct ValidateKeys {
     pub(crate) cel: bool,
     pub(crate) manifests: bool,
     pub(crate) assert: bool,
-    pub(crate) message: bool,
-    pub(crate) pattern: bool,
-    pub(crate) any_pattern: bool,
-    pub(crate) deny: bool,
-    pub(crate) foreach: bool,
+}
+
+/// `message`, `pattern`, `anyPattern`, `deny` and `foreach` of a rule's `validate` object,
+/// each as the rule has it (absent: `None`)
+#[derive(Debug, Default)]
+pub(crate) struct ValidateParts {
+    pub(crate) message: Option<Value>,
+    pub(crate) pattern: Option<Value>,
+    pub(crate) any_pattern: Option<Value>,
+    pub(crate) deny: Option<Value>,
+    pub(crate) foreach: Option<Value>,
+}
+
+impl ValidateParts {
+    /// Take the parts out of a `validate` object
+    fn take(validate: Option<&mut Value>) -> Self {
+        let Some(Value::Object(v)) = validate else {
+            return Self::default();
+        };
+        Self {
+            message: v.remove("message"),
+            pattern: v.remove("pattern"),
+            any_pattern: v.remove("anyPattern"),
+            deny: v.remove("deny"),
+            foreach: v.remove("foreach"),
+        }
+    }
 }
 
 impl RuleKeys {
@@ -85,11 +109,6 @@ impl RuleKeys {
                 cel: has("cel"),
                 manifests: has("manifests"),
                 assert: has("assert"),
-                message: has("message"),
-                pattern: has("pattern"),
-                any_pattern: has("anyPattern"),
-                deny: has("deny"),
-                foreach: has("foreach"),
             },
         }
     }
@@ -97,6 +116,8 @@ impl RuleKeys {
 
 impl KindRule {
     fn new(policy: &Policy, rule: Value) -> Self {
+        let mut validate = rule.get("validate").filter(|v| v.is_object()).cloned();
+        let validate_parts = ValidateParts::take(validate.as_mut());
         let substitutes = |key: &str| {
             rule.get("validate")
                 .and_then(|v| v.get(key))
@@ -113,7 +134,8 @@ impl KindRule {
                 .unwrap_or_default()
                 .to_owned(),
             keys: RuleKeys::of(&rule),
-            validate: rule.get("validate").filter(|v| v.is_object()).cloned(),
+            validate,
+            validate_parts,
             apply_one: policy.apply_one(),
             rule,
         }
