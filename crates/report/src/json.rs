@@ -6,6 +6,7 @@ use crate::compliance::View;
 use palisade_engine::{Finding, Suppression};
 use palisade_source::{Diagnostic, DiagnosticSeverity};
 use serde_json::{Map, Value, json};
+use std::io::Write as _;
 
 /// Version of the document shape; bumped on incompatible changes
 pub(crate) const VERSION: u32 = 1;
@@ -56,33 +57,96 @@ fn summary(report: &ScanReport<'_>) -> Value {
     })
 }
 
-/// A finding as the JSON document lists it, serialized straight from the finding (scans write
-/// hundreds of thousands; building a `Value` first doubled the cost)
-pub(crate) struct FindingView<'a> {
-    finding: &'a Finding,
-    /// Its rule's pre-rendered parts, when the finding is written at [`RuleFragments::DEPTH`]
-    fragments: Option<&'a RuleFragments>,
-}
-
-impl<'a> FindingView<'a> {
-    /// A finding serialized field by field
-    pub(crate) fn new(finding: &'a Finding) -> Self {
-        Self {
-            finding,
-            fragments: None,
+/// Write a finding as the pretty-printed JSON document lists it: an item of the top-level
+/// `findings` array, two levels deep.
+///
+/// By hand rather than through serde: scans write hundreds of thousands of findings, and
+/// serde escapes every member name and value byte by byte, while here names are constants and
+/// values are copied whole unless they need escaping. The layout is serde_json's pretty one
+/// (a test re-prints documents through serde_json and compares). `fragments` are the finding's
+/// rule's pre-rendered parts, used when the finding carries them unchanged.
+pub(crate) fn write_finding(out: &mut Vec<u8>, f: &Finding, fragments: Option<&RuleFragments>) {
+    const MEMBER: &[u8] = b"\n      ";
+    const NESTED_MEMBER: &[u8] = b"\n        ";
+    const NESTED_END: &[u8] = b"\n      }";
+    let member = |out: &mut Vec<u8>, first: bool, name: &str| {
+        if !first {
+            out.push(b',');
+        }
+        out.extend_from_slice(MEMBER);
+        write_str(out, name);
+        out.extend_from_slice(b": ");
+    };
+    let object = |out: &mut Vec<u8>, fields: &[(&str, Option<&str>)]| {
+        out.push(b'{');
+        for (i, (name, value)) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(NESTED_MEMBER);
+            write_str(out, name);
+            out.extend_from_slice(b": ");
+            write_opt_str(out, *value);
+        }
+        out.extend_from_slice(NESTED_END);
+    };
+    out.push(b'{');
+    member(out, true, "ruleId");
+    write_str(out, &f.rule_id);
+    member(out, false, "ruleName");
+    write_str(out, &f.rule_name);
+    member(out, false, "severity");
+    write_str(out, f.severity.as_str());
+    member(out, false, "message");
+    write_str(out, &f.message);
+    member(out, false, "resource");
+    object(
+        out,
+        &[
+            ("apiVersion", Some(&f.resource.api_version)),
+            ("kind", Some(&f.resource.kind)),
+            ("name", Some(&f.resource.name)),
+            ("namespace", f.resource.namespace.as_deref()),
+        ],
+    );
+    member(out, false, "location");
+    out.push(b'{');
+    out.extend_from_slice(NESTED_MEMBER);
+    out.extend_from_slice(b"\"file\": ");
+    write_str(out, &f.file.name);
+    // Writing into a Vec cannot fail
+    let _ = write!(
+        out,
+        ",\n        \"line\": {},\n        \"column\": {},",
+        f.position.line, f.position.column
+    );
+    out.extend_from_slice(NESTED_MEMBER);
+    out.extend_from_slice(b"\"pointer\": ");
+    write_str(out, &f.pointer);
+    out.extend_from_slice(NESTED_END);
+    let fragments = fragments.filter(|fr| fr.apply_to(f));
+    member(out, false, "remediation");
+    match fragments {
+        Some(fr) => out.extend_from_slice(&fr.remediation),
+        None => write_str(out, &f.remediation),
+    }
+    member(out, false, "controls");
+    match fragments {
+        Some(fr) => out.extend_from_slice(&fr.controls),
+        None => write_controls(out, f.controls),
+    }
+    member(out, false, "suppressed");
+    match &f.suppressed {
+        None => out.extend_from_slice(b"null"),
+        Some(s) => {
+            let kind = match s {
+                Suppression::Annotation { .. } => "annotation",
+                Suppression::Config { .. } => "config",
+            };
+            object(out, &[("kind", Some(kind)), ("reason", Some(s.reason()))]);
         }
     }
-
-    /// A finding of a streamed document, reusing its rule's `fragments` where they apply
-    pub(crate) fn with_fragments(
-        finding: &'a Finding,
-        fragments: Option<&'a RuleFragments>,
-    ) -> Self {
-        Self {
-            finding,
-            fragments: fragments.filter(|fr| fr.apply_to(finding)),
-        }
-    }
+    out.extend_from_slice(b"\n    }");
 }
 
 /// The parts of a finding's JSON that only depend on its rule — the remediation text and the
@@ -92,30 +156,22 @@ impl<'a> FindingView<'a> {
 pub(crate) struct RuleFragments {
     remediation_text: String,
     controls_source: &'static [palisade_engine::Control],
-    remediation: Box<serde_json::value::RawValue>,
-    controls: Box<serde_json::value::RawValue>,
+    remediation: Vec<u8>,
+    controls: Vec<u8>,
 }
 
 impl RuleFragments {
-    /// Nesting depth of the findings the fragments are laid out for (items of a top-level
-    /// array): the controls array spans lines, indented for this depth
-    pub(crate) const DEPTH: usize = 2;
-
-    pub(crate) fn of(rule: &palisade_engine::RuleInfo) -> Option<Self> {
-        Some(Self {
+    pub(crate) fn of(rule: &palisade_engine::RuleInfo) -> Self {
+        let mut remediation = Vec::new();
+        write_str(&mut remediation, &rule.remediation);
+        let mut controls = Vec::new();
+        write_controls(&mut controls, rule.controls);
+        Self {
             remediation_text: rule.remediation.to_string(),
             controls_source: rule.controls,
-            remediation: Self::raw(&rule.remediation)?,
-            controls: Self::raw(&Controls(rule.controls))?,
-        })
-    }
-
-    /// `value` as it is written as a member of a finding at [`Self::DEPTH`]
-    fn raw(value: &impl serde::Serialize) -> Option<Box<serde_json::value::RawValue>> {
-        let mut buf = Vec::new();
-        crate::stream::write_nested(value, Self::DEPTH + 1, &mut buf);
-        let text = String::from_utf8(buf).ok()?;
-        serde_json::value::RawValue::from_string(text).ok()
+            remediation,
+            controls,
+        }
     }
 
     /// True when `finding` carries exactly the rule's remediation and controls
@@ -125,92 +181,55 @@ impl RuleFragments {
     }
 }
 
-impl serde::Serialize for FindingView<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let f = self.finding;
-        let mut map = s.serialize_map(Some(9))?;
-        map.serialize_entry("ruleId", &f.rule_id)?;
-        map.serialize_entry("ruleName", &f.rule_name)?;
-        map.serialize_entry("severity", f.severity.as_str())?;
-        map.serialize_entry("message", &f.message)?;
-        map.serialize_entry(
-            "resource",
-            &Entries(&[
-                ("apiVersion", Some(f.resource.api_version.as_str())),
-                ("kind", Some(f.resource.kind.as_str())),
-                ("name", Some(f.resource.name.as_str())),
-                ("namespace", f.resource.namespace.as_deref()),
-            ]),
-        )?;
-        map.serialize_entry("location", &Location(f))?;
-        match self.fragments {
-            Some(fragments) => {
-                map.serialize_entry("remediation", &fragments.remediation)?;
-                map.serialize_entry("controls", &fragments.controls)?;
-            }
-            None => {
-                map.serialize_entry("remediation", &f.remediation)?;
-                map.serialize_entry("controls", &Controls(f.controls))?;
-            }
+/// A finding's `controls` array, as a member of a finding (see [`write_finding`])
+fn write_controls(out: &mut Vec<u8>, controls: &[palisade_engine::Control]) {
+    if controls.is_empty() {
+        out.extend_from_slice(b"[]");
+        return;
+    }
+    out.push(b'[');
+    for (i, control) in controls.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
-        map.serialize_entry("suppressed", &f.suppressed.as_ref().map(Suppressed))?;
-        map.end()
+        out.extend_from_slice(b"\n        ");
+        write_str(out, &control.to_string());
+    }
+    out.extend_from_slice(b"\n      ]");
+}
+
+fn write_opt_str(out: &mut Vec<u8>, value: Option<&str>) {
+    match value {
+        Some(s) => write_str(out, s),
+        None => out.extend_from_slice(b"null"),
     }
 }
 
-struct Suppressed<'a>(&'a Suppression);
-
-impl serde::Serialize for Suppressed<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let kind = match self.0 {
-            Suppression::Annotation { .. } => "annotation",
-            Suppression::Config { .. } => "config",
-        };
-        Entries(&[("kind", Some(kind)), ("reason", Some(self.0.reason()))]).serialize(s)
+/// A JSON string: copied whole when nothing in it needs escaping (checked 16 bytes at a time,
+/// without branching per byte), otherwise escaped by serde_json
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    let plain = s.as_bytes().chunks(16).all(|chunk| {
+        chunk
+            .iter()
+            .fold(true, |ok, &b| ok & (b >= 0x20) & (b != b'"') & (b != b'\\'))
+    });
+    if plain {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else if serde_json::to_writer(&mut *out, s).is_err() {
+        // Writing a string into a Vec cannot fail; keep the document valid if it ever did
+        out.extend_from_slice(b"null");
     }
 }
 
-/// An object of string (or null) fields
-struct Entries<'a, const N: usize>(&'a [(&'static str, Option<&'a str>); N]);
-
-impl<const N: usize> serde::Serialize for Entries<'_, N> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
-    }
-}
-
-struct Location<'a>(&'a Finding);
-
-impl serde::Serialize for Location<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let f = self.0;
-        let mut map = s.serialize_map(Some(4))?;
-        map.serialize_entry("file", &f.file.name)?;
-        map.serialize_entry("line", &f.position.line)?;
-        map.serialize_entry("column", &f.position.column)?;
-        map.serialize_entry("pointer", &f.pointer)?;
-        map.end()
-    }
-}
-
-struct Controls(&'static [palisade_engine::Control]);
-
-impl serde::Serialize for Controls {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for c in self.0 {
-            seq.serialize_element(&format_args!("{c}"))?;
-        }
-        seq.end()
-    }
-}
-
-/// A finding as a JSON value (the YAML output and tests)
+/// A finding as a JSON value (the YAML output and tests): the written finding read back, so
+/// there is one definition of its shape
 pub(crate) fn finding(f: &Finding) -> Value {
-    serde_json::to_value(FindingView::new(f)).unwrap_or(Value::Null)
+    let mut buf = Vec::with_capacity(1024);
+    write_finding(&mut buf, f, None);
+    serde_json::from_slice(&buf).unwrap_or(Value::Null)
 }
 
 fn diagnostic(d: &Diagnostic) -> Value {
@@ -242,17 +261,14 @@ mod tests {
         let mut with_controls = 0;
         for f in report.findings {
             let rule = report.rules.iter().find(|r| r.id == f.rule_id).unwrap();
-            let fragments = RuleFragments::of(rule).unwrap();
-            let render = |view: FindingView<'_>| {
+            let fragments = RuleFragments::of(rule);
+            let render = |fragments: Option<&RuleFragments>| {
                 let mut buf = Vec::new();
-                crate::stream::write_nested(&view, RuleFragments::DEPTH, &mut buf);
+                write_finding(&mut buf, f, fragments);
                 String::from_utf8(buf).unwrap()
             };
             assert!(fragments.apply_to(f));
-            assert_eq!(
-                render(FindingView::with_fragments(f, Some(&fragments))),
-                render(FindingView::new(f))
-            );
+            assert_eq!(render(Some(&fragments)), render(None));
             with_controls += usize::from(!f.controls.is_empty());
             let mut changed = f.clone();
             changed.remediation = "something else".into();
@@ -262,6 +278,63 @@ mod tests {
             with_controls > 0,
             "the fixture should exercise a controls array"
         );
+    }
+
+    #[test]
+    fn findings_carry_every_field() {
+        let fx = Fixture::new();
+        let report = fx.report();
+        for f in report.findings {
+            let expected = json!({
+                "ruleId": f.rule_id,
+                "ruleName": f.rule_name,
+                "severity": f.severity.as_str(),
+                "message": f.message,
+                "resource": {
+                    "apiVersion": f.resource.api_version,
+                    "kind": f.resource.kind,
+                    "name": f.resource.name,
+                    "namespace": f.resource.namespace,
+                },
+                "location": {
+                    "file": f.file.name,
+                    "line": f.position.line,
+                    "column": f.position.column,
+                    "pointer": f.pointer,
+                },
+                "remediation": f.remediation,
+                "controls": f.controls.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "suppressed": f.suppressed.as_ref().map(|s| json!({
+                    "kind": match s {
+                        Suppression::Annotation { .. } => "annotation",
+                        Suppression::Config { .. } => "config",
+                    },
+                    "reason": s.reason(),
+                })),
+            });
+            assert_eq!(finding(f), expected);
+        }
+        assert!(report.findings.iter().any(|f| f.suppressed.is_some()));
+    }
+
+    #[test]
+    fn strings_needing_escapes_are_escaped() {
+        for s in [
+            "plain",
+            "",
+            "q\"uote",
+            "back\\slash",
+            "tab\there",
+            "\u{1}",
+            "ünï €",
+        ] {
+            let mut buf = Vec::new();
+            write_str(&mut buf, s);
+            assert_eq!(
+                String::from_utf8(buf).unwrap(),
+                serde_json::to_string(s).unwrap()
+            );
+        }
     }
 
     #[test]

@@ -74,7 +74,7 @@ impl<'r> FindingStream<'r> {
             Format::Json => Kind::Json {
                 fragments: rules
                     .iter()
-                    .filter_map(|r| Some((r.id.to_string(), json::RuleFragments::of(r)?)))
+                    .map(|r| (r.id.to_string(), json::RuleFragments::of(r)))
                     .collect(),
             },
             Format::Yaml => Kind::Yaml,
@@ -121,8 +121,7 @@ impl<'r> FindingStream<'r> {
                     } else if let Kind::Json { fragments } = &self.kind {
                         chunk.bytes.extend_from_slice(b"\n    ");
                         let fragments = fragments.get(f.rule_id.as_ref());
-                        let view = json::FindingView::with_fragments(f, fragments);
-                        write_nested(&view, json::RuleFragments::DEPTH, &mut chunk.bytes);
+                        json::write_finding(&mut chunk.bytes, f, fragments);
                     }
                 }
             }
