@@ -146,18 +146,43 @@ fn admission_request<'a>(resource: &'a Value, adm: &Admission) -> Request<'a> {
     } else {
         adm.operation.as_str()
     };
-    // `for_object` reads the object's apiVersion, kind, name and namespace: it gets those
-    // rather than a copy of the object, and the request's objects are `resource` itself
+    // What `AdmissionRequest::for_object` makes of the object, read from it in place (it
+    // would take a copy and read it through JSON pointers, which allocate): the request's
+    // objects are `resource` itself
+    fn str_of<'v>(v: Option<&'v Value>, key: &str) -> &'v str {
+        v.and_then(|v| v.get(key))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
     let meta = resource.get("metadata");
-    let field = |v: Option<&Value>, key: &str| v.and_then(|v| v.get(key)).cloned();
-    let head = json!({
-        "apiVersion": field(Some(resource), "apiVersion"),
-        "kind": field(Some(resource), "kind"),
-        "metadata": {"name": field(meta, "name"), "namespace": field(meta, "namespace")},
-    });
-    let mut req = AdmissionRequest::for_object(head, op, None);
-    let object = req.object.take().map(|_| resource);
-    let old_object = req.old_object.take().map(|_| resource);
+    let api_version = str_of(Some(resource), "apiVersion");
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let kind = str_of(Some(resource), "kind");
+    let namespace = str_of(meta, "namespace");
+    let (plural, namespaced) = palisade_vap::resource_for_kind(group, kind, !namespace.is_empty());
+    let namespace = match (namespaced, namespace.is_empty()) {
+        (true, true) => "default",
+        (true, false) => namespace,
+        (false, _) => "",
+    };
+    let object = (op != "DELETE").then_some(resource);
+    let old_object = matches!(op, "DELETE" | "UPDATE").then_some(resource);
+    let mut req = AdmissionRequest {
+        operation: op.to_owned(),
+        object: None,
+        old_object: None,
+        group: group.to_owned(),
+        version: version.to_owned(),
+        kind: kind.to_owned(),
+        resource: plural,
+        subresource: String::new(),
+        name: str_of(meta, "name").to_owned(),
+        namespace: namespace.to_owned(),
+        namespaced,
+        user: palisade_vap::UserInfo::default(),
+        dry_run: false,
+        namespace_object: None,
+    };
     if let Some(u) = &adm.user {
         req.user.username = u
             .user_info
@@ -1080,6 +1105,43 @@ mod tests {
 
     fn rule(expr: &str) -> Value {
         json!({"name": "r", "validate": {"cel": {"expressions": [{"expression": expr}]}}})
+    }
+
+    #[test]
+    fn admission_request_is_what_for_object_makes() {
+        let objects = [
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}}),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "x"}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n", "namespace": "odd"}}),
+            json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"namespace": "w"}}),
+            json!({"kind": 3, "metadata": {"name": 1}}),
+            json!({}),
+        ];
+        for object in &objects {
+            for op in ["", "CREATE", "UPDATE", "DELETE", "CONNECT"] {
+                let adm = Admission {
+                    operation: op.to_owned(),
+                    ..Admission::default()
+                };
+                let ours = admission_request(object, &adm);
+                let mut theirs = AdmissionRequest::for_object(
+                    object.clone(),
+                    if op.is_empty() { "CREATE" } else { op },
+                    None,
+                );
+                assert_eq!(ours.object.is_some(), theirs.object.take().is_some());
+                assert_eq!(
+                    ours.old_object.is_some(),
+                    theirs.old_object.take().is_some()
+                );
+                assert_eq!(
+                    format!("{:?}", ours.req),
+                    format!("{theirs:?}"),
+                    "{object} {op}"
+                );
+            }
+        }
     }
 
     fn status(expr: &str, obj: &Value) -> (RuleStatus, String) {
