@@ -337,18 +337,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn document_shape() {
-        let fx = Fixture::new();
+    fn rendered(report: &ScanReport<'_>) -> String {
         let mut buf = Vec::new();
         crate::render(
             crate::Format::Json,
-            &fx.report(),
+            report,
             &crate::RenderOptions::default(),
             &mut buf,
         )
         .unwrap();
-        let text = String::from_utf8(buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn document_shape() {
+        let text = rendered(&Fixture::new().report());
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["version"], 1);
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
@@ -439,16 +442,7 @@ mod tests {
 
     #[test]
     fn escapes_survive() {
-        let fx = Fixture::new();
-        let mut buf = Vec::new();
-        crate::render(
-            crate::Format::Json,
-            &fx.report(),
-            &crate::RenderOptions::default(),
-            &mut buf,
-        )
-        .unwrap();
-        let text = String::from_utf8(buf).unwrap();
+        let text = rendered(&Fixture::new().report());
         assert!(text.contains(r#"has no NetworkPolicy <&\"'>"#), "{text}");
         assert!(text.contains(r"mutable tag\nit may change"), "{text}");
     }
