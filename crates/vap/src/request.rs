@@ -2,6 +2,7 @@
 
 use crate::matching::{Attributes, resource_for_kind};
 use serde_json::{Map, Value};
+use std::sync::OnceLock;
 
 /// The user making a request
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -274,40 +275,151 @@ impl<'a> RequestView<'a> {
 
     /// The CEL `request` variable: the typed `AdmissionRequest` (every field present)
     pub fn cel_request(self) -> Value {
+        // The shape is fixed: a clone of a prepared mapping whose values are then set in
+        // order costs the key copies only, not the hashing of every key into new mappings
         let s = |v: &str| Value::String(v.to_owned());
-        let gvk = Value::Object(Map::from_iter([
-            ("group".to_owned(), s(self.group)),
-            ("version".to_owned(), s(self.version)),
-            ("kind".to_owned(), s(self.kind)),
-        ]));
-        let gvr = Value::Object(Map::from_iter([
-            ("group".to_owned(), s(self.group)),
-            ("version".to_owned(), s(self.version)),
-            ("resource".to_owned(), s(self.resource)),
-        ]));
-        let user = Map::from_iter([
-            ("username".to_owned(), s(self.username)),
-            ("uid".to_owned(), s(self.uid)),
-            (
-                "groups".to_owned(),
-                Value::Array(self.groups.iter().map(|g| s(g)).collect()),
-            ),
-            ("extra".to_owned(), Value::Object(Map::new())),
-        ]);
-        Value::Object(Map::from_iter([
-            ("uid".to_owned(), s("")),
-            ("kind".to_owned(), gvk.clone()),
-            ("resource".to_owned(), gvr.clone()),
-            ("subResource".to_owned(), s(self.subresource)),
-            ("requestKind".to_owned(), gvk),
-            ("requestResource".to_owned(), gvr),
-            ("requestSubResource".to_owned(), s(self.subresource)),
-            ("name".to_owned(), s(self.name)),
-            ("namespace".to_owned(), s(self.namespace)),
-            ("operation".to_owned(), s(self.operation)),
-            ("userInfo".to_owned(), Value::Object(user)),
-            ("dryRun".to_owned(), Value::Bool(self.dry_run)),
-            ("options".to_owned(), Value::Null),
-        ]))
+        let mut request = cel_request_shape().clone();
+        let mut values = request.values_mut();
+        let mut set = |v: Value| {
+            if let Some(slot) = values.next() {
+                *slot = v;
+            }
+        };
+        let gvk = |kind: &str| {
+            let mut m = gvk_shape().clone();
+            for (slot, v) in m.values_mut().zip([self.group, self.version, kind]) {
+                *slot = s(v);
+            }
+            Value::Object(m)
+        };
+        let user = {
+            let mut m = user_shape().clone();
+            let mut values = m.values_mut();
+            for v in [s(self.username), s(self.uid)] {
+                if let Some(slot) = values.next() {
+                    *slot = v;
+                }
+            }
+            if let Some(slot) = values.next() {
+                *slot = Value::Array(self.groups.iter().map(|g| s(g)).collect());
+            }
+            Value::Object(m)
+        };
+        set(s(""));
+        set(gvk(self.kind));
+        set(gvr(self.group, self.version, self.resource));
+        set(s(self.subresource));
+        set(gvk(self.kind));
+        set(gvr(self.group, self.version, self.resource));
+        set(s(self.subresource));
+        set(s(self.name));
+        set(s(self.namespace));
+        set(s(self.operation));
+        set(user);
+        set(Value::Bool(self.dry_run));
+        set(Value::Null);
+        Value::Object(request)
+    }
+}
+
+/// `{group, version, resource}` with the given values
+fn gvr(group: &str, version: &str, resource: &str) -> Value {
+    let mut m = gvr_shape().clone();
+    for (slot, v) in m.values_mut().zip([group, version, resource]) {
+        *slot = Value::String(v.to_owned());
+    }
+    Value::Object(m)
+}
+
+/// A mapping with `keys` (in order), every value null
+fn shape(keys: &[&str]) -> Map<String, Value> {
+    keys.iter()
+        .map(|k| ((*k).to_owned(), Value::Null))
+        .collect()
+}
+
+/// The keys of the CEL `request`, in the order [`RequestView::cel_request`] sets them
+fn cel_request_shape() -> &'static Map<String, Value> {
+    static SHAPE: OnceLock<Map<String, Value>> = OnceLock::new();
+    SHAPE.get_or_init(|| {
+        shape(&[
+            "uid",
+            "kind",
+            "resource",
+            "subResource",
+            "requestKind",
+            "requestResource",
+            "requestSubResource",
+            "name",
+            "namespace",
+            "operation",
+            "userInfo",
+            "dryRun",
+            "options",
+        ])
+    })
+}
+
+fn gvk_shape() -> &'static Map<String, Value> {
+    static SHAPE: OnceLock<Map<String, Value>> = OnceLock::new();
+    SHAPE.get_or_init(|| shape(&["group", "version", "kind"]))
+}
+
+fn gvr_shape() -> &'static Map<String, Value> {
+    static SHAPE: OnceLock<Map<String, Value>> = OnceLock::new();
+    SHAPE.get_or_init(|| shape(&["group", "version", "resource"]))
+}
+
+/// `userInfo`: username, uid and groups set in order; `extra` stays an empty mapping
+fn user_shape() -> &'static Map<String, Value> {
+    static SHAPE: OnceLock<Map<String, Value>> = OnceLock::new();
+    SHAPE.get_or_init(|| {
+        let mut m = shape(&["username", "uid", "groups"]);
+        m.insert("extra".to_owned(), Value::Object(Map::new()));
+        m
+    })
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn cel_request_is_the_typed_request() {
+        let mut req = AdmissionRequest::for_object(
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "d", "namespace": "ns"}}),
+            "UPDATE",
+            None,
+        );
+        req.user = UserInfo {
+            username: "alice".into(),
+            uid: "u1".into(),
+            groups: vec!["g1".into(), "g2".into()],
+        };
+        req.subresource = "scale".into();
+        req.dry_run = true;
+        let expected = json!({
+            "uid": "",
+            "kind": {"group": "apps", "version": "v1", "kind": "Deployment"},
+            "resource": {"group": "apps", "version": "v1", "resource": "deployments"},
+            "subResource": "scale",
+            "requestKind": {"group": "apps", "version": "v1", "kind": "Deployment"},
+            "requestResource": {"group": "apps", "version": "v1", "resource": "deployments"},
+            "requestSubResource": "scale",
+            "name": "d",
+            "namespace": "ns",
+            "operation": "UPDATE",
+            "userInfo": {"username": "alice", "uid": "u1", "groups": ["g1", "g2"], "extra": {}},
+            "dryRun": true,
+            "options": null,
+        });
+        let got = req.cel_request();
+        assert_eq!(got, expected);
+        // the key order is the typed struct's too
+        assert_eq!(
+            serde_json::to_string(&got).unwrap(),
+            serde_json::to_string(&expected).unwrap()
+        );
     }
 }
