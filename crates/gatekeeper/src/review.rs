@@ -134,6 +134,11 @@ impl Review {
         };
         let object = fields.get("object").cloned();
         let old_object = fields.get("oldObject").cloned();
+        let fields = fields
+            .iter()
+            .filter(|(k, _)| *k != "object" && *k != "oldObject")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         Self::from_request_parts(fields, object, old_object)
     }
 
@@ -143,12 +148,13 @@ impl Review {
     pub fn from_admission_request(mut fields: Map<String, Value>) -> Result<Self, GatekeeperError> {
         let object = fields.remove("object");
         let old_object = fields.remove("oldObject");
-        Self::from_request_parts(&fields, object, old_object)
+        Self::from_request_parts(fields, object, old_object)
     }
 
-    /// The review of a request's `fields` whose `object` and `oldObject` are given apart
+    /// The review of a request's `fields` whose `object` and `oldObject` are given apart (the
+    /// fields are moved into the review, not copied)
     fn from_request_parts(
-        fields: &Map<String, Value>,
+        mut fields: Map<String, Value>,
         object: Option<Value>,
         old_object: Option<Value>,
     ) -> Result<Self, GatekeeperError> {
@@ -177,19 +183,18 @@ impl Review {
                 )));
             }
         }
-        let mut request = Map::new();
-        let zero_gvk = |k: &str| json!({"group": "", "version": "", k: ""});
+        let mut request = Map::with_capacity(16);
         request.insert(
             "uid".into(),
-            fields.get("uid").cloned().unwrap_or_else(|| json!("")),
+            fields.remove("uid").unwrap_or_else(|| json!("")),
         );
         request.insert(
             "kind".into(),
-            with_zero_fields(fields.get("kind"), &zero_gvk("kind")),
+            with_zero_fields(fields.remove("kind"), ["group", "version", "kind"]),
         );
         request.insert(
             "resource".into(),
-            with_zero_fields(fields.get("resource"), &zero_gvk("resource")),
+            with_zero_fields(fields.remove("resource"), ["group", "version", "resource"]),
         );
         for optional in [
             "subResource",
@@ -197,24 +202,27 @@ impl Review {
             "requestResource",
             "requestSubResource",
             "name",
-            "namespace",
         ] {
-            if let Some(v) = fields.get(optional).filter(|v| !is_empty(v)) {
-                request.insert(optional.into(), v.clone());
+            if let Some(v) = fields.remove(optional).filter(|v| !is_empty(v)) {
+                request.insert(optional.into(), v);
             }
         }
-        let operation = fields
-            .get("operation")
-            .cloned()
-            .unwrap_or_else(|| json!(""));
+        let namespace = match fields.remove("namespace") {
+            Some(v) if !is_empty(&v) => {
+                let name = v.as_str().unwrap_or_default().to_owned();
+                request.insert("namespace".into(), v);
+                name
+            }
+            _ => String::new(),
+        };
+        let operation = fields.remove("operation").unwrap_or_else(|| json!(""));
         let is_delete = operation.as_str() == Some("DELETE");
         request.insert("operation".into(), operation);
         request.insert(
             "userInfo".into(),
             fields
-                .get("userInfo")
+                .remove("userInfo")
                 .filter(|u| !u.is_null())
-                .cloned()
                 .unwrap_or_else(|| json!({})),
         );
         let object_sent = object.is_some();
@@ -224,19 +232,14 @@ impl Review {
         };
         request.insert("object".into(), rego_object.unwrap_or(Value::Null));
         request.insert("oldObject".into(), old_object.unwrap_or(Value::Null));
-        if let Some(dry_run) = fields.get("dryRun").filter(|v| !v.is_null()) {
-            request.insert("dryRun".into(), dry_run.clone());
+        if let Some(dry_run) = fields.remove("dryRun").filter(|v| !v.is_null()) {
+            request.insert("dryRun".into(), dry_run);
         }
         request.insert(
             "options".into(),
-            fields.get("options").cloned().unwrap_or(Value::Null),
+            fields.remove("options").unwrap_or(Value::Null),
         );
         request.insert("namespaceObject".into(), Value::Null);
-        let namespace = fields
-            .get("namespace")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
         Ok(Self {
             request: Value::Object(request),
             object_sent,
@@ -282,18 +285,30 @@ impl Review {
     }
 }
 
-/// `value` (a mapping) with the keys of `zero` it lacks added; `zero` when `value` is absent
-fn with_zero_fields(value: Option<&Value>, zero: &Value) -> Value {
-    match (value, zero) {
-        (Some(Value::Object(given)), Value::Object(zero)) => {
-            let mut out = zero.clone();
+/// `value` (a mapping) with the `keys` it lacks added as `""` (the zero keys first, in the
+/// order of `keys`, then the others of `value`); all of them `""` when `value` is absent
+fn with_zero_fields(value: Option<Value>, keys: [&str; 3]) -> Value {
+    let zero = |given: Option<&Map<String, Value>>| {
+        let mut out = Map::with_capacity(given.map_or(0, Map::len) + keys.len());
+        for k in keys {
+            out.insert(k.to_owned(), json!(""));
+        }
+        out
+    };
+    match value {
+        // already in that order (a typed request's fields): taken as it is
+        Some(Value::Object(given)) if given.keys().take(keys.len()).eq(keys) => {
+            Value::Object(given)
+        }
+        Some(Value::Object(given)) => {
+            let mut out = zero(Some(&given));
             for (k, v) in given {
-                out.insert(k.clone(), v.clone());
+                out.insert(k, v);
             }
             Value::Object(out)
         }
-        (Some(v), _) if !v.is_null() => v.clone(),
-        _ => zero.clone(),
+        Some(v) if !v.is_null() => v,
+        _ => Value::Object(zero(None)),
     }
 }
 

@@ -303,21 +303,51 @@ fn match_spec(constraint: &Value) -> MatchSpec {
 /// `input.review` as Gatekeeper's webhook builds it from the request
 fn review_of(request: &Request<'_>) -> Result<Review, String> {
     let a = request.admission;
-    let mut req = serde_json::Map::new();
-    req.insert("uid".into(), json!(a.uid));
-    req.insert("kind".into(), json!(a.kind));
-    req.insert("resource".into(), json!(a.resource));
+    let s = |v: &str| Value::String(v.to_owned());
+    // the typed request's fields as serde writes them, built directly
+    let triple = |k: [(&str, &str); 3]| {
+        Value::Object(k.iter().map(|(k, v)| ((*k).to_owned(), s(v))).collect())
+    };
+    let mut req = serde_json::Map::with_capacity(12);
+    req.insert("uid".into(), s(&a.uid));
+    req.insert(
+        "kind".into(),
+        triple([
+            ("group", &a.kind.group),
+            ("version", &a.kind.version),
+            ("kind", &a.kind.kind),
+        ]),
+    );
+    req.insert(
+        "resource".into(),
+        triple([
+            ("group", &a.resource.group),
+            ("version", &a.resource.version),
+            ("resource", &a.resource.resource),
+        ]),
+    );
     for (key, value) in [
         ("subResource", &a.sub_resource),
         ("name", &a.name),
         ("namespace", &a.namespace),
     ] {
         if !value.is_empty() {
-            req.insert(key.into(), json!(value));
+            req.insert(key.into(), s(value));
         }
     }
     req.insert("operation".into(), json!(a.operation));
-    req.insert("userInfo".into(), json!(a.user_info));
+    let user = &a.user_info;
+    req.insert(
+        "userInfo".into(),
+        Value::Object(serde_json::Map::from_iter([
+            ("username".to_owned(), s(&user.username)),
+            ("uid".to_owned(), s(&user.uid)),
+            (
+                "groups".to_owned(),
+                Value::Array(user.groups.iter().map(|g| s(g)).collect()),
+            ),
+        ])),
+    );
     if let Some(o) = request.object {
         req.insert("object".into(), o.value.clone());
     }
