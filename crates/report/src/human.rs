@@ -353,9 +353,7 @@ mod tests {
     use crate::RenderOptions;
 
     fn render(report: &ScanReport<'_>, opts: &RenderOptions) -> String {
-        let mut buf = Vec::new();
-        crate::render(crate::Format::Human, report, opts, &mut buf).unwrap();
-        String::from_utf8(buf).unwrap()
+        crate::testutil::rendered_with(crate::Format::Human, opts, report)
     }
 
     fn render_plain(report: &ScanReport<'_>, show_suppressed: bool) -> String {

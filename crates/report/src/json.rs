@@ -338,15 +338,7 @@ mod tests {
     }
 
     fn rendered(report: &ScanReport<'_>) -> String {
-        let mut buf = Vec::new();
-        crate::render(
-            crate::Format::Json,
-            report,
-            &crate::RenderOptions::default(),
-            &mut buf,
-        )
-        .unwrap();
-        String::from_utf8(buf).unwrap()
+        crate::testutil::rendered(crate::Format::Json, report)
     }
 
     #[test]

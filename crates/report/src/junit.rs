@@ -298,15 +298,7 @@ mod tests {
     use crate::testutil::Fixture;
 
     fn render(report: &ScanReport<'_>) -> String {
-        let mut buf = Vec::new();
-        crate::render(
-            crate::Format::Junit,
-            report,
-            &crate::RenderOptions::default(),
-            &mut buf,
-        )
-        .unwrap();
-        String::from_utf8(buf).unwrap()
+        crate::testutil::rendered(crate::Format::Junit, report)
     }
 
     #[test]

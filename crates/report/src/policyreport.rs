@@ -208,15 +208,7 @@ mod tests {
     use crate::testutil::Fixture;
 
     fn render(report: &ScanReport<'_>) -> String {
-        let mut buf = Vec::new();
-        crate::render(
-            crate::Format::PolicyReport,
-            report,
-            &crate::RenderOptions::default(),
-            &mut buf,
-        )
-        .unwrap();
-        String::from_utf8(buf).unwrap()
+        crate::testutil::rendered(crate::Format::PolicyReport, report)
     }
     use palisade_source::{LoadLimits, SourceFile, load_str};
 

@@ -563,11 +563,7 @@ mod tests {
     use crate::testutil::Fixture;
     use serde_json::Value;
 
-    fn whole(format: Format, report: &ScanReport<'_>) -> String {
-        let mut buf = Vec::new();
-        crate::render(format, report, &crate::RenderOptions::default(), &mut buf).unwrap();
-        String::from_utf8(buf).unwrap()
-    }
+    use crate::testutil::{rendered as whole, rendered_with as whole_with};
 
     #[test]
     fn streamed_documents_are_the_pretty_printed_documents() {
@@ -626,12 +622,6 @@ mod tests {
             })
             .unwrap();
         String::from_utf8(out).unwrap()
-    }
-
-    fn whole_with(format: Format, opts: &RenderOptions, report: &ScanReport<'_>) -> String {
-        let mut buf = Vec::new();
-        crate::render(format, report, opts, &mut buf).unwrap();
-        String::from_utf8(buf).unwrap()
     }
 
     #[test]

@@ -129,9 +129,7 @@ mod tests {
     use crate::testutil::Fixture;
 
     fn render(report: &ScanReport<'_>, opts: &RenderOptions) -> String {
-        let mut buf = Vec::new();
-        crate::render(crate::Format::Table, report, opts, &mut buf).unwrap();
-        String::from_utf8(buf).unwrap()
+        crate::testutil::rendered_with(crate::Format::Table, opts, report)
     }
 
     #[test]

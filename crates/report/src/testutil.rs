@@ -1,6 +1,6 @@
 //! A small fixed report every renderer test uses
 
-use crate::ScanReport;
+use crate::{Format, RenderOptions, ScanReport};
 use palisade_engine::{Control, Finding, Framework, RuleInfo, Severity, Suppression};
 use palisade_frameworks::{ComplianceReport, ControlScore, ControlStatus};
 use palisade_model::ResourceRef;
@@ -299,4 +299,20 @@ impl Fixture {
             compliance: None,
         }
     }
+}
+
+/// `report` rendered whole as `format` with `opts`
+pub(crate) fn rendered_with(
+    format: Format,
+    opts: &RenderOptions,
+    report: &ScanReport<'_>,
+) -> String {
+    let mut buf = Vec::new();
+    crate::render(format, report, opts, &mut buf).unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+/// `report` rendered whole as `format` with the default options
+pub(crate) fn rendered(format: Format, report: &ScanReport<'_>) -> String {
+    rendered_with(format, &RenderOptions::default(), report)
 }

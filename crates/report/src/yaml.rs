@@ -165,15 +165,7 @@ mod tests {
     }
 
     fn render(report: &crate::ScanReport<'_>) -> String {
-        let mut buf = Vec::new();
-        crate::render(
-            crate::Format::Yaml,
-            report,
-            &crate::RenderOptions::default(),
-            &mut buf,
-        )
-        .unwrap();
-        String::from_utf8(buf).unwrap()
+        crate::testutil::rendered(crate::Format::Yaml, report)
     }
 
     #[test]
