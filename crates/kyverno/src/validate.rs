@@ -226,18 +226,7 @@ fn validate_map(
     {
         // one key: no order to decide
         return match Anchor::parse(k) {
-            Some(a)
-                if matches!(
-                    a.kind,
-                    AnchorKind::Condition
-                        | AnchorKind::Existence
-                        | AnchorKind::Equality
-                        | AnchorKind::Negation
-                        | AnchorKind::Global
-                ) =>
-            {
-                handle(rmap, a.key, Some(a), v, path, ac)
-            }
+            Some(a) if is_validation_anchor(a.kind) => handle(rmap, a.key, Some(a), v, path, ac),
             _ => handle(rmap, k, None, v, path, ac),
         };
     }
@@ -245,15 +234,7 @@ fn validate_map(
     let mut rest: Vec<(&String, &Value)> = Vec::with_capacity(pmap.len());
     for (k, v) in pmap {
         match Anchor::parse(k) {
-            Some(a)
-                if matches!(
-                    a.kind,
-                    AnchorKind::Condition
-                        | AnchorKind::Existence
-                        | AnchorKind::Equality
-                        | AnchorKind::Negation
-                ) =>
-            {
+            Some(a) if is_validation_anchor(a.kind) && a.kind != AnchorKind::Global => {
                 anchors.push((k, v, a));
             }
             _ => rest.push((k, v)),
@@ -284,21 +265,26 @@ fn validate_map(
     Ok(())
 }
 
+/// Anchors a validate pattern acts on (all but the mutate-only `+(key)`). In a map of several
+/// keys the non-global ones run first, then global anchors and keys with nested anchors, then
+/// the other keys.
+fn is_validation_anchor(kind: AnchorKind) -> bool {
+    matches!(
+        kind,
+        AnchorKind::Condition
+            | AnchorKind::Existence
+            | AnchorKind::Equality
+            | AnchorKind::Negation
+            | AnchorKind::Global
+    )
+}
+
 fn has_nested_anchors(v: &Value) -> bool {
     match v {
         Value::Object(m) => {
-            m.keys().any(|k| {
-                Anchor::parse(k).is_some_and(|a| {
-                    matches!(
-                        a.kind,
-                        AnchorKind::Condition
-                            | AnchorKind::Existence
-                            | AnchorKind::Equality
-                            | AnchorKind::Negation
-                            | AnchorKind::Global
-                    )
-                })
-            }) || m.values().any(has_nested_anchors)
+            m.keys()
+                .any(|k| Anchor::parse(k).is_some_and(|a| is_validation_anchor(a.kind)))
+                || m.values().any(has_nested_anchors)
         }
         Value::Array(a) => a.iter().any(has_nested_anchors),
         _ => false,

@@ -18,16 +18,7 @@ const FINGERPRINT_KEY: &str = "palisadeFindingHash/v1";
 /// The whole log as a value (tests inspect it)
 #[cfg(test)]
 pub(crate) fn document(report: &ScanReport<'_>) -> Value {
-    let mut buf = Vec::new();
-    match crate::render(
-        Format::Sarif,
-        report,
-        &crate::RenderOptions::default(),
-        &mut buf,
-    ) {
-        Ok(()) => serde_json::from_slice(&buf).unwrap_or(Value::Null),
-        Err(_) => Value::Null,
-    }
+    serde_json::from_str(&crate::testutil::rendered(Format::Sarif, report)).unwrap_or(Value::Null)
 }
 
 /// `runs[0].tool`: the driver and every rule that ran
@@ -589,15 +580,8 @@ mod tests {
                 ("clean.sarif", fx.clean_report()),
                 ("edge.sarif", edge_report),
             ] {
-                let mut buf = Vec::new();
-                crate::render(
-                    Format::Sarif,
-                    &report,
-                    &crate::RenderOptions::default(),
-                    &mut buf,
-                )
-                .unwrap();
-                std::fs::write(dir.join(name), buf).unwrap();
+                let text = crate::testutil::rendered(Format::Sarif, &report);
+                std::fs::write(dir.join(name), text).unwrap();
             }
         }
     }

@@ -95,9 +95,14 @@ impl Positions {
     /// The pre-order index of the node at `pointer` (or of its nearest existing ancestor) and
     /// the node when it exists
     fn walk<'v>(&self, value: &'v Value, pointer: &JsonPointer) -> (usize, Option<&'v Value>) {
-        let sizes = self
-            .subtree_sizes
-            .get_or_init(|| subtree_sizes(value, self.starts.len()));
+        // Values without positions (an AdmissionReview's object) only need the node itself
+        let sizes = self.subtree_sizes.get_or_init(|| {
+            if self.starts.is_empty() {
+                Vec::new()
+            } else {
+                subtree_sizes(value, self.starts.len())
+            }
+        });
         // Pre-order index of the first node after the subtree starting at `index`
         let skip = |index: usize| index + sizes.get(index).map_or(1, |n| *n as usize);
         let mut index = 0usize;
