@@ -323,6 +323,7 @@ impl<'f> Builder<'f> {
         first: usize,
         at: Position,
     ) -> Result<Option<Value>, Abandon> {
+        self.positions.end(first);
         if anchor != 0 {
             self.anchors.insert(anchor, value.clone());
         }
@@ -750,7 +751,7 @@ fn step(b: &mut Builder<'_>, event: Event<'_>, span: &Span) -> Result<Option<Val
                 ));
             }
             let recorded = b.positions_last();
-            b.positions.repeat(recorded, count - 1);
+            b.positions.repeat_below(recorded, &value);
             b.finish(value, 0, first, at)
         }
         Event::StreamStart
@@ -808,7 +809,7 @@ fn apply_merge(
     for m in sources {
         for (k, v) in m {
             if !map.contains_key(&k) {
-                b.positions.repeat(merge_pos, node_count(&v));
+                b.positions.repeat(merge_pos, &v);
                 map.insert(k, v);
             }
         }

@@ -1,7 +1,6 @@
 use crate::JsonPointer;
 use crate::pointer::array_index;
 use serde_json::Value;
-use std::sync::OnceLock;
 
 /// A 1-based line and column in a source file
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -25,10 +24,10 @@ pub struct Position {
 pub struct Positions {
     starts: Vec<Position>,
     /// Node count of every node's subtree, aligned with `starts`: a walk steps over a sibling
-    /// in one look-up instead of counting its nodes. Computed from the value on the first
-    /// `locate` (most documents are never located in), and valid as long as that value is the
-    /// one the positions were loaded with — which `locate` already requires.
-    subtree_sizes: OnceLock<Vec<u32>>,
+    /// in one look-up instead of counting its nodes. The loader records each as its node ends,
+    /// which costs a store per node where computing them from the value later cost a second
+    /// walk over every located document.
+    sizes: Vec<u32>,
 }
 
 impl PartialEq for Positions {
@@ -43,19 +42,22 @@ impl Positions {
     pub(crate) fn with_capacity(n: usize) -> Self {
         Self {
             starts: Vec::with_capacity(n),
-            subtree_sizes: OnceLock::new(),
+            sizes: Vec::with_capacity(n),
         }
     }
 
-    fn from_starts(starts: Vec<Position>) -> Self {
-        Self {
-            starts,
-            subtree_sizes: OnceLock::new(),
-        }
-    }
-
+    /// Record a node that is starting; its size is set by [`Self::end`] when it ends
     pub(crate) fn push(&mut self, p: Position) {
         self.starts.push(p);
+        self.sizes.push(1);
+    }
+
+    /// The node recorded at `index` ends here: everything recorded since is its subtree
+    pub(crate) fn end(&mut self, index: usize) {
+        let size = u32::try_from(self.starts.len() - index).unwrap_or(u32::MAX);
+        if let Some(slot) = self.sizes.get_mut(index) {
+            *slot = size;
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -68,21 +70,37 @@ impl Positions {
 
     pub(crate) fn truncate(&mut self, len: usize) {
         self.starts.truncate(len);
+        self.sizes.truncate(len);
     }
 
-    pub(crate) fn repeat(&mut self, p: Position, count: usize) {
-        self.starts.extend(std::iter::repeat_n(p, count));
+    /// Record every node below `value` (not `value` itself) at `p`: the nodes of an alias's
+    /// copy, which all point at the alias
+    pub(crate) fn repeat_below(&mut self, p: Position, value: &Value) {
+        match value {
+            Value::Object(map) => map.values().for_each(|child| self.repeat(p, child)),
+            Value::Array(items) => items.iter().for_each(|child| self.repeat(p, child)),
+            _ => {}
+        }
+    }
+
+    /// Record every node of `value` at `p`
+    pub(crate) fn repeat(&mut self, p: Position, value: &Value) {
+        let at = self.starts.len();
+        self.push(p);
+        self.repeat_below(p, value);
+        self.end(at);
     }
 
     /// The positions of the subtree at `pointer` of `value`, as a list aligned with that subtree
     /// (used to give each item of a `kind: List` its own map)
     pub fn subtree(&self, value: &Value, pointer: &JsonPointer) -> Option<Self> {
         let (start, sub) = self.walk(value, pointer);
-        let sub = sub?;
-        let end = start.checked_add(node_count(sub))?;
-        self.starts
-            .get(start..end)
-            .map(|s| Self::from_starts(s.to_vec()))
+        sub?;
+        let end = start.checked_add(*self.sizes.get(start)? as usize)?;
+        Some(Self {
+            starts: self.starts.get(start..end)?.to_vec(),
+            sizes: self.sizes.get(start..end)?.to_vec(),
+        })
     }
 
     /// Where `pointer` starts in the document, or, when the pointer names a missing field, where
@@ -95,16 +113,9 @@ impl Positions {
     /// The pre-order index of the node at `pointer` (or of its nearest existing ancestor) and
     /// the node when it exists
     fn walk<'v>(&self, value: &'v Value, pointer: &JsonPointer) -> (usize, Option<&'v Value>) {
-        // Values without positions (an AdmissionReview's object) only need the node itself
-        let sizes = self.subtree_sizes.get_or_init(|| {
-            if self.starts.is_empty() {
-                Vec::new()
-            } else {
-                subtree_sizes(value, self.starts.len())
-            }
-        });
-        // Pre-order index of the first node after the subtree starting at `index`
-        let skip = |index: usize| index + sizes.get(index).map_or(1, |n| *n as usize);
+        // Pre-order index of the first node after the subtree starting at `index` (values
+        // without positions, like an AdmissionReview's object, only need the node itself)
+        let skip = |index: usize| index + self.sizes.get(index).map_or(1, |n| *n as usize);
         let mut index = 0usize;
         let mut node = value;
         for token in pointer.tokens() {
@@ -144,27 +155,6 @@ impl Positions {
             .copied()
             .unwrap_or_default()
     }
-}
-
-/// The node count of every subtree of `value`, in pre-order
-fn subtree_sizes(value: &Value, capacity: usize) -> Vec<u32> {
-    fn visit(value: &Value, sizes: &mut Vec<u32>) -> u32 {
-        let at = sizes.len();
-        sizes.push(1);
-        let children: u32 = match value {
-            Value::Object(map) => map.values().map(|v| visit(v, sizes)).sum(),
-            Value::Array(items) => items.iter().map(|v| visit(v, sizes)).sum(),
-            _ => 0,
-        };
-        let size = children.saturating_add(1);
-        if let Some(slot) = sizes.get_mut(at) {
-            *slot = size;
-        }
-        size
-    }
-    let mut sizes = Vec::with_capacity(capacity);
-    visit(value, &mut sizes);
-    sizes
 }
 
 /// Number of nodes in a value (itself plus all descendants)
@@ -218,6 +208,12 @@ mod tests {
         all_pointers(&doc.value, JsonPointer::root(), 0, &mut pointers);
         assert_eq!(pointers.len(), doc.positions.len());
         for (pointer, index) in &pointers {
+            let node = pointer.resolve(&doc.value).map(node_count);
+            assert_eq!(
+                node,
+                doc.positions.sizes.get(*index).map(|n| *n as usize),
+                "subtree size of {pointer}"
+            );
             let (at, exact) = doc.positions.locate(&doc.value, pointer);
             assert!(exact, "{pointer}");
             assert_eq!(at, doc.positions.at(*index), "{pointer}");
