@@ -119,7 +119,10 @@ pub fn run<W: Write + Send>(
                 for f in &mut r.findings {
                     plan.config.apply(f);
                 }
-                r.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                // The order of `Finding::sort_key`, without comparing the file name: every
+                // finding of one input is in that file
+                r.findings
+                    .sort_by(|a, b| (a.position, &a.rule_id).cmp(&(b.position, &b.rule_id)));
                 if let Some(out) = output {
                     let findings = std::mem::take(&mut r.findings);
                     let source = r.source.take().filter(|_| !findings.is_empty());

@@ -123,6 +123,35 @@ fn duplicate_keys_are_reported_and_the_first_value_kept() {
 }
 
 #[test]
+fn large_mappings_keep_order_and_find_duplicates() {
+    // Past a few members the loader changes how it finds duplicates: on both sides of that
+    // change a duplicate is reported once, the first value wins, and order stays as written
+    let keys: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+    for dup_at in [3, 16, 17, 39] {
+        let mut text = String::new();
+        for (i, k) in keys.iter().enumerate() {
+            text.push_str(&format!("{k}: {i}\n"));
+            if i == dup_at {
+                text.push_str("k1: dup\n");
+            }
+        }
+        let (docs, diags) = load(&text);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].code, "yaml-duplicate-key");
+        assert_eq!(diags[0].position.unwrap().line as usize, dup_at + 2);
+        let map = docs[0].value.as_object().unwrap();
+        assert_eq!(
+            map.keys().collect::<Vec<_>>(),
+            keys.iter().collect::<Vec<_>>()
+        );
+        assert_eq!(map["k1"], json!(1));
+        let last_line = if dup_at < 39 { 41 } else { 40 };
+        assert_eq!(at(&docs[0], "/k39"), (last_line, 1));
+        assert_aligned(&docs);
+    }
+}
+
+#[test]
 fn anchors_aliases_and_merge_keys() {
     let (docs, diags) =
         load("base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\nlist: [*b]\nlast: 9\n");
