@@ -22,4 +22,4 @@ mod secrets;
 mod workload;
 
 pub use registry::{all, find};
-pub use runner::{inventory_for, run_inventory_checks, run_resource_checks};
+pub use runner::{ResourceChecks, inventory_for, run_inventory_checks, run_resource_checks};

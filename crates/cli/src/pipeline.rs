@@ -3,7 +3,7 @@
 //! optionally writing each file's findings as soon as it is done.
 
 use crate::input::Input;
-use palisade_checks::{inventory_for, pss_rules, run_inventory_checks, run_resource_checks};
+use palisade_checks::{ResourceChecks, inventory_for, pss_rules, run_inventory_checks};
 use palisade_engine::{
     Check, CheckFn, Config, Finding, IGNORE_ANNOTATION_PREFIX, Inventory, RuleInfo,
     apply_annotation_suppression,
@@ -26,6 +26,8 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 pub struct Plan {
     /// Enabled built-in checks
     pub checks: Vec<&'static Check>,
+    /// The per-resource ones among them, by kind
+    pub resource_checks: ResourceChecks,
     /// PSS level and version, when any PSS rule is enabled
     pub pss: Option<(Level, Version)>,
     /// IDs of the enabled PSS rules
@@ -178,9 +180,13 @@ pub fn run<W: Write + Send>(
     for group in cross.chunk_by(|a, b| a.0 == b.0) {
         if let Some((kinds, _)) = group.first() {
             inventory.release_parsed(kinds);
+            inventory.parse_kinds(kinds);
         }
         let inventory = &inventory;
-        let results: Vec<Vec<Finding>> = group
+        let (ignores, diagnosed) = (&ignores, &diagnosed);
+        // A streamed scan renders each check's findings on the worker too; only writing them
+        // out, in order, is left to this thread
+        let results: Vec<(Vec<Finding>, Vec<Chunk>)> = group
             .par_iter()
             .map(|(_, check)| {
                 let mut found = Vec::new();
@@ -190,24 +196,33 @@ pub fn run<W: Write + Send>(
                     plan.config.apply(f);
                 }
                 found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-                found
+                match output {
+                    Some(out) => {
+                        let chunks = found
+                            .chunks(CROSS_CHUNK)
+                            .map(|slice| {
+                                let mut sources: Vec<Arc<SourceFile>> = Vec::new();
+                                for f in slice.iter().filter(|f| diagnosed.contains(&f.file.name)) {
+                                    if !sources.iter().any(|s| Arc::ptr_eq(s, &f.file)) {
+                                        sources.push(Arc::clone(&f.file));
+                                    }
+                                }
+                                out.render(slice, &sources)
+                            })
+                            .collect();
+                        (Vec::new(), chunks)
+                    }
+                    None => (found, Vec::new()),
+                }
             })
             .collect();
-        for found in results {
-            match output {
-                Some(out) => {
-                    for slice in found.chunks(CROSS_CHUNK) {
-                        let mut sources: Vec<Arc<SourceFile>> = Vec::new();
-                        for f in slice.iter().filter(|f| diagnosed.contains(&f.file.name)) {
-                            if !sources.iter().any(|s| Arc::ptr_eq(s, &f.file)) {
-                                sources.push(Arc::clone(&f.file));
-                            }
-                        }
-                        out.submit(sequence, slice, &sources);
-                        sequence += 1;
-                    }
+        for (found, chunks) in results {
+            outcome.findings.extend(found);
+            for chunk in chunks {
+                if let Some(out) = output {
+                    out.submit_rendered(sequence, chunk);
                 }
-                None => outcome.findings.extend(found),
+                sequence += 1;
             }
         }
     }
@@ -256,10 +271,20 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
     /// The findings of input `index` (rendered on the calling thread), and the files whose
     /// text the diagnostics may show
     fn submit(&self, index: usize, findings: &[Finding], sources: &[Arc<SourceFile>]) {
+        self.submit_rendered(index, self.render(findings, sources));
+    }
+
+    /// `findings` rendered, with the files whose text the diagnostics may show
+    fn render(&self, findings: &[Finding], sources: &[Arc<SourceFile>]) -> Chunk {
         let mut chunk = self.stream.chunk(findings);
         for file in sources {
             chunk.keep_source(Arc::clone(file));
         }
+        chunk
+    }
+
+    /// Write the rendered findings of input `index` once every earlier one is written
+    fn submit_rendered(&self, index: usize, chunk: Chunk) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.pending.insert(index, chunk);
         loop {
@@ -445,7 +470,7 @@ fn scan_document(
 
 fn evaluate(plan: &Plan, resource: &Resource, out: &mut FileResult) {
     let start = out.findings.len();
-    run_resource_checks(&plan.checks, resource, &mut out.findings);
+    plan.resource_checks.run(resource, &mut out.findings);
     if let Some((level, version)) = plan.pss {
         let before = out.findings.len();
         pss_rules::evaluate(resource, level, version, &mut out.findings);

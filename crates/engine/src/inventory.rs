@@ -1,5 +1,6 @@
 use palisade_model::{Resource, ResourceRef};
 use palisade_source::{JsonPointer, Position, SourceFile};
+use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
@@ -85,16 +86,20 @@ struct KindSlot {
 
 impl KindSlot {
     fn parsed(&self) -> &[Resource] {
-        self.parsed.get_or_init(|| {
-            self.stored
-                .iter()
-                .map(|(shell, json)| {
-                    // Bytes this inventory serialized itself parse back; `Null` keeps the
-                    // positions of the others valid if that ever failed.
-                    shell.with_value(serde_json::from_slice(json).unwrap_or_default())
-                })
-                .collect()
-        })
+        self.parsed
+            .get_or_init(|| self.stored.iter().map(Self::parse).collect())
+    }
+
+    /// [`Self::parsed`], with the parsing spread over the thread pool
+    fn parse_in_parallel(&self) {
+        self.parsed
+            .get_or_init(|| self.stored.par_iter().map(Self::parse).collect());
+    }
+
+    fn parse((shell, json): &(Resource, Box<[u8]>)) -> Resource {
+        // Bytes this inventory serialized itself parse back; `Null` keeps the positions of
+        // the others valid if that ever failed.
+        shell.with_value(serde_json::from_slice(json).unwrap_or_default())
     }
 
     fn in_namespace<'s>(&'s self, namespace: &str) -> impl Iterator<Item = &'s Resource> + use<'s> {
@@ -189,6 +194,16 @@ impl Inventory {
             slot.stored
                 .push((resource.with_value(Value::Null), json.into_boxed_slice()));
         }
+    }
+
+    /// Parse the kept resources of `kinds` now, over the thread pool. Parsed on first read, a
+    /// kind was parsed on the thread of the first check reading it while the others waited:
+    /// most of the serial end of a scan.
+    pub fn parse_kinds(&self, kinds: &[&str]) {
+        kinds
+            .par_iter()
+            .filter_map(|kind| self.kinds.get(kind))
+            .for_each(KindSlot::parse_in_parallel);
     }
 
     /// Drop the parsed values of every kind but `keep`; they are parsed again when read

@@ -4,7 +4,7 @@ use crate::args::{ColorChoice, OutputFormat, ScanArgs};
 use crate::pipeline::OrderedOutput;
 use crate::{input, pipeline};
 use anyhow::{Context, Result, bail};
-use palisade_checks::pss_rules;
+use palisade_checks::{ResourceChecks, pss_rules};
 use palisade_engine::{Config, Framework, RuleInfo, Selector, Severity};
 use palisade_pss::{Level, Version};
 use palisade_report::{FindingStream, Format, RenderOptions, ScanReport, Tally};
@@ -249,6 +249,7 @@ fn plan(args: &ScanArgs, config: Config) -> Result<pipeline::Plan> {
         }
     }
     Ok(pipeline::Plan {
+        resource_checks: ResourceChecks::new(&checks),
         checks,
         pss,
         pss_rule_ids,
