@@ -162,19 +162,21 @@ pub(crate) fn push_safe_char(out: &mut String, c: char) -> usize {
     }
 }
 
-/// End (exclusive char index) of the token of a YAML line that starts at char index `start`: a
-/// key up to its `:`, or a scalar up to whitespace or a flow delimiter
-pub(crate) fn token_end(chars: &[char], start: usize) -> usize {
-    let mut end = start;
-    while let Some(&c) = chars.get(end) {
-        let next = chars.get(end + 1).copied();
+/// End (exclusive byte offset) of the token of a YAML line that starts at byte offset `start`:
+/// a key up to its `:`, or a scalar up to whitespace or a flow delimiter
+pub(crate) fn token_end(line: &str, start: usize) -> usize {
+    let Some(rest) = line.get(start..) else {
+        return start;
+    };
+    let mut chars = rest.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, next)| next);
         let ends_key = c == ':' && next.is_none_or(char::is_whitespace);
-        if c.is_whitespace() || ends_key || (end > start && matches!(c, ',' | ']' | '}')) {
-            break;
+        if c.is_whitespace() || ends_key || (at > 0 && matches!(c, ',' | ']' | '}')) {
+            return start + at;
         }
-        end += 1;
     }
-    end
+    line.len()
 }
 
 /// Markdown docs from `///` comments carry one leading space per line; remove it
@@ -289,5 +291,32 @@ pub(crate) fn write_table(
             }
         }
         out.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_end;
+
+    #[test]
+    fn tokens_end_at_whitespace_key_colons_and_flow_delimiters() {
+        // (line, token start, the token)
+        for (line, start, token) in [
+            ("  privileged: true", 2, "privileged"),
+            ("  privileged: true", 14, "true"),
+            ("  image: nginx:latest", 9, "nginx:latest"),
+            ("- {a: 1, b: 2}", 2, "{a"),
+            ("- {app: ✓ok, b: x}", 8, "✓ok"),
+            ("  nämé: \"wéb→x\"  # é", 2, "nämé"),
+            ("  nämé: \"wéb→x\"  # é", 10, "\"wéb→x\""),
+            ("key:", 3, ""),
+            ("a: [x]", 4, "x"),
+            ("a: ]x", 3, "]x"),
+            ("tail", 4, ""),
+            ("tail", 9, ""),
+        ] {
+            let end = token_end(line, start);
+            assert_eq!(line.get(start..end).unwrap_or_default(), token, "{line:?}");
+        }
     }
 }

@@ -186,12 +186,14 @@ struct Marker {
 /// (`0`: no marker needed). The marker covers the token starting at the column (a key up to its
 /// `:`, or a scalar up to whitespace), at least one char.
 fn display_line(line: &str, column: usize) -> (String, Marker) {
-    let chars: Vec<char> = line.chars().collect();
-    let start = column.saturating_sub(1).min(chars.len());
+    let start = line
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(line.len(), |(at, _)| at);
     let mut shown = String::with_capacity(line.len());
     let mut marker = Marker::default();
-    let token_end = token_end(&chars, start);
-    for (i, &c) in chars.iter().enumerate() {
+    let token_end = token_end(line, start);
+    for (i, c) in line.char_indices() {
         let cells = push_safe_char(&mut shown, c);
         if column > 0 {
             if i < start {

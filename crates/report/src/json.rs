@@ -3,6 +3,7 @@
 use crate::ScanReport;
 use crate::common::{Counts, severities_desc};
 use crate::compliance::View;
+use crate::stream::Pretty;
 use palisade_engine::{Finding, Suppression};
 use palisade_source::{Diagnostic, DiagnosticSeverity};
 use serde_json::{Map, Value, json};
@@ -10,6 +11,9 @@ use std::io::Write as _;
 
 /// Version of the document shape; bumped on incompatible changes
 pub(crate) const VERSION: u32 = 1;
+
+/// Depth of a finding's members in the document (see [`write_finding`])
+pub(crate) const MEMBER_DEPTH: usize = 3;
 
 /// The whole report as a JSON value, in the streamed document's key order (tests compare the
 /// rendered documents with it)
@@ -133,7 +137,7 @@ pub(crate) fn write_finding(out: &mut Vec<u8>, f: &Finding, fragments: Option<&R
     member(out, false, "controls");
     match fragments {
         Some(fr) => out.extend_from_slice(&fr.controls),
-        None => write_controls(out, f.controls),
+        None => write_controls(out, f.controls, MEMBER_DEPTH),
     }
     member(out, false, "suppressed");
     match &f.suppressed {
@@ -149,23 +153,25 @@ pub(crate) fn write_finding(out: &mut Vec<u8>, f: &Finding, fragments: Option<&R
     out.extend_from_slice(b"\n    }");
 }
 
-/// The parts of a finding's JSON that only depend on its rule — the remediation text and the
-/// controls — rendered once per rule. Escaping the same remediation and formatting the same
-/// controls for each of a scan's findings was about half the cost of writing them.
+/// The parts of a finding's JSON (or SARIF result's) that only depend on its rule — the
+/// remediation text and the controls — rendered once per rule. Escaping the same remediation and
+/// formatting the same controls for each of a scan's findings was about half the cost of writing
+/// them.
 #[derive(Debug)]
 pub(crate) struct RuleFragments {
     remediation_text: String,
     controls_source: &'static [palisade_engine::Control],
-    remediation: Vec<u8>,
-    controls: Vec<u8>,
+    pub(crate) remediation: Vec<u8>,
+    pub(crate) controls: Vec<u8>,
 }
 
 impl RuleFragments {
-    pub(crate) fn of(rule: &palisade_engine::RuleInfo) -> Self {
+    /// `member_depth`: the depth of the member holding the controls (as for [`write_controls`])
+    pub(crate) fn of(rule: &palisade_engine::RuleInfo, member_depth: usize) -> Self {
         let mut remediation = Vec::new();
         write_str(&mut remediation, &rule.remediation);
         let mut controls = Vec::new();
-        write_controls(&mut controls, rule.controls);
+        write_controls(&mut controls, rule.controls, member_depth);
         Self {
             remediation_text: rule.remediation.to_string(),
             controls_source: rule.controls,
@@ -175,30 +181,28 @@ impl RuleFragments {
     }
 
     /// True when `finding` carries exactly the rule's remediation and controls
-    fn apply_to(&self, finding: &Finding) -> bool {
+    pub(crate) fn apply_to(&self, finding: &Finding) -> bool {
         std::ptr::eq(finding.controls, self.controls_source)
             && finding.remediation == self.remediation_text
     }
 }
 
-/// A finding's `controls` array, as a member of a finding (see [`write_finding`])
-fn write_controls(out: &mut Vec<u8>, controls: &[palisade_engine::Control]) {
-    if controls.is_empty() {
-        out.extend_from_slice(b"[]");
-        return;
+/// A `controls` array, as the value of a member `member_depth` levels deep
+pub(crate) fn write_controls(
+    out: &mut Vec<u8>,
+    controls: &[palisade_engine::Control],
+    member_depth: usize,
+) {
+    let mut array = Pretty::at(out, member_depth);
+    array.open(b'[');
+    for control in controls {
+        array.item();
+        write_str(array.out, &control.to_string());
     }
-    out.push(b'[');
-    for (i, control) in controls.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(b"\n        ");
-        write_str(out, &control.to_string());
-    }
-    out.extend_from_slice(b"\n      ]");
+    array.close(b']');
 }
 
-fn write_opt_str(out: &mut Vec<u8>, value: Option<&str>) {
+pub(crate) fn write_opt_str(out: &mut Vec<u8>, value: Option<&str>) {
     match value {
         Some(s) => write_str(out, s),
         None => out.extend_from_slice(b"null"),
@@ -207,7 +211,7 @@ fn write_opt_str(out: &mut Vec<u8>, value: Option<&str>) {
 
 /// A JSON string: copied whole when nothing in it needs escaping, otherwise escaped by
 /// serde_json
-fn write_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     if needs_escape(s.as_bytes()) {
         if serde_json::to_writer(&mut *out, s).is_err() {
             // Writing a string into a Vec cannot fail; keep the document valid if it ever did
@@ -225,7 +229,7 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
 ///
 /// Tested eight bytes at a time with word arithmetic: strings are a third of a scan's output,
 /// and a per-byte test cost more than the rest of writing a finding.
-fn needs_escape(bytes: &[u8]) -> bool {
+pub(crate) fn needs_escape(bytes: &[u8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     // High bit set in a byte lane when that byte is below `n` (exact for n <= 0x80, and for
@@ -319,7 +323,7 @@ mod tests {
         let mut with_controls = 0;
         for f in report.findings {
             let rule = report.rules.iter().find(|r| r.id == f.rule_id).unwrap();
-            let fragments = RuleFragments::of(rule);
+            let fragments = RuleFragments::of(rule, MEMBER_DEPTH);
             let render = |fragments: Option<&RuleFragments>| {
                 let mut buf = Vec::new();
                 write_finding(&mut buf, f, fragments);

@@ -4,10 +4,14 @@
 use crate::Format;
 use crate::ScanReport;
 use crate::common::{dedent_doc, token_end};
+use crate::json::{RuleFragments, write_controls, write_opt_str, write_str};
+use crate::stream::Pretty;
 use palisade_engine::{Finding, RuleInfo, Severity, Suppression};
-use palisade_source::{Diagnostic, DiagnosticSeverity, Position, SourceFile};
+use palisade_source::{Diagnostic, DiagnosticSeverity, Position};
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::Write as _;
 
 pub(crate) const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
@@ -119,61 +123,192 @@ fn problem_severity(s: Severity) -> &'static str {
     }
 }
 
-pub(crate) fn result(f: &Finding, rule_index: Option<usize>) -> Value {
-    let message = if f.message.trim().is_empty() {
-        f.rule_name.to_string()
-    } else {
-        f.message.clone()
-    };
-    let mut logical = Map::new();
-    logical.insert("name".into(), json!(f.resource.name));
-    logical.insert("fullyQualifiedName".into(), json!(f.resource.to_string()));
-    logical.insert("kind".into(), json!("resource"));
-    logical.insert(
-        "properties".into(),
-        json!({
-            "apiVersion": f.resource.api_version,
-            "kind": f.resource.kind,
-            "namespace": f.resource.namespace,
-        }),
-    );
-    let mut location = Map::new();
-    let mut physical = physical_location(&f.file.name, Some(f.position));
-    add_snippets(&mut physical, &f.file, f.position);
-    location.insert("physicalLocation".into(), physical);
-    location.insert("logicalLocations".into(), json!([Value::Object(logical)]));
-    let mut r = Map::new();
-    r.insert("ruleId".into(), json!(f.rule_id));
-    if let Some(i) = rule_index {
-        r.insert("ruleIndex".into(), json!(i));
+/// Depth of a result in the document: an item of `runs[0].results`
+const RESULT_DEPTH: usize = 4;
+/// Depth of the members of a result's `properties`
+const PROPERTIES_MEMBER_DEPTH: usize = RESULT_DEPTH + 2;
+
+/// What results take from their rule: its index in the driver's rules, and the parts of a result
+/// that only depend on the rule, rendered once
+#[derive(Debug)]
+pub(crate) struct RuleParts {
+    index: u64,
+    fragments: RuleFragments,
+}
+
+impl RuleParts {
+    pub(crate) fn of(index: usize, rule: &RuleInfo) -> Self {
+        Self {
+            index: u64::try_from(index).unwrap_or(u64::MAX),
+            fragments: RuleFragments::of(rule, PROPERTIES_MEMBER_DEPTH),
+        }
     }
-    r.insert("level".into(), json!(level(f.severity)));
-    r.insert("message".into(), json!({ "text": message }));
-    r.insert("locations".into(), json!([Value::Object(location)]));
-    r.insert(
-        "partialFingerprints".into(),
-        json!({ FINGERPRINT_KEY: fingerprint(f) }),
-    );
-    if let Some(s) = &f.suppressed {
-        let kind = match s {
-            Suppression::Annotation { .. } => "inSource",
-            Suppression::Config { .. } => "external",
+}
+
+/// Writes results as the pretty-printed log lists them, [`RESULT_DEPTH`] levels deep, straight
+/// from the findings (as [`crate::json::write_finding`] does, and for the same reason), and
+/// keeps what consecutive results share: a scan writes one file's findings together.
+#[derive(Debug, Default)]
+pub(crate) struct ResultWriter<'f> {
+    /// The file of the last result written, and its URI as a JSON string
+    uri_file: Option<&'f str>,
+    uri: Vec<u8>,
+    /// Reused for text put together from parts (qualified names, context snippets)
+    scratch: String,
+}
+
+impl<'f> ResultWriter<'f> {
+    /// Write `f` as a result; `rule` is absent when the finding's rule is not in the driver's
+    /// list (the result then has no `ruleIndex`)
+    pub(crate) fn write(&mut self, out: &mut Vec<u8>, f: &'f Finding, rule: Option<&RuleParts>) {
+        let message = if f.message.trim().is_empty() {
+            &f.rule_name
+        } else {
+            f.message.as_str()
         };
-        r.insert(
-            "suppressions".into(),
-            json!([{ "kind": kind, "status": "accepted", "justification": s.reason() }]),
-        );
+        let mut p = Pretty::at(out, RESULT_DEPTH);
+        p.open(b'{');
+        p.str_member("ruleId", &f.rule_id);
+        if let Some(rule) = rule {
+            p.num_member("ruleIndex", rule.index);
+        }
+        p.str_member("level", level(f.severity));
+        p.open_member("message", b'{');
+        p.str_member("text", message);
+        p.close(b'}');
+        p.open_member("locations", b'[');
+        p.item();
+        p.open(b'{');
+        p.open_member("physicalLocation", b'{');
+        self.write_physical_location(&mut p, f);
+        p.close(b'}');
+        p.open_member("logicalLocations", b'[');
+        self.write_logical_location(&mut p, f);
+        p.close(b']');
+        p.close(b'}');
+        p.close(b']');
+        p.open_member("partialFingerprints", b'{');
+        p.key(FINGERPRINT_KEY);
+        // Writing into a Vec cannot fail
+        let _ = write!(p.out, "\"{:016x}\"", fingerprint(f));
+        p.close(b'}');
+        if let Some(s) = &f.suppressed {
+            let kind = match s {
+                Suppression::Annotation { .. } => "inSource",
+                Suppression::Config { .. } => "external",
+            };
+            p.open_member("suppressions", b'[');
+            p.item();
+            p.open(b'{');
+            p.str_member("kind", kind);
+            p.str_member("status", "accepted");
+            p.str_member("justification", s.reason());
+            p.close(b'}');
+            p.close(b']');
+        }
+        p.open_member("properties", b'{');
+        p.str_member("severity", f.severity.as_str());
+        p.str_member("pointer", &f.pointer);
+        match rule.map(|r| &r.fragments).filter(|fr| fr.apply_to(f)) {
+            Some(fragments) => {
+                p.raw_member("remediation", &fragments.remediation);
+                p.raw_member("controls", &fragments.controls);
+            }
+            None => {
+                p.str_member("remediation", &f.remediation);
+                p.key("controls");
+                write_controls(p.out, f.controls, PROPERTIES_MEMBER_DEPTH);
+            }
+        }
+        p.close(b'}');
+        p.close(b'}');
     }
-    r.insert(
-        "properties".into(),
-        json!({
-            "severity": f.severity.as_str(),
-            "pointer": f.pointer,
-            "remediation": f.remediation,
-            "controls": f.controls.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        }),
-    );
-    Value::Object(r)
+
+    /// The members of a result's `physicalLocation`: the file; with a known line, the region;
+    /// with the source text at hand, the region's end (the offending token: a key up to its
+    /// `:`, or a scalar), its `snippet`, and a `contextRegion` (the line before and the
+    /// offending line)
+    fn write_physical_location(&mut self, p: &mut Pretty<'_>, f: &'f Finding) {
+        let at = f.position;
+        p.open_member("artifactLocation", b'{');
+        p.raw_member("uri", self.uri_of(&f.file.name));
+        p.close(b'}');
+        if at.line == 0 {
+            return;
+        }
+        let line = f.file.line_text(at.line);
+        p.open_member("region", b'{');
+        p.num_member("startLine", at.line);
+        if at.column > 0 {
+            p.num_member("startColumn", at.column);
+        }
+        if let Some((token, end_column)) = line.and_then(|line| token_at(line, at.column)) {
+            p.num_member("endLine", at.line);
+            p.num_member("endColumn", end_column);
+            p.open_member("snippet", b'{');
+            p.str_member("text", token);
+            p.close(b'}');
+        }
+        p.close(b'}');
+        // the context must be a proper superset of the region: only with a line before
+        if line.is_none() || at.line < 2 {
+            return;
+        }
+        let first = at.line - 1;
+        self.scratch.clear();
+        for t in (first..=at.line).filter_map(|n| f.file.line_text(n)) {
+            self.scratch.push_str(t);
+            self.scratch.push('\n');
+        }
+        p.open_member("contextRegion", b'{');
+        p.num_member("startLine", first);
+        p.num_member("endLine", at.line);
+        p.open_member("snippet", b'{');
+        p.str_member("text", &self.scratch);
+        p.close(b'}');
+        p.close(b'}');
+    }
+
+    /// The resource, as the one item of a result's `logicalLocations`
+    fn write_logical_location(&mut self, p: &mut Pretty<'_>, f: &Finding) {
+        let resource = &f.resource;
+        p.item();
+        p.open(b'{');
+        p.str_member("name", &resource.name);
+        self.scratch.clear();
+        // Writing into a String cannot fail
+        let _ = write!(self.scratch, "{resource}");
+        p.str_member("fullyQualifiedName", &self.scratch);
+        p.str_member("kind", "resource");
+        p.open_member("properties", b'{');
+        p.str_member("apiVersion", &resource.api_version);
+        p.str_member("kind", &resource.kind);
+        p.key("namespace");
+        write_opt_str(p.out, resource.namespace.as_deref());
+        p.close(b'}');
+        p.close(b'}');
+    }
+
+    /// `file`'s URI as a JSON string, computed again only when the file changes
+    fn uri_of(&mut self, file: &'f str) -> &[u8] {
+        if self.uri_file != Some(file) {
+            self.uri.clear();
+            write_str(&mut self.uri, &artifact_uri(file));
+            self.uri_file = Some(file);
+        }
+        &self.uri
+    }
+}
+
+/// The token of `line` that starts at 1-based char `column` (`0`: none), at least one char, and
+/// the char column just past it
+fn token_at(line: &str, column: u32) -> Option<(&str, u64)> {
+    let start_char = usize::try_from(column.checked_sub(1)?).ok()?;
+    let (start, first) = line.char_indices().nth(start_char)?;
+    let end = token_end(line, start).max(start + first.len_utf8());
+    let token = line.get(start..end)?;
+    let token_chars = u64::try_from(token.chars().count()).ok()?;
+    Some((token, u64::from(column) + token_chars))
 }
 
 /// `{ artifactLocation: { uri }, region? }`; the region is left out when the position is unknown
@@ -192,43 +327,6 @@ fn physical_location(file: &str, position: Option<Position>) -> Value {
         p.insert("region".into(), Value::Object(region));
     }
     Value::Object(p)
-}
-
-/// With the source text at hand: the region's end (the offending token: a key up to its `:`, or
-/// a scalar), its `snippet`, and a `contextRegion` (the line before and the offending line)
-fn add_snippets(physical: &mut Value, file: &SourceFile, at: Position) {
-    let Some(line) = file.line_text(at.line).filter(|_| at.line > 0) else {
-        return;
-    };
-    let chars: Vec<char> = line.chars().collect();
-    let start = usize::try_from(at.column.saturating_sub(1)).unwrap_or_default();
-    if at.column > 0 && start < chars.len() {
-        let end = token_end(&chars, start).max(start + 1);
-        let token: String = chars.get(start..end).unwrap_or_default().iter().collect();
-        if let Some(region) = physical.get_mut("region").and_then(Value::as_object_mut) {
-            region.insert("endLine".into(), json!(at.line));
-            region.insert("endColumn".into(), json!(end + 1));
-            region.insert("snippet".into(), json!({ "text": token }));
-        }
-    }
-    // the context must be a proper superset of the region: only with a line before
-    if at.line < 2 {
-        return;
-    }
-    let first = at.line - 1;
-    let mut context = String::new();
-    for n in first..=at.line {
-        if let Some(t) = file.line_text(n) {
-            context.push_str(t);
-            context.push('\n');
-        }
-    }
-    if let Some(p) = physical.as_object_mut() {
-        p.insert(
-            "contextRegion".into(),
-            json!({ "startLine": first, "endLine": at.line, "snippet": { "text": context } }),
-        );
-    }
 }
 
 /// A file name as the user gave it, as a SARIF URI reference: forward slashes, no leading `./`,
@@ -265,7 +363,7 @@ pub(crate) fn artifact_uri(path: &str) -> String {
 }
 
 /// Stable across runs and line moves: rule, resource identity and JSON pointer (FNV-1a, 64 bit)
-fn fingerprint(f: &Finding) -> String {
+fn fingerprint(f: &Finding) -> u64 {
     let r = &f.resource;
     let parts = [
         f.rule_id.as_ref(),
@@ -282,7 +380,7 @@ fn fingerprint(f: &Finding) -> String {
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
-    format!("{h:016x}")
+    h
 }
 
 pub(crate) fn invocation(diagnostics: &[Diagnostic]) -> Value {
@@ -313,7 +411,9 @@ pub(crate) fn invocation(diagnostics: &[Diagnostic]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::Fixture;
+    use crate::stream::write_nested;
+    use crate::testutil::{Fixture, pos_of};
+    use palisade_source::SourceFile;
 
     fn run(v: &Value) -> &Value {
         &v["runs"][0]
@@ -444,7 +544,8 @@ mod tests {
         f.suppressed = Some(Suppression::Config {
             reason: "path excluded".into(),
         });
-        assert_eq!(result(&f, Some(0))["suppressions"][0]["kind"], "external");
+        let result: Value = serde_json::from_str(&written(&f, None)).unwrap();
+        assert_eq!(result["suppressions"][0]["kind"], "external");
     }
 
     #[test]
@@ -457,8 +558,12 @@ mod tests {
         moved.pointer.push_str("/x");
         assert_ne!(fingerprint(&moved), a);
         // pinned: the value must not change between releases
-        assert_eq!(a, "539aee37cbf252cf");
-        assert_eq!(a.len(), 16);
+        assert_eq!(format!("{a:016x}"), "539aee37cbf252cf");
+        let result: Value = serde_json::from_str(&written(&fx.findings[1], None)).unwrap();
+        assert_eq!(
+            result["partialFingerprints"][FINGERPRINT_KEY],
+            "539aee37cbf252cf"
+        );
     }
 
     #[test]
@@ -532,6 +637,198 @@ mod tests {
             out.push(f);
         }
         out
+    }
+
+    /// `f` written as a result by a fresh writer
+    fn written(f: &Finding, rule: Option<&RuleParts>) -> String {
+        let mut buf = Vec::new();
+        ResultWriter::default().write(&mut buf, f, rule);
+        String::from_utf8(buf).unwrap()
+    }
+
+    /// A result as a value, member by member: the shape the written results must have (how
+    /// results were rendered before they were written by hand)
+    fn reference_result(f: &Finding, rule_index: Option<u64>) -> Value {
+        let message = if f.message.trim().is_empty() {
+            f.rule_name.to_string()
+        } else {
+            f.message.clone()
+        };
+        let mut physical = physical_location(&f.file.name, Some(f.position));
+        reference_snippets(&mut physical, &f.file, f.position);
+        let mut r = Map::new();
+        r.insert("ruleId".into(), json!(f.rule_id));
+        if let Some(i) = rule_index {
+            r.insert("ruleIndex".into(), json!(i));
+        }
+        r.insert("level".into(), json!(level(f.severity)));
+        r.insert("message".into(), json!({ "text": message }));
+        r.insert(
+            "locations".into(),
+            json!([{
+                "physicalLocation": physical,
+                "logicalLocations": [{
+                    "name": f.resource.name,
+                    "fullyQualifiedName": f.resource.to_string(),
+                    "kind": "resource",
+                    "properties": {
+                        "apiVersion": f.resource.api_version,
+                        "kind": f.resource.kind,
+                        "namespace": f.resource.namespace,
+                    },
+                }],
+            }]),
+        );
+        r.insert(
+            "partialFingerprints".into(),
+            json!({ FINGERPRINT_KEY: format!("{:016x}", fingerprint(f)) }),
+        );
+        if let Some(s) = &f.suppressed {
+            let kind = match s {
+                Suppression::Annotation { .. } => "inSource",
+                Suppression::Config { .. } => "external",
+            };
+            r.insert(
+                "suppressions".into(),
+                json!([{ "kind": kind, "status": "accepted", "justification": s.reason() }]),
+            );
+        }
+        r.insert(
+            "properties".into(),
+            json!({
+                "severity": f.severity.as_str(),
+                "pointer": f.pointer,
+                "remediation": f.remediation,
+                "controls": f.controls.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            }),
+        );
+        Value::Object(r)
+    }
+
+    /// The region's end and snippet, and the context region, found on a line of chars
+    fn reference_snippets(physical: &mut Value, file: &SourceFile, at: Position) {
+        let Some(line) = file.line_text(at.line).filter(|_| at.line > 0) else {
+            return;
+        };
+        let chars: Vec<char> = line.chars().collect();
+        let start = usize::try_from(at.column.saturating_sub(1)).unwrap();
+        if at.column > 0 && start < chars.len() {
+            let start_byte: usize = chars[..start].iter().map(|c| c.len_utf8()).sum();
+            let token_chars = line[start_byte..token_end(line, start_byte)]
+                .chars()
+                .count();
+            let end = (start + token_chars).max(start + 1);
+            let token: String = chars[start..end].iter().collect();
+            let region = physical["region"].as_object_mut().unwrap();
+            region.insert("endLine".into(), json!(at.line));
+            region.insert("endColumn".into(), json!(end + 1));
+            region.insert("snippet".into(), json!({ "text": token }));
+        }
+        if at.line < 2 {
+            return;
+        }
+        let first = at.line - 1;
+        let context: String = (first..=at.line)
+            .filter_map(|n| file.line_text(n))
+            .map(|t| format!("{t}\n"))
+            .collect();
+        physical.as_object_mut().unwrap().insert(
+            "contextRegion".into(),
+            json!({ "startLine": first, "endLine": at.line, "snippet": { "text": context } }),
+        );
+    }
+
+    const ODD: &str = "# ünï → ✓\nmetadata:\n  name: \"wéb→x\"  # é\n  labels: {app: ✓ok, b: \"x\"}\né: 1\ntab:\t\"x\\\"y\" \u{1}\n";
+
+    /// Findings whose every written part takes a path of its own: multi-byte lines and tokens,
+    /// tokens ending at `:` or a flow delimiter, columns past the line, lines past the file,
+    /// CRLF line breaks, blank messages, strings needing escapes, a config suppression, a rule
+    /// the run does not know, and fields that differ from their rule's
+    fn odd_findings(fx: &Fixture) -> Vec<Finding> {
+        let odd = SourceFile::new("dir/ü \"q\".yaml", ODD);
+        let crlf = SourceFile::new("crlf.yaml", "a: 1\r\nb: \"q\"\r\n");
+        let at = |line, column| Position { line, column };
+        let mut out = Vec::new();
+        for position in [
+            pos_of(ODD, "\"wéb"),
+            pos_of(ODD, "✓ok"),
+            pos_of(ODD, "é: 1"),
+            pos_of(ODD, ": 1"),
+            pos_of(ODD, "\t"),
+            pos_of(ODD, "# ü"),
+            at(1, 3),
+            at(3, 0),
+            at(3, 40),
+            at(2, 9),
+            at(40, 2),
+        ] {
+            let mut f = fx.findings[0].clone();
+            f.file = std::sync::Arc::clone(&odd);
+            f.position = position;
+            out.push(f);
+        }
+        let mut f = fx.findings[2].clone();
+        f.file = crlf;
+        f.position = at(2, 4);
+        f.message = " \t\n".into();
+        f.pointer = "/a~1b/\"c\"".into();
+        f.resource = palisade_model::ResourceRef {
+            api_version: "x/v1\u{7f}".into(),
+            kind: "Kind\"Q\"".into(),
+            name: "tab\there→".into(),
+            namespace: None,
+        }
+        .into();
+        f.suppressed = Some(Suppression::Config {
+            reason: "excluded: \"ns\\*\"\n".into(),
+        });
+        out.push(f);
+        let mut f = fx.findings[0].clone();
+        f.message = "escapes \"\\\u{8}\u{c}\u{1f}\" and é".into();
+        f.remediation = "another \"fix\"".into();
+        f.severity = Severity::Info;
+        out.push(f);
+        let mut f = fx.findings[1].clone();
+        f.controls = fx.rules[0].controls;
+        out.push(f);
+        let mut f = fx.findings[3].clone();
+        f.rule_id = "X-999".into();
+        f.message = String::new();
+        out.push(f);
+        out
+    }
+
+    #[test]
+    fn written_results_are_the_results_pretty_printed() {
+        let fx = Fixture::new();
+        let mut findings = fx.findings.clone();
+        findings.extend(edge_findings(&fx));
+        findings.extend(odd_findings(&fx));
+        // and back to the first file: the writer must not keep the last file's URI
+        findings.push(fx.findings[0].clone());
+        let mut writer = ResultWriter::default();
+        let (mut with_snippet, mut with_context, mut from_fragments) = (0, 0, 0);
+        for f in &findings {
+            let rule = fx.rules.iter().position(|r| r.id == f.rule_id);
+            let parts = rule.map(|i| RuleParts::of(i, &fx.rules[i]));
+            for parts in [parts.as_ref(), None] {
+                let mut ours = Vec::new();
+                writer.write(&mut ours, f, parts);
+                let reference = reference_result(f, parts.map(|p| p.index));
+                let mut expected = Vec::new();
+                write_nested(&reference, RESULT_DEPTH, &mut expected);
+                assert_eq!(
+                    String::from_utf8(ours).unwrap(),
+                    String::from_utf8(expected).unwrap(),
+                    "{f:?}"
+                );
+                let physical = &reference["locations"][0]["physicalLocation"];
+                with_snippet += usize::from(physical["region"].get("snippet").is_some());
+                with_context += usize::from(physical.get("contextRegion").is_some());
+                from_fragments += usize::from(parts.is_some_and(|p| p.fragments.apply_to(f)));
+            }
+        }
+        assert!(with_snippet > 5 && with_context > 5 && from_fragments > 5);
     }
 
     #[test]

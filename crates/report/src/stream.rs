@@ -23,6 +23,7 @@ use palisade_engine::{Finding, RuleInfo, Severity};
 use palisade_model::ResourceRef;
 use palisade_source::SourceFile;
 use serde::Serialize;
+use serde_json::ser::{CompactFormatter, Formatter as _};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -43,7 +44,7 @@ enum Kind<'r> {
     Yaml,
     Sarif {
         rules: Vec<Cow<'r, RuleInfo>>,
-        index: HashMap<String, usize>,
+        parts: HashMap<String, sarif::RuleParts>,
     },
     Human {
         style: Style,
@@ -74,17 +75,20 @@ impl<'r> FindingStream<'r> {
             Format::Json => Kind::Json {
                 fragments: rules
                     .iter()
-                    .map(|r| (r.id.to_string(), json::RuleFragments::of(r)))
+                    .map(|r| {
+                        let fragments = json::RuleFragments::of(r, json::MEMBER_DEPTH);
+                        (r.id.to_string(), fragments)
+                    })
                     .collect(),
             },
             Format::Yaml => Kind::Yaml,
             Format::Sarif => {
-                let index = rules
+                let parts = rules
                     .iter()
                     .enumerate()
-                    .map(|(i, r)| (r.id.to_string(), i))
+                    .map(|(i, r)| (r.id.to_string(), sarif::RuleParts::of(i, r)))
                     .collect();
-                Kind::Sarif { rules, index }
+                Kind::Sarif { rules, parts }
             }
             Format::Human => Kind::Human {
                 style,
@@ -107,22 +111,26 @@ impl<'r> FindingStream<'r> {
             chunk.tally.add(f);
         }
         match &self.kind {
-            Kind::Json { .. } | Kind::Sarif { .. } => {
+            Kind::Json { fragments } => {
                 // About what a finding takes, so the buffer rarely grows
                 chunk.bytes.reserve(findings.len() * 1024);
                 for f in findings {
                     // Every finding is preceded by a separator; the writer drops the
                     // document's first.
-                    chunk.bytes.push(b',');
-                    if let Kind::Sarif { index, .. } = &self.kind {
-                        chunk.bytes.extend_from_slice(b"\n        ");
-                        let rule_index = index.get(f.rule_id.as_ref()).copied();
-                        write_nested(&sarif::result(f, rule_index), 4, &mut chunk.bytes);
-                    } else if let Kind::Json { fragments } = &self.kind {
-                        chunk.bytes.extend_from_slice(b"\n    ");
-                        let fragments = fragments.get(f.rule_id.as_ref());
-                        json::write_finding(&mut chunk.bytes, f, fragments);
-                    }
+                    chunk.bytes.extend_from_slice(b",\n    ");
+                    let fragments = fragments.get(f.rule_id.as_ref());
+                    json::write_finding(&mut chunk.bytes, f, fragments);
+                }
+            }
+            Kind::Sarif { parts, .. } => {
+                // Results take more than findings, but reserving for that held 20 MB more at
+                // the end of a scan (the one chunk of cross-resource findings); it grows instead
+                chunk.bytes.reserve(findings.len() * 1024);
+                let mut results = sarif::ResultWriter::default();
+                for f in findings {
+                    // As for JSON: a separator the writer drops before the document's first
+                    chunk.bytes.extend_from_slice(b",\n        ");
+                    results.write(&mut chunk.bytes, f, parts.get(f.rule_id.as_ref()));
                 }
             }
             Kind::Yaml => {
@@ -465,17 +473,7 @@ impl Nested {
     }
 
     fn newline<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
-        // The line break and the indentation in one write: this runs for every member written
-        const BREAK: &[u8; 65] =
-            b"\n                                                                ";
-        let indent = 2 * self.depth;
-        match BREAK.get(..=indent) {
-            Some(line) => w.write_all(line),
-            None => {
-                w.write_all(BREAK)?;
-                (BREAK.len() - 1..indent).try_for_each(|_| w.write_all(b" "))
-            }
-        }
+        line_break(w, self.depth)
     }
 
     fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
@@ -529,6 +527,107 @@ impl serde_json::ser::Formatter for Nested {
     fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
         self.has_value = true;
         Ok(())
+    }
+}
+
+/// A line break and the indentation of `depth` levels of serde_json's pretty layout
+fn line_break<W: ?Sized + Write>(w: &mut W, depth: usize) -> io::Result<()> {
+    // The line break and the indentation in one write: this runs for every member written
+    const BREAK: &[u8; 65] = b"\n                                                                ";
+    let indent = 2 * depth;
+    match BREAK.get(..=indent) {
+        Some(line) => w.write_all(line),
+        None => {
+            w.write_all(BREAK)?;
+            (BREAK.len() - 1..indent).try_for_each(|_| w.write_all(b" "))
+        }
+    }
+}
+
+/// serde_json's pretty layout written by hand, member by member, for documents written
+/// straight from a finding's fields (building a `Value` per finding and printing it cost more
+/// than the rest of a scan's output). It keeps the depth and the separators; the caller writes
+/// the names (constants) and the values.
+pub(crate) struct Pretty<'o> {
+    pub(crate) out: &'o mut Vec<u8>,
+    depth: usize,
+    /// Nothing written yet in the innermost object or array
+    empty: bool,
+}
+
+impl<'o> Pretty<'o> {
+    /// Writing a value that starts `depth` levels deep (as [`write_nested`] would)
+    pub(crate) fn at(out: &'o mut Vec<u8>, depth: usize) -> Self {
+        Self {
+            out,
+            depth,
+            empty: true,
+        }
+    }
+
+    /// Open an object (`{`) or an array (`[`)
+    pub(crate) fn open(&mut self, bracket: u8) {
+        self.out.push(bracket);
+        self.depth += 1;
+        self.empty = true;
+    }
+
+    /// Close the innermost object (`}`) or array (`]`)
+    pub(crate) fn close(&mut self, bracket: u8) {
+        self.depth = self.depth.saturating_sub(1);
+        if !self.empty {
+            self.line_break();
+        }
+        self.out.push(bracket);
+        self.empty = false;
+    }
+
+    /// Start an array item (or a member) on a line of its own
+    pub(crate) fn item(&mut self) {
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        self.line_break();
+    }
+
+    /// Start a member: its name (a constant, which needs no escaping), then the caller writes
+    /// its value
+    pub(crate) fn key(&mut self, name: &str) {
+        debug_assert!(!json::needs_escape(name.as_bytes()), "{name}");
+        self.item();
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\": ");
+    }
+
+    pub(crate) fn str_member(&mut self, name: &str, value: &str) {
+        self.key(name);
+        json::write_str(self.out, value);
+    }
+
+    /// A member whose value is a number, formatted by serde_json's own formatter
+    pub(crate) fn num_member(&mut self, name: &str, value: impl Into<u64>) {
+        self.key(name);
+        // Writing into a Vec cannot fail
+        let _ = CompactFormatter.write_u64(self.out, value.into());
+    }
+
+    /// A member whose value is already rendered JSON
+    pub(crate) fn raw_member(&mut self, name: &str, value: &[u8]) {
+        self.key(name);
+        self.out.extend_from_slice(value);
+    }
+
+    /// A member whose value is an object or array, opened (the caller closes it)
+    pub(crate) fn open_member(&mut self, name: &str, bracket: u8) {
+        self.key(name);
+        self.open(bracket);
+    }
+
+    fn line_break(&mut self) {
+        // Writing into a Vec cannot fail
+        let _ = line_break(self.out, self.depth);
     }
 }
 
