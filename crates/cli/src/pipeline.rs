@@ -241,7 +241,14 @@ const CROSS_CHUNK: usize = 4096;
 pub struct OrderedOutput<'s, 'r, W: Write> {
     stream: &'s FindingStream<'r>,
     state: Mutex<Ordered<'s, 'r, W>>,
+    /// Byte buffers of written chunks, rendered into again (see [`FindingStream::chunk_in`])
+    spare: Mutex<Vec<Vec<u8>>>,
 }
+
+/// Buffers kept for reuse: about one per worker and one waiting to be written
+const SPARE_BUFFERS: usize = 4;
+/// A buffer larger than this (a huge file's findings) is freed rather than kept
+const SPARE_BUFFER_BYTES: usize = 8 << 20;
 
 #[derive(Debug)]
 struct Ordered<'s, 'r, W: Write> {
@@ -265,6 +272,7 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
                 pending: BTreeMap::new(),
                 error: None,
             }),
+            spare: Mutex::new(Vec::new()),
         })
     }
 
@@ -276,7 +284,13 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
 
     /// `findings` rendered, with the files whose text the diagnostics may show
     fn render(&self, findings: &[Finding], sources: &[Arc<SourceFile>]) -> Chunk {
-        let mut chunk = self.stream.chunk(findings);
+        let buffer = self
+            .spare
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default();
+        let mut chunk = self.stream.chunk_in(findings, buffer);
         for file in sources {
             chunk.keep_source(Arc::clone(file));
         }
@@ -292,12 +306,22 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
             let Some(chunk) = state.pending.remove(&next) else {
                 break;
             };
-            if state.error.is_none()
-                && let Err(e) = state.writer.write(chunk)
-            {
-                state.error = Some(e);
+            if state.error.is_none() {
+                match state.writer.write(chunk) {
+                    Ok(buffer) => self.keep_spare(buffer),
+                    Err(e) => state.error = Some(e),
+                }
             }
             state.next += 1;
+        }
+    }
+
+    fn keep_spare(&self, buffer: Vec<u8>) {
+        if buffer.capacity() <= SPARE_BUFFER_BYTES {
+            let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
+            if spare.len() < SPARE_BUFFERS {
+                spare.push(buffer);
+            }
         }
     }
 

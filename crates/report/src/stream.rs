@@ -106,7 +106,18 @@ impl<'r> FindingStream<'r> {
 
     /// Render `findings` (one file's, say) into a chunk for [`StreamWriter::write`]
     pub fn chunk(&self, findings: &[Finding]) -> Chunk {
-        let mut chunk = Chunk::default();
+        self.chunk_in(findings, Vec::new())
+    }
+
+    /// [`Self::chunk`], rendering into `buffer` (an emptied one [`StreamWriter::write`] gave
+    /// back). A scan writes a file's findings in a buffer of a megabyte or two: new ones were
+    /// fresh memory each time, which the kernel had to hand over and the caches to fetch.
+    pub fn chunk_in(&self, findings: &[Finding], mut buffer: Vec<u8>) -> Chunk {
+        buffer.clear();
+        let mut chunk = Chunk {
+            bytes: buffer,
+            ..Chunk::default()
+        };
         for f in findings {
             chunk.tally.add(f);
         }
@@ -134,7 +145,8 @@ impl<'r> FindingStream<'r> {
                 }
             }
             Kind::Yaml => {
-                let mut text = String::with_capacity(findings.len() * 768);
+                let mut text = reuse_as_text(std::mem::take(&mut chunk.bytes));
+                text.reserve(findings.len() * 768);
                 for f in findings {
                     yaml::write_item(&mut text, &json::finding(f));
                 }
@@ -144,7 +156,8 @@ impl<'r> FindingStream<'r> {
                 style,
                 show_suppressed,
             } => {
-                let mut text = String::with_capacity(findings.len() * 512);
+                let mut text = reuse_as_text(std::mem::take(&mut chunk.bytes));
+                text.reserve(findings.len() * 512);
                 let mut deferred = String::new();
                 for f in findings {
                     if f.is_active() {
@@ -371,6 +384,13 @@ pub(crate) fn cut(offset: usize) -> u32 {
     u32::try_from(offset).unwrap_or(u32::MAX)
 }
 
+/// An emptied byte buffer as an empty `String` with its capacity (an empty buffer is valid
+/// UTF-8, so nothing is ever lost here)
+fn reuse_as_text(mut buffer: Vec<u8>) -> String {
+    buffer.clear();
+    String::from_utf8(buffer).unwrap_or_default()
+}
+
 /// What a writer keeps until the end
 #[derive(Debug, Default)]
 struct Kept {
@@ -402,8 +422,9 @@ impl<'s, 'r, W: Write> StreamWriter<'s, 'r, W> {
     }
 
     /// Write a chunk made by [`FindingStream::chunk`]; chunks are listed in the order written
-    /// (and the formats laid out at the end list them in report order: file, line, column)
-    pub fn write(&mut self, chunk: Chunk) -> io::Result<()> {
+    /// (and the formats laid out at the end list them in report order: file, line, column).
+    /// Gives back the chunk's byte buffer for [`FindingStream::chunk_in`].
+    pub fn write(&mut self, chunk: Chunk) -> io::Result<Vec<u8>> {
         self.tally = self.tally.plus(chunk.tally);
         self.kept.deferred.extend_from_slice(&chunk.deferred);
         self.kept.held.extend(chunk.held);
@@ -413,7 +434,7 @@ impl<'s, 'r, W: Write> StreamWriter<'s, 'r, W> {
             }
         }
         if chunk.bytes.is_empty() {
-            return Ok(());
+            return Ok(chunk.bytes);
         }
         let bytes = if self.kept.any {
             &chunk.bytes[..]
@@ -423,7 +444,8 @@ impl<'s, 'r, W: Write> StreamWriter<'s, 'r, W> {
             rest
         };
         self.kept.any = true;
-        self.out.write_all(bytes)
+        self.out.write_all(bytes)?;
+        Ok(chunk.bytes)
     }
 
     /// The findings written so far, counted
