@@ -85,8 +85,19 @@ impl JsonPointer {
 
     /// The reference tokens, root first, unescaped
     pub fn tokens(&self) -> impl Iterator<Item = Cow<'_, str>> + '_ {
-        self.0.split('/').skip(1).map(|raw| {
-            if raw.contains('~') {
+        // Split by hand: `str::split(char)` set up a general searcher per pointer, and every
+        // finding resolves one. A `/` is ASCII, so every cut is on a character boundary.
+        let first = self.0.bytes().position(|b| b == b'/');
+        let mut rest = first.and_then(|at| self.0.get(at..)).unwrap_or("");
+        let raw_tokens = std::iter::from_fn(move || {
+            let after = rest.strip_prefix('/')?;
+            let end = after.bytes().position(|b| b == b'/').unwrap_or(after.len());
+            let token = after.get(..end)?;
+            rest = after.get(end..)?;
+            Some(token)
+        });
+        raw_tokens.map(|raw| {
+            if raw.as_bytes().contains(&b'~') {
                 Cow::Owned(raw.replace("~1", "/").replace("~0", "~"))
             } else {
                 Cow::Borrowed(raw)
@@ -138,6 +149,18 @@ mod tests {
         let mut built = JsonPointer::root().key("metadata").key("annotations");
         built.push_key("a/b~c");
         assert_eq!(built.index(0), p);
+        for text in ["", "/", "//", "/a/", "/a//b", "/é/~1/x"] {
+            let expected: Vec<String> = text
+                .split('/')
+                .skip(1)
+                .map(|t| t.replace("~1", "/").replace("~0", "~"))
+                .collect();
+            let tokens: Vec<String> = JsonPointer::parse(text)
+                .tokens()
+                .map(|t| t.into_owned())
+                .collect();
+            assert_eq!(tokens, expected, "{text}");
+        }
     }
 
     #[test]
