@@ -36,11 +36,11 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     // `Stdout`, not its lock: the writer is shared with the scan's worker threads.
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let sink = match &stream {
-        Some(s) => Sink::Streamed(OrderedOutput::begin(s, out)?),
+        Some(s) => Sink::Streamed(Box::new(OrderedOutput::begin(s, out)?)),
         None => Sink::Whole(out),
     };
     let ordered = match &sink {
-        Sink::Streamed(o) => Some(o),
+        Sink::Streamed(o) => Some(&**o),
         Sink::Whole(_) => None,
     };
 
@@ -73,7 +73,7 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         tally.add(f);
     }
     match sink {
-        Sink::Streamed(ordered) => ordered.finish(&report)?.flush()?,
+        Sink::Streamed(ordered) => (*ordered).finish(&report)?.flush()?,
         Sink::Whole(mut out) => {
             palisade_report::render(format(args.output), &report, &options, &mut out)?;
             out.flush()?;
@@ -100,7 +100,7 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
 
 /// Where the report goes: written as the scan goes, or rendered whole at the end
 enum Sink<'s, 'r, W: Write> {
-    Streamed(OrderedOutput<'s, 'r, W>),
+    Streamed(Box<OrderedOutput<'s, 'r, W>>),
     Whole(W),
 }
 
