@@ -183,10 +183,8 @@ pub fn run<W: Write + Send>(
             inventory.parse_kinds(kinds);
         }
         let inventory = &inventory;
-        let (ignores, diagnosed) = (&ignores, &diagnosed);
-        // A streamed scan renders each check's findings on the worker too; only writing them
-        // out, in order, is left to this thread
-        let results: Vec<(Vec<Finding>, Vec<Chunk>)> = group
+        let ignores = &ignores;
+        let results: Vec<Vec<Finding>> = group
             .par_iter()
             .map(|(_, check)| {
                 let mut found = Vec::new();
@@ -196,33 +194,34 @@ pub fn run<W: Write + Send>(
                     plan.config.apply(f);
                 }
                 found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-                match output {
-                    Some(out) => {
-                        let chunks = found
-                            .chunks(CROSS_CHUNK)
-                            .map(|slice| {
-                                let mut sources: Vec<Arc<SourceFile>> = Vec::new();
-                                for f in slice.iter().filter(|f| diagnosed.contains(&f.file.name)) {
-                                    if !sources.iter().any(|s| Arc::ptr_eq(s, &f.file)) {
-                                        sources.push(Arc::clone(&f.file));
-                                    }
-                                }
-                                out.render(slice, &sources)
-                            })
-                            .collect();
-                        (Vec::new(), chunks)
-                    }
-                    None => (found, Vec::new()),
-                }
+                found
             })
             .collect();
-        for (found, chunks) in results {
-            outcome.findings.extend(found);
-            for chunk in chunks {
-                if let Some(out) = output {
+        for found in results {
+            let Some(out) = output else {
+                outcome.findings.extend(found);
+                continue;
+            };
+            // Rendered a few slices at a time over the pool and written in order: rendering a
+            // check's findings at once held them all rendered (a check can report on every
+            // workload), rendering them on this thread left the others idle
+            for window in found.chunks(CROSS_CHUNK * rayon::current_num_threads().max(1)) {
+                let chunks: Vec<Chunk> = window
+                    .par_chunks(CROSS_CHUNK)
+                    .map(|slice| {
+                        let mut sources: Vec<Arc<SourceFile>> = Vec::new();
+                        for f in slice.iter().filter(|f| diagnosed.contains(&f.file.name)) {
+                            if !sources.iter().any(|s| Arc::ptr_eq(s, &f.file)) {
+                                sources.push(Arc::clone(&f.file));
+                            }
+                        }
+                        out.render(slice, &sources)
+                    })
+                    .collect();
+                for chunk in chunks {
                     out.submit_rendered(sequence, chunk);
+                    sequence += 1;
                 }
-                sequence += 1;
             }
         }
     }
