@@ -18,6 +18,7 @@ pub mod dialects;
 mod error;
 mod evaluate;
 mod index;
+mod linger;
 mod load;
 mod logging;
 mod metrics;

@@ -1,8 +1,10 @@
 //! The HTTPS listener: TLS handshakes under a timeout, HTTP/1.1 or HTTP/2 by ALPN, a cap on
-//! open connections, graceful shutdown that lets in-flight reviews finish.
+//! open connections, lingering close ([`crate::linger`]), graceful shutdown that lets in-flight
+//! reviews finish.
 
 use crate::app::app;
 use crate::error::ServerError;
+use crate::linger::Lingering;
 use crate::policy::Dialect;
 use crate::state::{AppState, Limits};
 use crate::tls::CertStore;
@@ -203,7 +205,6 @@ async fn accept_loop(
         let (http1, http2) = (http1.clone(), http2.clone());
         let handshake_timeout = limits.handshake_timeout;
         tokio::spawn(async move {
-            let _permit = permit;
             let tls = match tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
@@ -216,7 +217,7 @@ async fn accept_loop(
                 }
             };
             let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-            let io = TokioIo::new(tls);
+            let io = TokioIo::new(Lingering::new(tls, permit));
             let result = if h2 {
                 watcher.watch(http2.serve_connection(io, service)).await
             } else {
