@@ -9,7 +9,6 @@ use crate::variables;
 use palisade_source::{Diagnostic, JsonPointer, LoadedDocument, Positions, SourceFile};
 use regex::Regex;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
 /// What `validationFailureAction` / `failureAction` says
@@ -159,10 +158,10 @@ pub struct Policy {
     positions: Positions,
     /// Autogen results per resource kind (read by every request: a webhook's concurrent
     /// requests share them)
-    rules_by_kind: Arc<RwLock<HashMap<String, Arc<Vec<KindRule>>>>>,
+    rules_by_kind: Arc<RwLock<foldhash::HashMap<String, Arc<Vec<KindRule>>>>>,
     /// The spec of a CEL policy as evaluated per resource kind (autogen applied); `None`
     /// when it cannot be rewritten for that kind
-    cel_specs: Arc<RwLock<HashMap<String, Option<Arc<KindSpec>>>>>,
+    cel_specs: Arc<RwLock<foldhash::HashMap<String, Option<Arc<KindSpec>>>>>,
 }
 
 impl Policy {

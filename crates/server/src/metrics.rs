@@ -2,7 +2,7 @@
 //! (version 0.0.4) on `/metrics`.
 
 use crate::policy::Action;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, PoisonError, RwLock};
@@ -74,7 +74,7 @@ pub struct Metrics {
     latency: [Histogram; 2],
     deadline_exceeded: [AtomicU64; 2],
     /// policy → rule → per-action counters
-    decisions: RwLock<HashMap<String, HashMap<String, DecisionCounters>>>,
+    decisions: RwLock<foldhash::HashMap<String, foldhash::HashMap<String, DecisionCounters>>>,
     policy_load_errors: AtomicU64,
     policy_reloads: [AtomicU64; 2],
     policies_loaded: AtomicU64,

@@ -23,7 +23,7 @@ use palisade_vap::matching::MatchResources;
 use palisade_vap::policy::FailurePolicy as VapFailurePolicy;
 use palisade_vap::{BindingResult, PolicyKind, Verdict};
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// ValidatingAdmissionPolicy / MutatingAdmissionPolicy as a dialect
@@ -35,7 +35,8 @@ pub struct AdmissionPolicySet {
     set: palisade_vap::PolicySet,
     metas: Vec<PolicyMeta>,
     /// (mutating, policy, binding) → index into `metas`
-    by_binding: HashMap<(bool, String, String), usize>,
+    /// `[validating, mutating]`: policy name → binding name → policy index
+    by_binding: [foldhash::HashMap<String, foldhash::HashMap<String, usize>>; 2],
     /// `paramKind`s of the loaded policies, as (apiVersion, kind)
     param_kinds: BTreeSet<(String, String)>,
 }
@@ -85,7 +86,8 @@ impl Dialect for AdmissionPolicies {
             return Err(errors);
         }
         let mut metas = Vec::new();
-        let mut by_binding = HashMap::new();
+        let mut by_binding: [foldhash::HashMap<String, foldhash::HashMap<String, usize>>; 2] =
+            Default::default();
         let mut param_kinds = BTreeSet::new();
         let mut add = |mutating: bool,
                        policy: &str,
@@ -93,10 +95,10 @@ impl Dialect for AdmissionPolicies {
                        constraints: &MatchResources,
                        failure: VapFailurePolicy| {
             let prefix = if mutating { "map" } else { "vap" };
-            by_binding.insert(
-                (mutating, policy.to_owned(), binding.to_owned()),
-                metas.len(),
-            );
+            by_binding[usize::from(mutating)]
+                .entry(policy.to_owned())
+                .or_default()
+                .insert(binding.to_owned(), metas.len());
             metas.push(PolicyMeta {
                 name: Arc::from(format!("{prefix}/{policy}/{binding}")),
                 matches: match_spec(constraints),
@@ -266,9 +268,9 @@ impl PolicySet for AdmissionPolicySet {
 
 impl AdmissionPolicySet {
     fn index_of(&self, mutating: bool, r: &BindingResult, selected: &[usize]) -> Option<usize> {
-        let key = (mutating, r.policy.clone(), r.binding.clone());
-        self.by_binding
-            .get(&key)
+        self.by_binding[usize::from(mutating)]
+            .get(&r.policy)
+            .and_then(|bindings| bindings.get(&r.binding))
             .copied()
             .filter(|i| selected.binary_search(i).is_ok())
     }

@@ -54,7 +54,7 @@ pub struct GatekeeperSet {
     mutation: MutationSystem,
     /// Constraint kind → compiled template and idle evaluators (an evaluator is used by one
     /// request at a time; building one clones the compiled Rego engine)
-    templates: HashMap<String, Template>,
+    templates: foldhash::HashMap<String, Template>,
     inventory: Inventory,
 }
 
