@@ -14,12 +14,15 @@
 //!   [`MutationSystem`], which applies them in Gatekeeper's order until the object converges
 //! - [`rewrite`], [`negation`]: the two source passes that make regorus read Rego as OPA does
 //!   (legacy multi-body rules; operands of negated expressions evaluated before the `not`)
+//! - `input_reads`: which parts of `input.review` a template's Rego can read, so only those
+//!   are converted for it
 //!
 //! No printing here: the CLI renders what these functions return.
 
 mod cel_backend;
 mod engine;
 mod error;
+mod input_reads;
 mod matching;
 pub mod mutation;
 pub mod negation;

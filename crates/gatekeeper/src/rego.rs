@@ -9,11 +9,13 @@
 
 use crate::GatekeeperError;
 use crate::engine::{CompiledTemplate, EngineKind, Evaluator, RawViolation};
+use crate::input_reads::Reads;
 use crate::negation::hoist_negated_operands;
 use crate::review::{Inventory, Review};
 use crate::rewrite::desugar_multi_body_rules;
 use crate::template::{Constraint, RegoSource, RegoVersion};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// Module names used in compiler messages
 const MAIN_MODULE: &str = "template.rego";
@@ -32,6 +34,8 @@ const IMPURE_BUILTINS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct RegoTemplate {
     engine: regorus::Engine,
+    /// The parts of `input` the sources can read (see [`crate::input_reads`])
+    reads: Arc<Reads>,
     rule: String,
     /// No impure builtin is named in the sources (see [`CompiledTemplate::parameters_only`])
     pure: bool,
@@ -48,11 +52,14 @@ impl RegoTemplate {
         engine.set_rego_v0(source.version == RegoVersion::V0);
         engine.set_strict_builtin_errors(false);
         let main = prepare_source(&source.rego);
+        let libs: Vec<String> = source.libs.iter().map(|l| prepare_source(l)).collect();
+        let reads = Arc::new(Reads::of_sources(
+            std::iter::once(main.as_str()).chain(libs.iter().map(String::as_str)),
+        ));
         let package = engine
             .add_policy(MAIN_MODULE.to_owned(), main)
             .map_err(|e| compile_error(&e))?;
-        for (i, lib) in source.libs.iter().enumerate() {
-            let lib = prepare_source(lib);
+        for (i, lib) in libs.into_iter().enumerate() {
             let lib_package = engine
                 .add_policy(format!("lib{i}.rego"), lib)
                 .map_err(|e| compile_error(&e))?;
@@ -84,9 +91,24 @@ impl RegoTemplate {
             .any(|src| IMPURE_BUILTINS.iter().any(|b| src.contains(b)));
         Ok(Self {
             engine,
+            reads,
             rule: format!("{package}.violation"),
             pure,
         })
+    }
+}
+
+impl RegoTemplate {
+    /// The same template given the whole review on every evaluation, as before the reads
+    /// were narrowed (to compare the two)
+    pub fn reading_the_whole_review(mut self) -> Self {
+        self.reads = Arc::new(Reads::whole());
+        self
+    }
+
+    /// True when evaluations convert only the parts of the review the sources can read
+    pub fn reads_part_of_the_review(&self) -> bool {
+        self.reads.review().is_some()
     }
 }
 
@@ -111,6 +133,7 @@ impl CompiledTemplate for RegoTemplate {
         }
         Ok(Box::new(RegoEvaluator {
             engine,
+            reads: Arc::clone(&self.reads),
             rule: self.rule.clone(),
         }))
     }
@@ -120,6 +143,7 @@ impl CompiledTemplate for RegoTemplate {
 #[derive(Debug)]
 struct RegoEvaluator {
     engine: regorus::Engine,
+    reads: Arc<Reads>,
     rule: String,
 }
 
@@ -130,17 +154,18 @@ impl Evaluator for RegoEvaluator {
         constraint: &Constraint,
     ) -> Result<Vec<RawViolation>, String> {
         // the review and the parameters are converted once (per request, per constraint) and
-        // shared: the input object only points at them
-        let review_value = review.rego_request();
+        // shared: the input object only points at them. A template that reads only parts of
+        // the review gets those parts, converted once per review for this template.
+        let review_value = review.rego_request_for(&self.reads);
         let parameters = constraint.rego_parameters.get(&constraint.parameters);
-        let input = if *review_value == regorus::Value::Undefined
+        let input = if review_value == regorus::Value::Undefined
             || *parameters == regorus::Value::Undefined
         {
             // what converting the whole input at once gives when a part does not convert
             regorus::Value::Undefined
         } else {
             let mut input = std::collections::BTreeMap::new();
-            input.insert(regorus::Value::from("review"), review_value.clone());
+            input.insert(regorus::Value::from("review"), review_value);
             input.insert(regorus::Value::from("parameters"), parameters.clone());
             regorus::Value::from(input)
         };

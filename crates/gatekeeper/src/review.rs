@@ -57,12 +57,29 @@ pub struct Review {
 }
 
 /// Conversions of a review's request shared by all the evaluations of that review
-#[derive(Default, Clone)]
+#[derive(Default)]
 pub(crate) struct Derived {
     /// `request` as a regorus value (Rego's `input.review`)
     rego: OnceLock<regorus::Value>,
+    /// The parts of `request` templates read, by the address of the template's reads
+    rego_parts: std::sync::Mutex<Vec<(usize, regorus::Value)>>,
     /// CEL's `request` variable
     cel_request: OnceLock<Value>,
+}
+
+impl Clone for Derived {
+    fn clone(&self) -> Self {
+        Derived {
+            rego: self.rego.clone(),
+            rego_parts: std::sync::Mutex::new(
+                self.rego_parts
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone(),
+            ),
+            cel_request: self.cel_request.clone(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Derived {
@@ -277,6 +294,30 @@ impl Review {
         self.derived
             .rego
             .get_or_init(|| crate::rego::to_rego(&self.request))
+    }
+
+    /// `input.review` for a template that reads `reads` of `input`: the parts it reads,
+    /// converted on first use by that template, or the whole shared conversion
+    pub(crate) fn rego_request_for(
+        &self,
+        reads: &std::sync::Arc<crate::input_reads::Reads>,
+    ) -> regorus::Value {
+        let Some(review_reads) = reads.review() else {
+            return self.rego_request().clone();
+        };
+        // the template's reads outlive the review, so their address names them here
+        let key = std::sync::Arc::as_ptr(reads) as usize;
+        let mut parts = self
+            .derived
+            .rego_parts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, v)) = parts.iter().find(|(k, _)| *k == key) {
+            return v.clone();
+        }
+        let value = review_reads.project(&self.request);
+        parts.push((key, value.clone()));
+        value
     }
 
     /// A value derived from `request` for CEL, built by `make` on first use
