@@ -111,13 +111,14 @@ fn compile_variables(env: &CelEnv, specs: Option<&Value>) -> Result<Vec<Variable
 struct Inputs<'a> {
     host: Arc<HostData>,
     req: Request<'a>,
-    request: Value,
+    /// The CEL `request`; `None` when no expression of the policy can name it
+    request: Option<Value>,
     namespace_object: Option<Cow<'a, Value>>,
     authorizer: Authorizer,
 }
 
 fn inputs<'a>(resource: &'a Value, adm: &'a Admission) -> Inputs<'a> {
-    inputs_for(admission_request(resource, adm), adm)
+    inputs_for(admission_request(resource, adm), adm, true)
 }
 
 /// An admission request whose objects are borrowed: evaluation reads them in place, where an
@@ -208,9 +209,10 @@ fn admission_request<'a>(resource: &'a Value, adm: &Admission) -> Request<'a> {
     }
 }
 
-fn inputs_for<'a>(req: Request<'a>, adm: &'a Admission) -> Inputs<'a> {
+/// `reads_request`: whether an expression may name `request` (else it is not built)
+fn inputs_for<'a>(req: Request<'a>, adm: &'a Admission, reads_request: bool) -> Inputs<'a> {
     let r = &req.req;
-    let request = r.cel_request();
+    let request = reads_request.then(|| r.cel_request());
     let authorizer = Authorizer::new(
         authorizer_config(),
         r.user.username.clone(),
@@ -259,7 +261,9 @@ fn activation<'a>(
     let mut act = Activation::new(env, Limits::default(), 10_000_000);
     act.bind_json("object", i.req.object);
     act.bind_json("oldObject", i.req.old_object);
-    act.bind_json("request", Some(&i.request));
+    if let Some(request) = &i.request {
+        act.bind_json("request", Some(request));
+    }
     act.bind_json("namespaceObject", i.namespace_object.as_deref());
     act.bind_json("params", params);
     act.bind_host_data(Arc::clone(&i.host) as Arc<dyn std::any::Any + Send + Sync>);
@@ -658,6 +662,10 @@ pub(crate) struct KindSpec {
     constraints: Result<MatchResources, String>,
     /// `variables`, compiled, and their names
     variables: Result<(Vec<Variable>, Vec<String>), String>,
+    /// Whether any string of the spec mentions `request`: CEL names a variable in the source,
+    /// so without one no expression can read it and it need not be built (a mention in a
+    /// message only costs that)
+    reads_request: bool,
 }
 
 impl KindSpec {
@@ -671,10 +679,23 @@ impl KindSpec {
                 (vars, names)
             });
         Self {
+            reads_request: mentions(&spec, "request"),
             spec,
             constraints,
             variables,
         }
+    }
+}
+
+/// Whether any string in `value` (keys included) contains `word`
+fn mentions(value: &Value, word: &str) -> bool {
+    match value {
+        Value::String(s) => s.contains(word),
+        Value::Array(items) => items.iter().any(|v| mentions(v, word)),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k.contains(word) || mentions(v, word)),
+        _ => false,
     }
 }
 
@@ -762,7 +783,7 @@ fn evaluate(
             .any(|k| mc_v.get(*k).is_some_and(|s| !s.is_null()));
         return if has_selector { Vec::new() } else { vec![out] };
     }
-    let i = inputs_for(req, adm);
+    let i = inputs_for(req, adm, kind_spec.reads_request);
     let (vars, names) = match &kind_spec.variables {
         Ok(v) => v,
         Err(e) => {

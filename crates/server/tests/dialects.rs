@@ -363,6 +363,17 @@ async fn kyverno_policies_enforce_audit_and_mutate() {
         "{resp}"
     );
 
+    // one that reads the CEL `request`
+    let resp = h
+        .client
+        .review("/validate", &review("k4b", "CREATE", &good, "mallory"))
+        .await;
+    assert_eq!(resp["allowed"], false, "{resp}");
+    assert!(
+        message(&resp).contains("mallory may not create pods"),
+        "{resp}"
+    );
+
     // UPDATE: a violation the old object already had is not blocked; a new one is
     let mut upd = review("k5", "UPDATE", &latest, "alice");
     upd["request"]["oldObject"] = latest.clone();
