@@ -96,9 +96,7 @@ impl RegoTemplate {
             pure,
         })
     }
-}
 
-impl RegoTemplate {
     /// The same template given the whole review on every evaluation, as before the reads
     /// were narrowed (to compare the two)
     pub fn reading_the_whole_review(mut self) -> Self {

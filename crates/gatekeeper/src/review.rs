@@ -10,9 +10,10 @@
 //! `namespaceObject` is `null`: gator never sideloads the Namespace into the review.
 
 use crate::GatekeeperError;
+use crate::input_reads::Reads;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// Group of `AdmissionReview` objects that gator reviews as requests
 const ADMISSION_GROUP: &str = "admission.k8s.io";
@@ -61,8 +62,9 @@ pub struct Review {
 pub(crate) struct Derived {
     /// `request` as a regorus value (Rego's `input.review`)
     rego: OnceLock<regorus::Value>,
-    /// The parts of `request` templates read, by the address of the template's reads
-    rego_parts: std::sync::Mutex<Vec<(usize, regorus::Value)>>,
+    /// The parts of `request` templates read, by what they read (templates that read the same
+    /// parts share one conversion)
+    rego_parts: Mutex<Vec<(Arc<Reads>, regorus::Value)>>,
     /// CEL's `request` variable
     cel_request: OnceLock<Value>,
 }
@@ -71,10 +73,10 @@ impl Clone for Derived {
     fn clone(&self) -> Self {
         Derived {
             rego: self.rego.clone(),
-            rego_parts: std::sync::Mutex::new(
+            rego_parts: Mutex::new(
                 self.rego_parts
                     .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .unwrap_or_else(PoisonError::into_inner)
                     .clone(),
             ),
             cel_request: self.cel_request.clone(),
@@ -298,25 +300,23 @@ impl Review {
 
     /// `input.review` for a template that reads `reads` of `input`: the parts it reads,
     /// converted on first use by that template, or the whole shared conversion
-    pub(crate) fn rego_request_for(
-        &self,
-        reads: &std::sync::Arc<crate::input_reads::Reads>,
-    ) -> regorus::Value {
+    pub(crate) fn rego_request_for(&self, reads: &Arc<Reads>) -> regorus::Value {
         let Some(review_reads) = reads.review() else {
             return self.rego_request().clone();
         };
-        // the template's reads outlive the review, so their address names them here
-        let key = std::sync::Arc::as_ptr(reads) as usize;
         let mut parts = self
             .derived
             .rego_parts
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((_, v)) = parts.iter().find(|(k, _)| *k == key) {
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, v)) = parts
+            .iter()
+            .find(|(k, _)| Arc::ptr_eq(k, reads) || **k == **reads)
+        {
             return v.clone();
         }
         let value = review_reads.project(&self.request);
-        parts.push((key, value.clone()));
+        parts.push((Arc::clone(reads), value.clone()));
         value
     }
 

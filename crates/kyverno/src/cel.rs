@@ -14,6 +14,7 @@
 
 use crate::engine::{Admission, EngineResponse, RuleResponse, RuleStatus, RuleType};
 use crate::policy::Policy;
+use crate::value::any_string;
 use palisade_cel::{
     Activation, Authorizer, AuthorizerConfig, CelEnv, Declarations, HostCall, HostFunctions,
     Limits, Program, RequestResource, Variable,
@@ -662,9 +663,9 @@ pub(crate) struct KindSpec {
     constraints: Result<MatchResources, String>,
     /// `variables`, compiled, and their names
     variables: Result<(Vec<Variable>, Vec<String>), String>,
-    /// Whether any string of the spec mentions `request`: CEL names a variable in the source,
-    /// so without one no expression can read it and it need not be built (a mention in a
-    /// message only costs that)
+    /// Whether any string value of the spec mentions `request`: CEL names a variable in the
+    /// source, so without one no expression can read it and it need not be built (a mention
+    /// in a message only costs that)
     reads_request: bool,
 }
 
@@ -679,23 +680,11 @@ impl KindSpec {
                 (vars, names)
             });
         Self {
-            reads_request: mentions(&spec, "request"),
+            reads_request: any_string(&spec, &|s| s.contains("request")),
             spec,
             constraints,
             variables,
         }
-    }
-}
-
-/// Whether any string in `value` (keys included) contains `word`
-fn mentions(value: &Value, word: &str) -> bool {
-    match value {
-        Value::String(s) => s.contains(word),
-        Value::Array(items) => items.iter().any(|v| mentions(v, word)),
-        Value::Object(map) => map
-            .iter()
-            .any(|(k, v)| k.contains(word) || mentions(v, word)),
-        _ => false,
     }
 }
 

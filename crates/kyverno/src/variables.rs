@@ -7,7 +7,7 @@
 //! the shallow form `{{- expr}}` whose result is not re-scanned. `\{{` escapes a variable.
 
 use crate::context::{Context, QueryError};
-use crate::value::go_json;
+use crate::value::{any_string, go_json};
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -204,12 +204,7 @@ pub fn substitute_string(ctx: &mut Context, s: &str) -> Result<Value, Substituti
 }
 
 fn needs_references(doc: &Value) -> bool {
-    match doc {
-        Value::String(s) => s.contains("$("),
-        Value::Array(a) => a.iter().any(needs_references),
-        Value::Object(m) => m.values().any(needs_references),
-        _ => false,
-    }
+    any_string(doc, &|s| s.contains("$("))
 }
 
 fn walk_vars(
