@@ -170,6 +170,7 @@ fn admission_request<'a>(resource: &'a Value, adm: &Admission) -> Request<'a> {
     let object = (op != "DELETE").then_some(resource);
     let old_object = matches!(op, "DELETE" | "UPDATE").then_some(resource);
     let mut req = AdmissionRequest {
+        uid: String::new(),
         operation: op.to_owned(),
         object: None,
         old_object: None,
@@ -178,11 +179,15 @@ fn admission_request<'a>(resource: &'a Value, adm: &Admission) -> Request<'a> {
         kind: kind.to_owned(),
         resource: plural,
         subresource: String::new(),
+        request_kind: None,
+        request_resource: None,
+        request_subresource: None,
         name: str_of(meta, "name").to_owned(),
         namespace: namespace.to_owned(),
         namespaced,
         user: palisade_vap::UserInfo::default(),
         dry_run: false,
+        options: None,
         namespace_object: None,
     };
     if let Some(u) = &adm.user {
@@ -203,11 +208,40 @@ fn admission_request<'a>(resource: &'a Value, adm: &Admission) -> Request<'a> {
             })
             .unwrap_or_default();
     }
+    if !adm.request_fields.is_empty() {
+        with_sent_fields(&mut req, adm);
+    }
     Request {
         req,
         object,
         old_object,
     }
+}
+
+/// The fields of a webhook's request that the object does not tell (its uid, how the client
+/// asked for it, options, the user's extra attributes), as the API server sent them
+fn with_sent_fields(req: &mut AdmissionRequest, adm: &Admission) {
+    let sent = &adm.request_fields;
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let triple = |field: &str, last: &str| {
+        let at = sent.get(field)?;
+        Some(["group", "version", last].map(|k| text(at.get(k)).unwrap_or_default()))
+    };
+    req.uid = text(sent.get("uid")).unwrap_or_default();
+    if let Some(sub) = text(sent.get("subResource")) {
+        req.subresource = sub;
+    }
+    req.request_kind = triple("requestKind", "kind");
+    req.request_resource = triple("requestResource", "resource");
+    req.request_subresource = text(sent.get("requestSubResource"));
+    req.dry_run = sent.get("dryRun").and_then(Value::as_bool).unwrap_or(false);
+    req.options = sent.get("options").filter(|o| !o.is_null()).cloned();
+    req.user.extra = adm
+        .user
+        .as_ref()
+        .and_then(|u| u.user_info.get("extra"))
+        .and_then(|e| serde_json::from_value(e.clone()).ok())
+        .unwrap_or_default();
 }
 
 /// `reads_request`: whether an expression may name `request` (else it is not built)

@@ -205,6 +205,12 @@ pub struct Admission {
     /// UPDATE a failure the old object has too is skipped, on DELETE they do not apply.
     /// Without it (the CLI), the old object is taken to be the resource itself.
     pub old_object: Option<Value>,
+    /// The AdmissionRequest's own fields as the API server sent them (`uid`, `kind`,
+    /// `resource`, `requestKind`, `name`, `dryRun`, `options`, …), known to the admission
+    /// webhook: as in Kyverno's webhook, `request` starts from them (the objects, namespace,
+    /// operation and user are set from the members above). Empty offline, and where no
+    /// policy [reads them](reads_request_fields).
+    pub request_fields: Map<String, Value>,
 }
 
 impl std::fmt::Debug for Admission {
@@ -242,9 +248,45 @@ fn gv_of(r: &Value) -> (&str, &str) {
     }
 }
 
+/// Whether a policy (its whole document) can read one of [`Admission::request_fields`]: some
+/// string names the word `request` other than as `request.object`, `request.oldObject`,
+/// `request.operation`, `request.namespace`, `request.userInfo`, `request.roles` or
+/// `request.clusterRoles`, which are set without them (JMESPath and CEL alike). A caller that
+/// knows no policy can read them need not build them.
+pub fn reads_request_fields(policy: &Value) -> bool {
+    const SET_APART: [&str; 7] = [
+        "object",
+        "oldObject",
+        "operation",
+        "namespace",
+        "userInfo",
+        "roles",
+        "clusterRoles",
+    ];
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    crate::value::any_string(policy, &|text| {
+        text.match_indices("request").any(|(at, word)| {
+            let bytes = text.as_bytes();
+            let before = at.checked_sub(1).and_then(|i| bytes.get(i));
+            let rest = &text[at + word.len()..];
+            if before.is_some_and(|b| is_word(*b)) || rest.bytes().next().is_some_and(is_word) {
+                return false; // part of another word (`requests`, `myrequest`)
+            }
+            let Some(field) = rest.strip_prefix('.') else {
+                return true; // `request` itself
+            };
+            let name_len = field.bytes().take_while(|b| is_word(*b)).count();
+            !SET_APART.contains(&&field[..name_len])
+        })
+    })
+}
+
 /// The JSON context a policy starts from (`NewPolicyContext` in the CLI)
 pub fn base_context(resource: &Value, adm: &Admission) -> Context {
     let mut ctx = Context::new();
+    for (field, value) in &adm.request_fields {
+        ctx.set(&["request", field], value.clone());
+    }
     let op = adm.op();
     if op == "DELETE" {
         ctx.set(&["request", "oldObject"], resource.clone());
@@ -1523,4 +1565,37 @@ pub fn apply_policies_with(
         out.push(generate(p, &current, &adm_for(p)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn request_fields_are_read_by_name_or_whole() {
+        let reads = |text: &str| reads_request_fields(&json!({"spec": {"rules": [{"x": text}]}}));
+        for text in [
+            "{{ request.uid }}",
+            "{{request.kind.kind}}",
+            "request.requestKind.version == 'v1'",
+            "{{ request }}",
+            "has(request.options)",
+            "{{ to_string(request) }}",
+        ] {
+            assert!(reads(text), "{text}");
+        }
+        for text in [
+            "{{ request.object.metadata.name }}",
+            "{{request.oldObject.spec}}",
+            "request.operation == 'CREATE'",
+            "{{ request.userInfo.username }}",
+            "{{ request.namespace }}",
+            "resources.requests.memory",
+            "myrequest.uid",
+            "no mention at all",
+        ] {
+            assert!(!reads(text), "{text}");
+        }
+    }
 }

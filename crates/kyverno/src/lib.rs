@@ -42,6 +42,6 @@ pub mod yaml;
 
 pub use engine::{
     Admission, EngineResponse, RuleResponse, RuleStatus, RuleType, apply_policies, generate,
-    mutate, validate as validate_resource,
+    mutate, reads_request_fields, validate as validate_resource,
 };
 pub use policy::{FailureAction, Policy, validate_policy};

@@ -402,6 +402,7 @@ impl Values {
             target_resources: cel.targets.clone(),
             param_resources: cel.params.clone(),
             old_object: None,
+            request_fields: Map::new(),
         }
     }
 }

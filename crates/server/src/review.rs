@@ -6,7 +6,7 @@
 //! can be read, so the API server can match the answer) or turned into an HTTP 400.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -49,6 +49,26 @@ pub struct UserInfo {
     pub uid: String,
     /// Groups
     pub groups: Vec<String>,
+    /// Extra attributes from the authenticator (`extra`), by key; sorted, as the API server
+    /// writes them
+    pub extra: BTreeMap<String, Vec<String>>,
+}
+
+impl UserInfo {
+    /// As the API server writes it (`extra` only when there is some)
+    pub fn to_value(&self) -> Value {
+        let strings = |v: &[String]| Value::Array(v.iter().cloned().map(Value::String).collect());
+        let mut user = Map::from_iter([
+            ("username".to_owned(), Value::String(self.username.clone())),
+            ("uid".to_owned(), Value::String(self.uid.clone())),
+            ("groups".to_owned(), strings(&self.groups)),
+        ]);
+        if !self.extra.is_empty() {
+            let extra = self.extra.iter().map(|(k, v)| (k.clone(), strings(v)));
+            user.insert("extra".to_owned(), Value::Object(extra.collect()));
+        }
+        Value::Object(user)
+    }
 }
 
 /// The operation under review
@@ -111,6 +131,16 @@ pub struct AdmissionRequest {
     /// Subresource (`status`, `exec`, `ephemeralcontainers`, …), empty for the main resource
     #[serde(default)]
     pub sub_resource: String,
+    /// Kind as the client asked for it, when the API server converted the request to the
+    /// version the webhook matched (`matchPolicy: Equivalent`); as sent, absent when not sent
+    #[serde(default)]
+    pub request_kind: Option<GroupVersionKind>,
+    /// Resource as the client asked for it (see `request_kind`)
+    #[serde(default)]
+    pub request_resource: Option<GroupVersionResource>,
+    /// Subresource as the client asked for it (see `request_kind`)
+    #[serde(default)]
+    pub request_sub_resource: Option<String>,
     /// Object name (may be empty on CREATE with `generateName`)
     #[serde(default)]
     pub name: String,
@@ -131,6 +161,66 @@ pub struct AdmissionRequest {
     /// Dry run: no side effects allowed
     #[serde(default)]
     pub dry_run: Option<bool>,
+    /// The operation's options (`CreateOptions`, `UpdateOptions`, `DeleteOptions`), as sent
+    #[serde(default)]
+    pub options: Option<Value>,
+}
+
+impl AdmissionRequest {
+    /// The request's fields as the API server wrote them, without `object` and `oldObject`:
+    /// what Gatekeeper's `input.review` and Kyverno's `request` hold (empty optional fields
+    /// are left out, as Go's `omitempty` does)
+    pub fn sent_fields(&self) -> Map<String, Value> {
+        let s = |v: &str| Value::String(v.to_owned());
+        let triple = |k: [(&str, &str); 3]| {
+            Value::Object(k.iter().map(|(k, v)| ((*k).to_owned(), s(v))).collect())
+        };
+        let kind = |k: &GroupVersionKind| {
+            triple([
+                ("group", &k.group),
+                ("version", &k.version),
+                ("kind", &k.kind),
+            ])
+        };
+        let resource = |r: &GroupVersionResource| {
+            triple([
+                ("group", &r.group),
+                ("version", &r.version),
+                ("resource", &r.resource),
+            ])
+        };
+        let mut fields = Map::with_capacity(14);
+        fields.insert("uid".into(), s(&self.uid));
+        fields.insert("kind".into(), kind(&self.kind));
+        fields.insert("resource".into(), resource(&self.resource));
+        if !self.sub_resource.is_empty() {
+            fields.insert("subResource".into(), s(&self.sub_resource));
+        }
+        if let Some(k) = &self.request_kind {
+            fields.insert("requestKind".into(), kind(k));
+        }
+        if let Some(r) = &self.request_resource {
+            fields.insert("requestResource".into(), resource(r));
+        }
+        for (key, value) in [
+            ("requestSubResource", self.request_sub_resource.as_deref()),
+            ("name", Some(self.name.as_str())),
+            ("namespace", Some(self.namespace.as_str())),
+        ] {
+            if let Some(v) = value.filter(|v| !v.is_empty()) {
+                fields.insert(key.into(), s(v));
+            }
+        }
+        fields.insert("operation".into(), s(self.operation.as_str()));
+        fields.insert("userInfo".into(), self.user_info.to_value());
+        if let Some(d) = self.dry_run {
+            fields.insert("dryRun".into(), Value::Bool(d));
+        }
+        if let Some(o) = &self.options {
+            fields.insert("options".into(), o.clone());
+        }
+        fields
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 const VAP: &str = include_str!("fixtures/vap.yaml");
 const GATEKEEPER: &str = include_str!("fixtures/gatekeeper.yaml");
 const KYVERNO: &str = include_str!("fixtures/kyverno.yaml");
+const REQUEST_FIELDS: &str = include_str!("fixtures/request_fields.yaml");
 
 const NAMESPACES: &str = "\
 apiVersion: v1
@@ -404,6 +405,36 @@ async fn kyverno_policies_enforce_audit_and_mutate() {
             "missing `{line}` in\n{metrics}"
         );
     }
+    h.server.shutdown().await;
+}
+
+/// Every dialect sees the request's own fields as the API server sent them: its uid, the kind
+/// the client asked for (a converted request), the options and the user's extra attributes
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_dialect_reads_the_request_as_sent() {
+    let h = start(vec![("request_fields.yaml", REQUEST_FIELDS.to_owned())]).await;
+    let config = object("ConfigMap", "settings", "dev", json!({}));
+    let converted = |uid: &str| {
+        let mut r = review(uid, "CREATE", &config, "bob");
+        let request = &mut r["request"];
+        request["requestKind"] = json!({"group": "", "version": "v1beta1", "kind": "ConfigMap"});
+        request["requestResource"] =
+            json!({"group": "", "version": "v1beta1", "resource": "configmaps"});
+        request["options"] = json!({"kind": "CreateOptions", "apiVersion": "meta.k8s.io/v1",
+            "fieldManager": "forbidden-manager"});
+        request["userInfo"]["extra"] = json!({"example.com/team": ["red"]});
+        r
+    };
+    let resp = h.client.review("/validate", &converted("rf-deny")).await;
+    assert_eq!(resp["allowed"], false, "{resp}");
+    for dialect in ["vap", "gatekeeper", "kyverno", "kyverno cel"] {
+        let expected =
+            format!("{dialect}: a converted request from the red team's forbidden manager");
+        assert!(message(&resp).contains(&expected), "{expected}: {resp}");
+    }
+    // the same request under another uid is allowed by all four
+    let resp = h.client.review("/validate", &converted("rf-allow")).await;
+    assert_eq!(resp["allowed"], true, "{resp}");
     h.server.shutdown().await;
 }
 

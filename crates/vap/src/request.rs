@@ -2,6 +2,7 @@
 
 use crate::matching::{Attributes, resource_for_kind};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// The user making a request
@@ -13,11 +14,15 @@ pub struct UserInfo {
     pub uid: String,
     /// Groups
     pub groups: Vec<String>,
+    /// Extra attributes from the authenticator, by key
+    pub extra: BTreeMap<String, Vec<String>>,
 }
 
 /// One admission request
 #[derive(Debug, Clone)]
 pub struct AdmissionRequest {
+    /// The request's `uid` (empty for requests built from objects)
+    pub uid: String,
     /// `CREATE`, `UPDATE`, `DELETE` or `CONNECT`
     pub operation: String,
     /// The object (absent on DELETE)
@@ -34,6 +39,13 @@ pub struct AdmissionRequest {
     pub resource: String,
     /// Subresource, empty for the main resource
     pub subresource: String,
+    /// `requestKind` (group, version, kind) when the API server converted the request from
+    /// another version; `None` = as `kind`
+    pub request_kind: Option<[String; 3]>,
+    /// `requestResource` (group, version, resource); `None` = as `resource`
+    pub request_resource: Option<[String; 3]>,
+    /// `requestSubResource`; `None` = as `subresource`
+    pub request_subresource: Option<String>,
     /// Object name
     pub name: String,
     /// Namespace, empty for cluster-scoped objects
@@ -44,6 +56,8 @@ pub struct AdmissionRequest {
     pub user: UserInfo,
     /// Dry run
     pub dry_run: bool,
+    /// The operation's options (`CreateOptions`, …) as sent
+    pub options: Option<Value>,
     /// The request's Namespace object when the caller has it (the admission webhook's
     /// namespace cache); `None` looks it up among the documents given to
     /// [`PolicySet::load`](crate::PolicySet::load)
@@ -87,6 +101,7 @@ impl AdmissionRequest {
             String::new()
         };
         Self {
+            uid: String::new(),
             operation: operation.to_owned(),
             object,
             old_object,
@@ -95,11 +110,15 @@ impl AdmissionRequest {
             kind,
             resource,
             subresource: String::new(),
+            request_kind: None,
+            request_resource: None,
+            request_subresource: None,
             name,
             namespace,
             namespaced,
             user: UserInfo::default(),
             dry_run: false,
+            options: None,
             namespace_object: None,
         }
     }
@@ -157,7 +176,18 @@ impl AdmissionRequest {
             op if op.is_empty() => "CREATE".to_owned(),
             op => op,
         };
+        // `requestKind`/`requestResource` as sent: all three strings of each, or none
+        let triple = |field: &str, last: &str| {
+            let at = req.get(field)?;
+            Some(["group", "version", last].map(|k| {
+                at.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            }))
+        };
         Ok(Self {
+            uid: s("/uid"),
             operation,
             object,
             old_object,
@@ -166,6 +196,12 @@ impl AdmissionRequest {
             kind,
             resource,
             subresource: s("/subResource"),
+            request_kind: triple("requestKind", "kind"),
+            request_resource: triple("requestResource", "resource"),
+            request_subresource: req
+                .get("requestSubResource")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             name,
             namespace,
             namespaced,
@@ -180,15 +216,22 @@ impl AdmissionRequest {
                     .filter_map(Value::as_str)
                     .map(str::to_owned)
                     .collect(),
+                extra: req
+                    .pointer("/userInfo/extra")
+                    .and_then(|e| serde_json::from_value(e.clone()).ok())
+                    .unwrap_or_default(),
             },
             dry_run: req.get("dryRun").and_then(Value::as_bool).unwrap_or(false),
+            options: req.get("options").filter(|o| !o.is_null()).cloned(),
             namespace_object: None,
         })
     }
 
     /// The request's fields, borrowed
-    pub fn view(&self) -> RequestView<'_> {
+    pub fn view<'s>(&'s self) -> RequestView<'s> {
+        let strs = |t: &'s [String; 3]| [t[0].as_str(), t[1].as_str(), t[2].as_str()];
         RequestView {
+            request_uid: &self.uid,
             operation: &self.operation,
             object: self.object.as_ref(),
             old_object: self.old_object.as_ref(),
@@ -197,13 +240,18 @@ impl AdmissionRequest {
             kind: &self.kind,
             resource: &self.resource,
             subresource: &self.subresource,
+            request_kind: self.request_kind.as_ref().map(strs),
+            request_resource: self.request_resource.as_ref().map(strs),
+            request_subresource: self.request_subresource.as_deref(),
             name: &self.name,
             namespace: &self.namespace,
             namespaced: self.namespaced,
             username: &self.user.username,
             uid: &self.user.uid,
             groups: &self.user.groups,
+            user_extra: &self.user.extra,
             dry_run: self.dry_run,
+            options: self.options.as_ref(),
             namespace_object: self.namespace_object.as_ref(),
         }
     }
@@ -223,6 +271,8 @@ impl AdmissionRequest {
 /// request in another form (the webhook) evaluates it through this without copying objects.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestView<'a> {
+    /// The request's `uid`
+    pub request_uid: &'a str,
     /// `CREATE`, `UPDATE`, `DELETE` or `CONNECT`
     pub operation: &'a str,
     /// The object (absent on DELETE)
@@ -239,6 +289,12 @@ pub struct RequestView<'a> {
     pub resource: &'a str,
     /// Subresource, empty for the main resource
     pub subresource: &'a str,
+    /// `requestKind` (group, version, kind); `None` = as `group`, `version`, `kind`
+    pub request_kind: Option<[&'a str; 3]>,
+    /// `requestResource` (group, version, resource); `None` = as `group`, `version`, `resource`
+    pub request_resource: Option<[&'a str; 3]>,
+    /// `requestSubResource`; `None` = as `subresource`
+    pub request_subresource: Option<&'a str>,
     /// Object name
     pub name: &'a str,
     /// Namespace, empty for cluster-scoped objects
@@ -251,8 +307,12 @@ pub struct RequestView<'a> {
     pub uid: &'a str,
     /// Groups of who asks
     pub groups: &'a [String],
+    /// Extra attributes of who asks
+    pub user_extra: &'a BTreeMap<String, Vec<String>>,
     /// Dry run
     pub dry_run: bool,
+    /// The operation's options, as sent
+    pub options: Option<&'a Value>,
     /// The request's Namespace object, as [`AdmissionRequest::namespace_object`]
     pub namespace_object: Option<&'a Value>,
 }
@@ -285,13 +345,15 @@ impl<'a> RequestView<'a> {
                 *slot = v;
             }
         };
-        let gvk = |kind: &str| {
+        let gvk = |[group, version, kind]: [&str; 3]| {
             let mut m = gvk_shape().clone();
-            for (slot, v) in m.values_mut().zip([self.group, self.version, kind]) {
+            for (slot, v) in m.values_mut().zip([group, version, kind]) {
                 *slot = s(v);
             }
             Value::Object(m)
         };
+        let kind = [self.group, self.version, self.kind];
+        let resource = [self.group, self.version, self.resource];
         let user = {
             let mut m = user_shape().clone();
             let mut values = m.values_mut();
@@ -303,29 +365,39 @@ impl<'a> RequestView<'a> {
             if let Some(slot) = values.next() {
                 *slot = Value::Array(self.groups.iter().map(|g| s(g)).collect());
             }
+            if let Some(slot) = values.next()
+                && !self.user_extra.is_empty()
+            {
+                *slot = Value::Object(
+                    self.user_extra
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.iter().map(|x| s(x)).collect()))
+                        .collect(),
+                );
+            }
             Value::Object(m)
         };
-        set(s(""));
-        set(gvk(self.kind));
-        set(gvr(self.group, self.version, self.resource));
+        set(s(self.request_uid));
+        set(gvk(kind));
+        set(gvr(resource));
         set(s(self.subresource));
-        set(gvk(self.kind));
-        set(gvr(self.group, self.version, self.resource));
-        set(s(self.subresource));
+        set(gvk(self.request_kind.unwrap_or(kind)));
+        set(gvr(self.request_resource.unwrap_or(resource)));
+        set(s(self.request_subresource.unwrap_or(self.subresource)));
         set(s(self.name));
         set(s(self.namespace));
         set(s(self.operation));
         set(user);
         set(Value::Bool(self.dry_run));
-        set(Value::Null);
+        set(self.options.cloned().unwrap_or(Value::Null));
         Value::Object(request)
     }
 }
 
 /// `{group, version, resource}` with the given values
-fn gvr(group: &str, version: &str, resource: &str) -> Value {
+fn gvr(group_version_resource: [&str; 3]) -> Value {
     let mut m = gvr_shape().clone();
-    for (slot, v) in m.values_mut().zip([group, version, resource]) {
+    for (slot, v) in m.values_mut().zip(group_version_resource) {
         *slot = Value::String(v.to_owned());
     }
     Value::Object(m)
@@ -396,6 +468,7 @@ mod tests {
             username: "alice".into(),
             uid: "u1".into(),
             groups: vec!["g1".into(), "g2".into()],
+            ..UserInfo::default()
         };
         req.subresource = "scale".into();
         req.dry_run = true;
@@ -421,5 +494,35 @@ mod tests {
             serde_json::to_string(&got).unwrap(),
             serde_json::to_string(&expected).unwrap()
         );
+    }
+
+    #[test]
+    fn cel_request_keeps_what_the_review_sent() {
+        let review = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": "r-1",
+            "kind": {"group": "apps", "version": "v1", "kind": "Deployment"},
+            "resource": {"group": "apps", "version": "v1", "resource": "deployments"},
+            "requestKind": {"group": "apps", "version": "v1beta1", "kind": "Deployment"},
+            "requestResource": {"group": "apps", "version": "v1beta1", "resource": "deployments"},
+            "requestSubResource": "",
+            "name": "d", "namespace": "ns", "operation": "CREATE",
+            "userInfo": {"username": "bob", "extra": {"example.com/team": ["red"]}},
+            "object": {"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "d", "namespace": "ns"}},
+            "options": {"kind": "CreateOptions", "fieldManager": "kubectl"},
+        }});
+        let got = AdmissionRequest::from_admission_review(&review)
+            .unwrap()
+            .cel_request();
+        assert_eq!(got["uid"], "r-1");
+        assert_eq!(got["kind"]["version"], "v1");
+        assert_eq!(got["requestKind"]["version"], "v1beta1");
+        assert_eq!(got["requestResource"]["version"], "v1beta1");
+        assert_eq!(
+            got["userInfo"]["extra"],
+            json!({"example.com/team": ["red"]})
+        );
+        assert_eq!(got["options"]["fieldManager"], "kubectl");
     }
 }

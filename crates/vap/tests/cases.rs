@@ -120,6 +120,7 @@ fn run_file(path: &Path, failures: &mut Vec<String>) -> usize {
                     .into(),
                 uid: String::new(),
                 groups: strings(u.get("groups").unwrap_or(&Value::Null)),
+                ..UserInfo::default()
             };
         }
         if let Some(sub) = case.get("subResource").and_then(Value::as_str) {

@@ -212,7 +212,16 @@ fn vap_request<'a>(
     } else {
         &a.name
     };
+    let requested_kind = a
+        .request_kind
+        .as_ref()
+        .map(|k| [k.group.as_str(), k.version.as_str(), k.kind.as_str()]);
+    let requested_resource = a
+        .request_resource
+        .as_ref()
+        .map(|r| [r.group.as_str(), r.version.as_str(), r.resource.as_str()]);
     palisade_vap::RequestView {
+        request_uid: &a.uid,
         operation: a.operation.as_str(),
         object: request.object.map(|o| &o.value),
         old_object: request.old_object.map(|o| &o.value),
@@ -221,13 +230,18 @@ fn vap_request<'a>(
         kind: &a.kind.kind,
         resource,
         subresource: &a.sub_resource,
+        request_kind: requested_kind,
+        request_resource: requested_resource,
+        request_subresource: a.request_sub_resource.as_deref(),
         name,
         namespace: &a.namespace,
         namespaced,
         username: &a.user_info.username,
         uid: &a.user_info.uid,
         groups: &a.user_info.groups,
+        user_extra: &a.user_info.extra,
         dry_run: a.dry_run.unwrap_or(false),
+        options: a.options.as_ref(),
         namespace_object: request.namespace.map(|n| &n.value),
     }
 }

@@ -38,7 +38,7 @@ use palisade_gatekeeper::{
 };
 use palisade_model::Resource;
 use palisade_source::JsonPointer;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -302,60 +302,12 @@ fn match_spec(constraint: &Value) -> MatchSpec {
 
 /// `input.review` as Gatekeeper's webhook builds it from the request
 fn review_of(request: &Request<'_>) -> Result<Review, String> {
-    let a = request.admission;
-    let s = |v: &str| Value::String(v.to_owned());
-    // the typed request's fields as serde writes them, built directly
-    let triple = |k: [(&str, &str); 3]| {
-        Value::Object(k.iter().map(|(k, v)| ((*k).to_owned(), s(v))).collect())
-    };
-    let mut req = serde_json::Map::with_capacity(12);
-    req.insert("uid".into(), s(&a.uid));
-    req.insert(
-        "kind".into(),
-        triple([
-            ("group", &a.kind.group),
-            ("version", &a.kind.version),
-            ("kind", &a.kind.kind),
-        ]),
-    );
-    req.insert(
-        "resource".into(),
-        triple([
-            ("group", &a.resource.group),
-            ("version", &a.resource.version),
-            ("resource", &a.resource.resource),
-        ]),
-    );
-    for (key, value) in [
-        ("subResource", &a.sub_resource),
-        ("name", &a.name),
-        ("namespace", &a.namespace),
-    ] {
-        if !value.is_empty() {
-            req.insert(key.into(), s(value));
-        }
-    }
-    req.insert("operation".into(), json!(a.operation));
-    let user = &a.user_info;
-    req.insert(
-        "userInfo".into(),
-        Value::Object(serde_json::Map::from_iter([
-            ("username".to_owned(), s(&user.username)),
-            ("uid".to_owned(), s(&user.uid)),
-            (
-                "groups".to_owned(),
-                Value::Array(user.groups.iter().map(|g| s(g)).collect()),
-            ),
-        ])),
-    );
+    let mut req = request.admission.sent_fields();
     if let Some(o) = request.object {
         req.insert("object".into(), o.value.clone());
     }
     if let Some(o) = request.old_object {
         req.insert("oldObject".into(), o.value.clone());
-    }
-    if let Some(d) = a.dry_run {
-        req.insert("dryRun".into(), json!(d));
     }
     Review::from_admission_request(req).map_err(|e| e.to_string())
 }
@@ -517,6 +469,7 @@ impl GatekeeperSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn doc(value: Value) -> Resource {
         Resource::from_value(value, "gatekeeper.yaml").unwrap()

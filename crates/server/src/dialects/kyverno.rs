@@ -171,6 +171,8 @@ struct Served {
     emit_warning: bool,
     /// `validationActions` of a CEL policy (unused for kyverno.io ones)
     cel_actions: Vec<&'static str>,
+    /// Whether it can read `Admission::request_fields` (the request's uid, options, …)
+    reads_request_fields: bool,
     /// Whether its evaluation reads `Admission::namespace_object` (CEL: a CEL policy, or a
     /// kyverno.io rule with `validate.cel`), which is copied per request only for those
     reads_namespace_object: bool,
@@ -191,6 +193,7 @@ impl Served {
                     .is_some_and(|c| !c.is_null())
             });
         Self {
+            reads_request_fields: engine::reads_request_fields(&policy.value),
             policy,
             emit_warning,
             cel_actions,
@@ -369,10 +372,13 @@ impl PolicySet for KyvernoSet {
         let mutating = selected
             .iter()
             .any(|i| self.metas.get(*i).is_some_and(|m| m.mutating));
-        let reads_namespace_object = self
-            .selected(selected, mutating)
-            .any(|(_, served)| served.reads_namespace_object);
-        let adm = self.admission(request, resource, reads_namespace_object);
+        let reads =
+            self.selected(selected, mutating)
+                .fold(Reads::default(), |reads, (_, served)| Reads {
+                    namespace_object: reads.namespace_object || served.reads_namespace_object,
+                    request_fields: reads.request_fields || served.reads_request_fields,
+                });
+        let adm = self.admission(request, resource, reads);
         if mutating {
             if !deleting {
                 self.mutate(&resource.value, &adm, selected, out);
@@ -383,15 +389,17 @@ impl PolicySet for KyvernoSet {
     }
 }
 
+/// What of a request the policies evaluating it can read beyond the objects and the user
+#[derive(Debug, Default, Clone, Copy)]
+struct Reads {
+    namespace_object: bool,
+    request_fields: bool,
+}
+
 impl KyvernoSet {
-    /// Everything about the request besides the resource; the namespace object only when
-    /// `with_namespace_object` (no policy reads it otherwise)
-    fn admission(
-        &self,
-        request: &Request<'_>,
-        resource: &Resource,
-        with_namespace_object: bool,
-    ) -> Admission {
+    /// Everything about the request besides the resource; the namespace object and the
+    /// request's own fields only when some policy `reads` them
+    fn admission(&self, request: &Request<'_>, resource: &Resource, reads: Reads) -> Admission {
         let a = request.admission;
         // A Namespace is selected by its own labels; other objects by their namespace's
         let namespace = if a.kind.group.is_empty() && a.kind.kind == "Namespace" {
@@ -412,20 +420,24 @@ impl KyvernoSet {
                 .entry("kubernetes.io/metadata.name")
                 .or_insert_with(|| json!(ns_name));
         }
+        let request_fields = if reads.request_fields {
+            let mut fields = a.sent_fields();
+            fields.remove("userInfo");
+            fields
+        } else {
+            serde_json::Map::new()
+        };
         Admission {
             operation: a.operation.as_str().to_owned(),
             user: Some(RequestInfo {
                 roles: Vec::new(),
                 cluster_roles: Vec::new(),
-                user_info: json!({
-                    "username": a.user_info.username,
-                    "uid": a.user_info.uid,
-                    "groups": a.user_info.groups,
-                }),
+                user_info: a.user_info.to_value(),
             }),
+            request_fields,
             namespace_labels: labels,
             namespace_object: namespace
-                .filter(|_| with_namespace_object)
+                .filter(|_| reads.namespace_object)
                 .map(|n| n.value.clone()),
             offline: self.offline.clone(),
             old_object: request.old_object.map(|o| o.value.clone()),
