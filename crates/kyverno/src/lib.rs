@@ -31,6 +31,7 @@ pub mod pattern;
 pub mod policy;
 pub mod pss;
 pub mod quantity;
+pub mod rbac;
 pub mod semver;
 pub mod strategic;
 pub mod testsuite;

@@ -11,6 +11,7 @@ const VAP: &str = include_str!("fixtures/vap.yaml");
 const GATEKEEPER: &str = include_str!("fixtures/gatekeeper.yaml");
 const KYVERNO: &str = include_str!("fixtures/kyverno.yaml");
 const REQUEST_FIELDS: &str = include_str!("fixtures/request_fields.yaml");
+const KYVERNO_ROLES: &str = include_str!("fixtures/kyverno_roles.yaml");
 
 const NAMESPACES: &str = "\
 apiVersion: v1
@@ -434,6 +435,49 @@ async fn every_dialect_reads_the_request_as_sent() {
     }
     // the same request under another uid is allowed by all four
     let resp = h.client.review("/validate", &converted("rf-allow")).await;
+    assert_eq!(resp["allowed"], true, "{resp}");
+    h.server.shutdown().await;
+}
+
+/// Kyverno's `roles`/`clusterRoles` of who asks come from the bindings in the directory
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kyverno_roles_come_from_the_bindings_in_the_directory() {
+    let h = start(vec![("kyverno_roles.yaml", KYVERNO_ROLES.to_owned())]).await;
+    let as_user = |uid: &str, object: &Value, user: &str, groups: &[&str]| {
+        let mut r = review(uid, "CREATE", object, user);
+        r["request"]["userInfo"]["groups"] = json!(groups);
+        r
+    };
+    let mut host = kyverno_pod("host", "nginx:1.27", json!({}));
+    host["spec"]["hostNetwork"] = json!(true);
+    let resp = h
+        .client
+        .review("/validate", &as_user("r1", &host, "alice", &["dev"]))
+        .await;
+    assert_eq!(resp["allowed"], false, "{resp}");
+    assert!(
+        message(&resp).contains("hostNetwork is for cluster admins"),
+        "{resp}"
+    );
+    // excluded: a member of a group bound to cluster-admin
+    let resp = h
+        .client
+        .review("/validate", &as_user("r2", &host, "erin", &["admins"]))
+        .await;
+    assert_eq!(resp["allowed"], true, "{resp}");
+
+    // matched only for the user a RoleBinding gives Role dev:deployer
+    let config = object("ConfigMap", "settings", "dev", json!({}));
+    let resp = h
+        .client
+        .review("/validate", &as_user("r3", &config, "dana", &[]))
+        .await;
+    assert_eq!(resp["allowed"], false, "{resp}");
+    assert!(message(&resp).contains("deployed-by"), "{resp}");
+    let resp = h
+        .client
+        .review("/validate", &as_user("r4", &config, "alice", &["dev"]))
+        .await;
     assert_eq!(resp["allowed"], true, "{resp}");
     h.server.shutdown().await;
 }

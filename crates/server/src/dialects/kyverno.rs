@@ -31,7 +31,7 @@ use crate::review::Operation;
 use palisade_kyverno::contextload::OfflineData;
 use palisade_kyverno::engine::{self, Admission, EngineResponse, RuleResponse, RuleStatus};
 use palisade_kyverno::matching::{RequestInfo, parse_kind_selector};
-use palisade_kyverno::{FailureAction, Policy, validate_policy};
+use palisade_kyverno::{FailureAction, Policy, rbac, validate_policy};
 use palisade_model::Resource;
 use palisade_source::JsonPointer;
 use serde_json::{Value, json};
@@ -58,6 +58,8 @@ pub struct KyvernoSet {
     metas: Vec<PolicyMeta>,
     /// ConfigMaps of the policies directory, for `configMap` context entries
     offline: OfflineData,
+    /// RoleBindings and ClusterRoleBindings of the policies directory: the roles of who asks
+    bindings: Vec<Value>,
 }
 
 impl Dialect for Kyverno {
@@ -154,13 +156,25 @@ impl Dialect for Kyverno {
             ),
             global_context: Arc::default(),
         };
+        let bindings = data
+            .iter()
+            .filter(|r| is_binding(&r.api_version, &r.kind))
+            .map(|r| r.value.clone())
+            .collect();
         Ok(Arc::new(KyvernoSet {
             policies,
             owners,
             metas,
             offline,
+            bindings,
         }))
     }
+}
+
+/// A RoleBinding or ClusterRoleBinding, which Kyverno reads for the roles of who asks
+fn is_binding(api_version: &str, kind: &str) -> bool {
+    api_version.starts_with("rbac.authorization.k8s.io/")
+        && matches!(kind, "RoleBinding" | "ClusterRoleBinding")
 }
 
 /// A policy with what its decisions need read once on load rather than per request
@@ -171,11 +185,8 @@ struct Served {
     emit_warning: bool,
     /// `validationActions` of a CEL policy (unused for kyverno.io ones)
     cel_actions: Vec<&'static str>,
-    /// Whether it can read `Admission::request_fields` (the request's uid, options, …)
-    reads_request_fields: bool,
-    /// Whether its evaluation reads `Admission::namespace_object` (CEL: a CEL policy, or a
-    /// kyverno.io rule with `validate.cel`), which is copied per request only for those
-    reads_namespace_object: bool,
+    /// What of the request beyond the objects it can read, built per request only for those
+    reads: Reads,
 }
 
 impl Served {
@@ -186,18 +197,22 @@ impl Served {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         let cel_actions = cel_actions(&policy);
-        let reads_namespace_object = !policy.is_kyverno()
-            || policy.rules().iter().any(|r| {
-                r.get("validate")
-                    .and_then(|v| v.get("cel"))
-                    .is_some_and(|c| !c.is_null())
-            });
+        let reads = Reads {
+            // a CEL policy, or a kyverno.io rule with `validate.cel`
+            namespace_object: !policy.is_kyverno()
+                || policy.rules().iter().any(|r| {
+                    r.get("validate")
+                        .and_then(|v| v.get("cel"))
+                        .is_some_and(|c| !c.is_null())
+                }),
+            request_fields: engine::reads_request_fields(&policy.value),
+            roles: rbac::reads_roles(&policy),
+        };
         Self {
-            reads_request_fields: engine::reads_request_fields(&policy.value),
             policy,
             emit_warning,
             cel_actions,
-            reads_namespace_object,
+            reads,
         }
     }
 }
@@ -356,7 +371,8 @@ impl PolicySet for KyvernoSet {
     }
 
     fn reads_data(&self, api_version: &str, kind: &str) -> bool {
-        !self.policies.is_empty() && api_version == "v1" && kind == "ConfigMap"
+        !self.policies.is_empty()
+            && ((api_version == "v1" && kind == "ConfigMap") || is_binding(api_version, kind))
     }
 
     fn evaluate(&self, request: &Request<'_>, selected: &[usize], out: &mut Decisions) {
@@ -372,12 +388,11 @@ impl PolicySet for KyvernoSet {
         let mutating = selected
             .iter()
             .any(|i| self.metas.get(*i).is_some_and(|m| m.mutating));
-        let reads =
-            self.selected(selected, mutating)
-                .fold(Reads::default(), |reads, (_, served)| Reads {
-                    namespace_object: reads.namespace_object || served.reads_namespace_object,
-                    request_fields: reads.request_fields || served.reads_request_fields,
-                });
+        let reads = self
+            .selected(selected, mutating)
+            .fold(Reads::default(), |reads, (_, served)| {
+                reads.union(served.reads)
+            });
         let adm = self.admission(request, resource, reads);
         if mutating {
             if !deleting {
@@ -389,11 +404,25 @@ impl PolicySet for KyvernoSet {
     }
 }
 
-/// What of a request the policies evaluating it can read beyond the objects and the user
+/// What of a request policies can read beyond the objects and the user's name and groups
 #[derive(Debug, Default, Clone, Copy)]
 struct Reads {
+    /// `Admission::namespace_object`
     namespace_object: bool,
+    /// `Admission::request_fields` (the request's uid, options, …)
     request_fields: bool,
+    /// The roles of who asks (`roles`/`clusterRoles`), resolved from the bindings
+    roles: bool,
+}
+
+impl Reads {
+    fn union(self, other: Self) -> Self {
+        Self {
+            namespace_object: self.namespace_object || other.namespace_object,
+            request_fields: self.request_fields || other.request_fields,
+            roles: self.roles || other.roles,
+        }
+    }
 }
 
 impl KyvernoSet {
@@ -427,11 +456,16 @@ impl KyvernoSet {
         } else {
             serde_json::Map::new()
         };
+        let (roles, cluster_roles) = if reads.roles {
+            rbac::roles_of(&self.bindings, &a.user_info.username, &a.user_info.groups)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Admission {
             operation: a.operation.as_str().to_owned(),
             user: Some(RequestInfo {
-                roles: Vec::new(),
-                cluster_roles: Vec::new(),
+                roles,
+                cluster_roles,
                 user_info: a.user_info.to_value(),
             }),
             request_fields,
