@@ -156,11 +156,21 @@ impl Dialect for Kyverno {
             ),
             global_context: Arc::default(),
         };
-        let bindings = data
+        let bindings: Vec<Value> = data
             .iter()
             .filter(|r| is_binding(&r.api_version, &r.kind))
             .map(|r| r.value.clone())
             .collect();
+        if bindings.is_empty() {
+            for served in policies.iter().filter(|p| p.reads.roles) {
+                // served as Kyverno would with no bindings (nobody has a role), but say so
+                tracing::warn!(
+                    policy = %served.policy.name,
+                    "the policy reads the roles of who asks, and the policies directory has no \
+                     RoleBindings or ClusterRoleBindings to resolve them from"
+                );
+            }
+        }
         Ok(Arc::new(KyvernoSet {
             policies,
             owners,
