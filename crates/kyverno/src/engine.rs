@@ -250,15 +250,14 @@ fn gv_of(r: &Value) -> (&str, &str) {
 
 /// Whether a policy (its whole document) can read one of [`Admission::request_fields`]: some
 /// string names the word `request` other than as `request.object`, `request.oldObject`,
-/// `request.operation`, `request.namespace`, `request.userInfo`, `request.roles` or
-/// `request.clusterRoles`, which are set without them (JMESPath and CEL alike). A caller that
-/// knows no policy can read them need not build them.
+/// `request.operation`, `request.userInfo`, `request.roles` or `request.clusterRoles`, which
+/// are set without them (JMESPath and CEL alike). A caller that knows no policy can read them
+/// need not build them.
 pub fn reads_request_fields(policy: &Value) -> bool {
-    const SET_APART: [&str; 7] = [
+    const SET_APART: [&str; 6] = [
         "object",
         "oldObject",
         "operation",
-        "namespace",
         "userInfo",
         "roles",
         "clusterRoles",
@@ -297,11 +296,14 @@ pub fn base_context(resource: &Value, adm: &Admission) -> Context {
             ctx.set(&["request", "oldObject"], old.clone());
         }
     }
-    let ns = resource
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    ctx.set(&["request", "namespace"], Value::String(ns.to_owned()));
+    // The request's namespace as sent; offline, the resource's
+    if !adm.request_fields.contains_key("namespace") {
+        let ns = resource
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        ctx.set(&["request", "namespace"], Value::String(ns.to_owned()));
+    }
     if let Some(images) = crate::images::extract(resource) {
         ctx.set(&["images"], images);
     }
@@ -1582,6 +1584,7 @@ mod tests {
             "{{ request }}",
             "has(request.options)",
             "{{ to_string(request) }}",
+            "{{ request.namespace }}",
         ] {
             assert!(reads(text), "{text}");
         }
@@ -1590,7 +1593,6 @@ mod tests {
             "{{request.oldObject.spec}}",
             "request.operation == 'CREATE'",
             "{{ request.userInfo.username }}",
-            "{{ request.namespace }}",
             "resources.requests.memory",
             "myrequest.uid",
             "no mention at all",

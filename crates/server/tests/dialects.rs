@@ -436,6 +436,17 @@ async fn every_dialect_reads_the_request_as_sent() {
     // the same request under another uid is allowed by all four
     let resp = h.client.review("/validate", &converted("rf-allow")).await;
     assert_eq!(resp["allowed"], true, "{resp}");
+
+    // Kyverno's `request.namespace` is the request's, though the object names none
+    let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}});
+    let mut r = review("rf-ns", "CREATE", &secret, "bob");
+    r["request"]["namespace"] = json!("quarantine");
+    let resp = h.client.review("/validate", &r).await;
+    assert_eq!(resp["allowed"], false, "{resp}");
+    assert!(
+        message(&resp).contains("nothing is created in quarantine"),
+        "{resp}"
+    );
     h.server.shutdown().await;
 }
 
