@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 
 /// `(roles, cluster_roles)` of the user `username` in `groups`, from `bindings` (documents
 /// of any kind; those that are not `rbac.authorization.k8s.io` bindings are skipped)
-pub fn roles_of(
-    bindings: &[Value],
+pub fn roles_of<'b>(
+    bindings: impl IntoIterator<Item = &'b Value>,
     username: &str,
     groups: &[String],
 ) -> (Vec<String>, Vec<String>) {

@@ -168,6 +168,7 @@ fn lock(progress: &Mutex<Progress>) -> std::sync::MutexGuard<'_, Progress> {
 pub(crate) fn evaluate(
     snapshot: &PolicySnapshot,
     namespaces: &NamespaceCache,
+    cluster_bindings: &[Value],
     mut req: AdmissionRequest,
     endpoint: Endpoint,
     ids: &[u32],
@@ -220,6 +221,7 @@ pub(crate) fn evaluate(
             old_object: old_object.as_ref(),
             namespace,
             namespace_known,
+            cluster_bindings,
         };
         set.evaluate(&request, &selected, &mut out);
 

@@ -48,7 +48,8 @@ pub struct Server {
     shutdown: watch::Sender<bool>,
     accept: tokio::task::JoinHandle<()>,
     watcher: tokio::task::JoinHandle<()>,
-    namespace_watch: Option<tokio::task::JoinHandle<()>>,
+    /// The cluster watches of namespaces and of role bindings
+    cluster_watches: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
@@ -102,7 +103,11 @@ impl Server {
             options.namespaces,
             rx.clone(),
         );
-        let namespace_watch = cluster.then(|| start_namespace_watch(&state, rx.clone()));
+        let cluster_watches = if cluster {
+            start_cluster_watches(&state, &rx)
+        } else {
+            Vec::new()
+        };
         let accept = tokio::spawn(accept_loop(listener, acceptor, Arc::clone(&state), rx));
         tracing::info!(target: "palisade::server", addr = %local_addr, ready = state.is_ready(), "listening");
         Ok(Self {
@@ -111,7 +116,7 @@ impl Server {
             shutdown,
             accept,
             watcher,
-            namespace_watch,
+            cluster_watches,
         })
     }
 
@@ -131,21 +136,26 @@ impl Server {
         let _ = self.shutdown.send(true);
         let _ = self.accept.await;
         let _ = self.watcher.await;
-        if let Some(w) = self.namespace_watch {
+        for w in self.cluster_watches {
             let _ = w.await;
         }
         tracing::info!(target: "palisade::server", "stopped");
     }
 }
 
-/// Start the cluster namespace watch (or report that this build cannot)
-fn start_namespace_watch(
+/// Start the cluster watches of namespaces and role bindings (or report that this build
+/// cannot)
+fn start_cluster_watches(
     state: &Arc<AppState>,
-    shutdown: watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
+    shutdown: &watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     #[cfg(feature = "cluster")]
     {
-        crate::cluster::spawn(Arc::clone(state), shutdown)
+        state.expect_cluster_bindings();
+        vec![
+            crate::cluster::spawn(Arc::clone(state), shutdown.clone()),
+            crate::cluster::spawn_bindings(Arc::clone(state), shutdown.clone()),
+        ]
     }
     #[cfg(not(feature = "cluster"))]
     {
@@ -153,7 +163,7 @@ fn start_namespace_watch(
         state.namespace_source_failed(
             "this build has no cluster support (feature `cluster`); use --namespaces",
         );
-        tokio::spawn(async {})
+        Vec::new()
     }
 }
 

@@ -7,6 +7,7 @@ use crate::policy::{Dialect, PolicyLoadError};
 use crate::tls::CertStore;
 use arc_swap::{ArcSwap, ArcSwapOption};
 use serde::Serialize;
+use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -75,6 +76,8 @@ pub struct SourceStatus {
 struct LoadStatus {
     policies: SourceStatus,
     namespaces: SourceStatus,
+    /// RoleBindings and ClusterRoleBindings from the cluster (not when none are watched)
+    bindings: Option<SourceStatus>,
     tls: SourceStatus,
 }
 
@@ -89,6 +92,8 @@ fn now() -> u64 {
 pub struct AppState {
     pub(crate) policies: ArcSwapOption<PolicySnapshot>,
     pub(crate) namespaces: ArcSwap<NamespaceCache>,
+    /// RoleBindings and ClusterRoleBindings from the cluster watch (empty without one)
+    pub(crate) bindings: ArcSwap<Vec<Value>>,
     pub(crate) metrics: Metrics,
     pub(crate) limits: Limits,
     pub(crate) permits: Arc<Semaphore>,
@@ -113,6 +118,7 @@ impl AppState {
         Self {
             policies: ArcSwapOption::empty(),
             namespaces: ArcSwap::from_pointee(NamespaceCache::default()),
+            bindings: ArcSwap::from_pointee(Vec::new()),
             metrics: Metrics::default(),
             permits: Arc::new(Semaphore::new(limits.max_concurrent_evaluations.max(1))),
             limits,
@@ -276,6 +282,51 @@ impl AppState {
         self.update_ready();
     }
 
+    /// RoleBindings and ClusterRoleBindings will come from a cluster watch (`set_bindings`):
+    /// `/readyz` reports that source
+    #[cfg_attr(
+        not(feature = "cluster"),
+        allow(dead_code, reason = "used by the watch of the `cluster` feature")
+    )]
+    pub(crate) fn expect_cluster_bindings(&self) {
+        self.status()
+            .bindings
+            .get_or_insert_with(SourceStatus::default);
+    }
+
+    /// Serve the RoleBindings and ClusterRoleBindings of the cluster watch
+    #[cfg_attr(
+        not(feature = "cluster"),
+        allow(dead_code, reason = "used by the watch of the `cluster` feature")
+    )]
+    pub(crate) fn set_bindings(&self, bindings: Vec<Value>) {
+        let n = bindings.len();
+        self.bindings.store(Arc::new(bindings));
+        let first = self.status().bindings.replace(SourceStatus {
+            loaded_at: Some(now()),
+            ..SourceStatus::default()
+        });
+        if first.and_then(|s| s.loaded_at).is_none() {
+            tracing::info!(target: "palisade::bindings", bindings = n, "role bindings loaded");
+        }
+    }
+
+    /// The binding watch failed (it is retried); the last bindings keep serving
+    #[cfg_attr(
+        not(feature = "cluster"),
+        allow(dead_code, reason = "used by the watch of the `cluster` feature")
+    )]
+    pub(crate) fn binding_source_failed(&self, error: &str) {
+        let mut st = self.status();
+        let status = st.bindings.get_or_insert_with(SourceStatus::default);
+        if status.errors.first().map(String::as_str) != Some(error) {
+            status.errors = vec![error.to_owned()];
+            status.failed_at = Some(now());
+            drop(st);
+            tracing::warn!(target: "palisade::bindings", error, "role binding watch failed; retrying, the last bindings stay");
+        }
+    }
+
     /// The namespace source failed (it is retried); the last namespaces keep serving
     pub(crate) fn namespace_source_failed(&self, error: &str) {
         let mut st = self.status();
@@ -401,12 +452,21 @@ impl AppState {
                 }
             }
         }
-        serde_json::json!({
+        let mut detail = serde_json::json!({
             "ready": self.is_ready(),
             "shuttingDown": self.shutting_down.load(Ordering::Acquire),
             "policies": policies,
             "namespaces": namespaces,
             "tls": serde_json::to_value(&st.tls).unwrap_or_default(),
-        })
+        });
+        if let (Some(bindings), Some(map)) = (&st.bindings, detail.as_object_mut()) {
+            let mut b = serde_json::to_value(bindings).unwrap_or_default();
+            if let Some(b) = b.as_object_mut() {
+                b.insert("source".into(), "cluster (list + watch)".into());
+                b.insert("count".into(), self.bindings.load().len().into());
+            }
+            map.insert("roleBindings".into(), b);
+        }
+        detail
     }
 }

@@ -467,7 +467,8 @@ impl KyvernoSet {
             serde_json::Map::new()
         };
         let (roles, cluster_roles) = if reads.roles {
-            rbac::roles_of(&self.bindings, &a.user_info.username, &a.user_info.groups)
+            let bindings = self.bindings.iter().chain(request.cluster_bindings);
+            rbac::roles_of(bindings, &a.user_info.username, &a.user_info.groups)
         } else {
             (Vec::new(), Vec::new())
         };

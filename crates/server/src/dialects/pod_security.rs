@@ -529,6 +529,7 @@ mod tests {
             old_object: old.as_ref(),
             namespace,
             namespace_known: namespace.is_some(),
+            cluster_bindings: &[],
         };
         let mut out = Decisions::default();
         set.evaluate(&req, &[0], &mut out);
