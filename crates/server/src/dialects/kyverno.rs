@@ -163,11 +163,12 @@ impl Dialect for Kyverno {
             .collect();
         if bindings.is_empty() {
             for served in policies.iter().filter(|p| p.reads.roles) {
-                // served as Kyverno would with no bindings (nobody has a role), but say so
+                // in a pod the cluster watch supplies them; offline nobody has a role
                 tracing::warn!(
                     policy = %served.policy.name,
-                    "the policy reads the roles of who asks, and the policies directory has no \
-                     RoleBindings or ClusterRoleBindings to resolve them from"
+                    "the policy reads the roles of who asks; the policies directory holds no \
+                     RoleBindings or ClusterRoleBindings, so unless they are watched from the \
+                     cluster nobody has a role"
                 );
             }
         }
