@@ -309,26 +309,16 @@ async fn evaluate_with_deadline(
     if body_len <= INLINE_MAX_BODY && evaluate::all_bounded(&snapshot, endpoint, &ids) {
         // Native checks on a small object take microseconds: less than the hand-off to a
         // blocking thread (measured: 2x the throughput at concurrency 1 and 8).
-        let namespaces = state.namespaces.load();
-        let bindings = state.bindings.load();
+        let cluster = state.cluster_view();
         let progress = Mutex::new(Progress::default());
-        return evaluate::evaluate(
-            &snapshot,
-            &namespaces,
-            &bindings,
-            req,
-            endpoint,
-            &ids,
-            &progress,
-        );
+        return evaluate::evaluate(&snapshot, &cluster, req, endpoint, &ids, &progress);
     }
     let deadline = query_timeout(uri).map_or(state.limits.deadline, |t| {
         // Answer before the API server gives up on us.
         state.limits.deadline.min(t.mul_f64(0.9))
     });
     let uid = req.uid.clone();
-    let namespaces = state.namespaces.load_full();
-    let bindings = state.bindings.load_full();
+    let cluster = state.cluster_view();
     let permits = Arc::clone(&state.permits);
     let progress = Arc::new(Mutex::new(Progress::default()));
     let work = {
@@ -340,15 +330,7 @@ async fn evaluate_with_deadline(
                 .map_err(|_| "the server is shutting down".to_owned())?;
             tokio::task::spawn_blocking(move || {
                 let _permit = permit;
-                evaluate::evaluate(
-                    &snapshot,
-                    &namespaces,
-                    &bindings,
-                    req,
-                    endpoint,
-                    &ids,
-                    &progress,
-                )
+                evaluate::evaluate(&snapshot, &cluster, req, endpoint, &ids, &progress)
             })
             .await
             .map_err(|e| {

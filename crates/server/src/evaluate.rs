@@ -2,10 +2,11 @@
 //! Synchronous and pure: the HTTP layer runs it on a blocking thread under the deadline.
 
 use crate::index::Key;
-use crate::load::{NamespaceCache, PolicySnapshot};
+use crate::load::PolicySnapshot;
 use crate::metrics::Endpoint;
 use crate::policy::{Action, Decisions, FailurePolicy, Outcome, Request};
 use crate::review::{AdmissionRequest, AdmissionResponse};
+use crate::state::ClusterView;
 use base64::Engine as _;
 use palisade_model::Resource;
 use serde_json::Value;
@@ -167,8 +168,7 @@ fn lock(progress: &Mutex<Progress>) -> std::sync::MutexGuard<'_, Progress> {
 /// response
 pub(crate) fn evaluate(
     snapshot: &PolicySnapshot,
-    namespaces: &NamespaceCache,
-    cluster_bindings: &[Value],
+    cluster: &ClusterView,
     mut req: AdmissionRequest,
     endpoint: Endpoint,
     ids: &[u32],
@@ -193,9 +193,10 @@ pub(crate) fn evaluate(
         Err(e) => return invalid(&req.uid, e),
     };
     let namespace = (!req.namespace.is_empty())
-        .then(|| namespaces.get(&req.namespace))
+        .then(|| cluster.namespaces.get(&req.namespace))
         .flatten();
-    let namespace_known = req.namespace.is_empty() || namespace.is_some() || !namespaces.configured;
+    let namespace_known =
+        req.namespace.is_empty() || namespace.is_some() || !cluster.namespaces.configured;
 
     // Group the selected policies by set; IDs are in load order, so sets are contiguous.
     let idx = index(snapshot, endpoint);
@@ -221,7 +222,7 @@ pub(crate) fn evaluate(
             old_object: old_object.as_ref(),
             namespace,
             namespace_known,
-            cluster_bindings,
+            cluster_bindings: &cluster.bindings,
         };
         set.evaluate(&request, &selected, &mut out);
 

@@ -87,6 +87,15 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// What the server knows of the cluster, as one request sees it
+#[derive(Debug, Clone)]
+pub(crate) struct ClusterView {
+    /// Namespaces (file or cluster watch)
+    pub(crate) namespaces: Arc<NamespaceCache>,
+    /// RoleBindings and ClusterRoleBindings from the cluster watch (empty without one)
+    pub(crate) bindings: Arc<Vec<Value>>,
+}
+
 /// Everything handlers and background tasks share
 #[derive(Debug)]
 pub struct AppState {
@@ -135,6 +144,14 @@ impl AppState {
     /// Metrics
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// The namespaces and role bindings to evaluate one request with
+    pub(crate) fn cluster_view(&self) -> ClusterView {
+        ClusterView {
+            namespaces: self.namespaces.load_full(),
+            bindings: self.bindings.load_full(),
+        }
     }
 
     /// The serving policies, if any were loaded
