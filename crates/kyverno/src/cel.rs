@@ -207,6 +207,12 @@ fn admission_request<'a>(resource: &'a Value, adm: &Admission) -> Request<'a> {
                     .collect()
             })
             .unwrap_or_default();
+        req.user.uid = str_of(Some(&u.user_info), "uid").to_owned();
+        req.user.extra = u
+            .user_info
+            .get("extra")
+            .and_then(|e| serde_json::from_value(e.clone()).ok())
+            .unwrap_or_default();
     }
     if !adm.request_fields.is_empty() {
         with_sent_fields(&mut req, adm);
@@ -219,7 +225,7 @@ fn admission_request<'a>(resource: &'a Value, adm: &Admission) -> Request<'a> {
 }
 
 /// The fields of a webhook's request that the object does not tell (its uid, how the client
-/// asked for it, options, the user's extra attributes), as the API server sent them
+/// asked for it, options), as the API server sent them
 fn with_sent_fields(req: &mut AdmissionRequest, adm: &Admission) {
     let sent = &adm.request_fields;
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
@@ -236,12 +242,6 @@ fn with_sent_fields(req: &mut AdmissionRequest, adm: &Admission) {
     req.request_subresource = text(sent.get("requestSubResource"));
     req.dry_run = sent.get("dryRun").and_then(Value::as_bool).unwrap_or(false);
     req.options = sent.get("options").filter(|o| !o.is_null()).cloned();
-    req.user.extra = adm
-        .user
-        .as_ref()
-        .and_then(|u| u.user_info.get("extra"))
-        .and_then(|e| serde_json::from_value(e.clone()).ok())
-        .unwrap_or_default();
 }
 
 /// `reads_request`: whether an expression may name `request` (else it is not built)

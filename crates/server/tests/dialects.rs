@@ -12,6 +12,7 @@ const GATEKEEPER: &str = include_str!("fixtures/gatekeeper.yaml");
 const KYVERNO: &str = include_str!("fixtures/kyverno.yaml");
 const REQUEST_FIELDS: &str = include_str!("fixtures/request_fields.yaml");
 const KYVERNO_ROLES: &str = include_str!("fixtures/kyverno_roles.yaml");
+const USER_EXTRA: &str = include_str!("fixtures/user_extra.yaml");
 
 const NAMESPACES: &str = "\
 apiVersion: v1
@@ -447,6 +448,27 @@ async fn every_dialect_reads_the_request_as_sent() {
         message(&resp).contains("nothing is created in quarantine"),
         "{resp}"
     );
+
+    h.server.shutdown().await;
+}
+
+/// A Kyverno CEL policy that reads the user's extra attributes and no other request field
+/// (alone in its server: other policies reading more would build the fields for it)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kyverno_cel_reads_the_users_extra_attributes() {
+    let h = start(vec![("user_extra.yaml", USER_EXTRA.to_owned())]).await;
+    let account = object("ServiceAccount", "builder", "dev", json!({}));
+    let mut r = review("rf-extra", "CREATE", &account, "carol");
+    r["request"]["userInfo"]["extra"] = json!({"example.com/team": ["blue"]});
+    let resp = h.client.review("/validate", &r).await;
+    assert_eq!(resp["allowed"], false, "{resp}");
+    assert!(
+        message(&resp).contains("the blue team creates no service accounts"),
+        "{resp}"
+    );
+    r["request"]["userInfo"]["extra"] = json!({"example.com/team": ["red"]});
+    let resp = h.client.review("/validate", &r).await;
+    assert_eq!(resp["allowed"], true, "{resp}");
     h.server.shutdown().await;
 }
 
