@@ -234,8 +234,21 @@ fn with_sent_fields(req: &mut AdmissionRequest, adm: &Admission) {
         Some(["group", "version", last].map(|k| text(at.get(k)).unwrap_or_default()))
     };
     req.uid = text(sent.get("uid")).unwrap_or_default();
-    if let Some(sub) = text(sent.get("subResource")) {
-        req.subresource = sub;
+    // what the request names, over what was derived from the object (which may not name its
+    // namespace, and whose kind gives only a guess at a custom resource's plural)
+    for (field, slot) in [
+        ("name", &mut req.name),
+        ("namespace", &mut req.namespace),
+        ("subResource", &mut req.subresource),
+    ] {
+        if let Some(v) = text(sent.get(field)).filter(|v| !v.is_empty()) {
+            *slot = v;
+        }
+    }
+    if let Some(r) =
+        text(sent.get("resource").and_then(|r| r.get("resource"))).filter(|r| !r.is_empty())
+    {
+        req.resource = r;
     }
     req.request_kind = triple("requestKind", "kind");
     req.request_resource = triple("requestResource", "resource");

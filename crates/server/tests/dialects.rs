@@ -438,16 +438,19 @@ async fn every_dialect_reads_the_request_as_sent() {
     let resp = h.client.review("/validate", &converted("rf-allow")).await;
     assert_eq!(resp["allowed"], true, "{resp}");
 
-    // Kyverno's `request.namespace` is the request's, though the object names none
+    // Kyverno's `request.namespace` is the request's, though the object names none (JMESPath
+    // and CEL)
     let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}});
     let mut r = review("rf-ns", "CREATE", &secret, "bob");
     r["request"]["namespace"] = json!("quarantine");
     let resp = h.client.review("/validate", &r).await;
     assert_eq!(resp["allowed"], false, "{resp}");
-    assert!(
-        message(&resp).contains("nothing is created in quarantine"),
-        "{resp}"
-    );
+    for expected in [
+        "nothing is created in quarantine",
+        "kyverno cel: nothing in quarantine",
+    ] {
+        assert!(message(&resp).contains(expected), "{expected}: {resp}");
+    }
 
     h.server.shutdown().await;
 }
