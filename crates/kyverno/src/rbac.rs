@@ -44,9 +44,13 @@ pub fn roles_of<'b>(
                         "" => namespace,
                         ns => ns,
                     };
+                    // `system:serviceaccount:<ns>:<name>`, compared in place
                     !ns.is_empty()
-                        && username.strip_prefix("system:serviceaccount:")
-                            == Some(&format!("{ns}:{name}"))
+                        && username
+                            .strip_prefix("system:serviceaccount:")
+                            .and_then(|rest| rest.strip_prefix(ns))
+                            .and_then(|rest| rest.strip_prefix(':'))
+                            == Some(name)
                 }
                 _ => false,
             }
