@@ -216,10 +216,12 @@ impl AdmissionRequest {
                     .filter_map(Value::as_str)
                     .map(str::to_owned)
                     .collect(),
-                extra: req
-                    .pointer("/userInfo/extra")
-                    .and_then(|e| serde_json::from_value(e.clone()).ok())
-                    .unwrap_or_default(),
+                extra: match req.pointer("/userInfo/extra") {
+                    None | Some(Value::Null) => BTreeMap::new(),
+                    Some(extra) => serde_json::from_value(extra.clone()).map_err(|e| {
+                        format!("`request.userInfo.extra` must map names to lists of strings: {e}")
+                    })?,
+                },
             },
             dry_run: req.get("dryRun").and_then(Value::as_bool).unwrap_or(false),
             options: req.get("options").filter(|o| !o.is_null()).cloned(),
@@ -524,5 +526,11 @@ mod tests {
             json!({"example.com/team": ["red"]})
         );
         assert_eq!(got["options"]["fieldManager"], "kubectl");
+
+        // malformed extra attributes are an error, not dropped
+        let mut bad = review;
+        bad["request"]["userInfo"]["extra"] = json!({"example.com/team": "red"});
+        let err = AdmissionRequest::from_admission_review(&bad).unwrap_err();
+        assert!(err.contains("request.userInfo.extra"), "{err}");
     }
 }

@@ -460,12 +460,15 @@ impl KyvernoSet {
                 .entry("kubernetes.io/metadata.name")
                 .or_insert_with(|| json!(ns_name));
         }
-        let request_fields = if reads.request_fields {
+        // `userInfo` is set apart in Kyverno's context (with the roles)
+        let (request_fields, user_info) = if reads.request_fields {
             let mut fields = a.sent_fields();
-            fields.remove("userInfo");
-            fields
+            let user_info = fields
+                .remove("userInfo")
+                .unwrap_or_else(|| a.user_info.to_value());
+            (fields, user_info)
         } else {
-            serde_json::Map::new()
+            (serde_json::Map::new(), a.user_info.to_value())
         };
         let (roles, cluster_roles) = if reads.roles {
             let bindings = self.bindings.iter().chain(request.cluster_bindings);
@@ -478,7 +481,7 @@ impl KyvernoSet {
             user: Some(RequestInfo {
                 roles,
                 cluster_roles,
-                user_info: a.user_info.to_value(),
+                user_info,
             }),
             request_fields,
             namespace_labels: labels,
