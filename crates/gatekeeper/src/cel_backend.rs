@@ -13,7 +13,7 @@
 //!   match conditions are compiled without `params` (nor `authorizer`), as in the driver;
 //! - the inputs: `object` (null on `DELETE`), `oldObject`, the typed `request` (rebuilt from
 //!   gator's request: `operation` always present, `""` for a plain object) and
-//!   `namespaceObject` (null: gator never sideloads it);
+//!   `namespaceObject` (null: the driver passes no Namespace, in the webhook as in gator);
 //! - each expression is compiled once, when the template is added. An expression that does not
 //!   compile does not reject the template (the driver cannot tell): it fails where it is
 //!   evaluated, with `compilation error: …` ([`CompiledTemplate::cel_compile_errors`] lists

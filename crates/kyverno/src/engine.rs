@@ -262,21 +262,28 @@ pub fn reads_request_fields(policy: &Value) -> bool {
         "roles",
         "clusterRoles",
     ];
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     crate::value::any_string(policy, &|text| {
-        text.match_indices("request").any(|(at, word)| {
-            let bytes = text.as_bytes();
-            let before = at.checked_sub(1).and_then(|i| bytes.get(i));
-            let rest = &text[at + word.len()..];
-            if before.is_some_and(|b| is_word(*b)) || rest.bytes().next().is_some_and(is_word) {
-                return false; // part of another word (`requests`, `myrequest`)
-            }
-            let Some(field) = rest.strip_prefix('.') else {
-                return true; // `request` itself
-            };
-            let name_len = field.bytes().take_while(|b| is_word(*b)).count();
-            !SET_APART.contains(&&field[..name_len])
-        })
+        request_mentions(text).any(|field| field.is_none_or(|f| !SET_APART.contains(&f)))
+    })
+}
+
+/// The mentions of the word `request` in `text` (not `requests` or `myrequest`): for each,
+/// the field named after it (`Some("roles")` for `request.roles`), or `None` where the whole
+/// `request` is read
+pub(crate) fn request_mentions(text: &str) -> impl Iterator<Item = Option<&str>> {
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    text.match_indices("request").filter_map(move |(at, word)| {
+        let bytes = text.as_bytes();
+        let before = at.checked_sub(1).and_then(|i| bytes.get(i));
+        let rest = &text[at + word.len()..];
+        if before.is_some_and(|b| is_word(*b)) || rest.bytes().next().is_some_and(is_word) {
+            return None; // part of another word
+        }
+        let Some(field) = rest.strip_prefix('.') else {
+            return Some(None);
+        };
+        let name_len = field.bytes().take_while(|b| is_word(*b)).count();
+        Some(Some(&field[..name_len]))
     })
 }
 

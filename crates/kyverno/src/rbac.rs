@@ -76,8 +76,9 @@ pub fn roles_of<'b>(
 }
 
 /// Whether the policy can depend on the roles of who asks: a rule's `match` or `exclude`
-/// names `roles` or `clusterRoles`, or a string mentions `request.roles` or
-/// `request.clusterRoles`. A caller need not resolve roles for policies that do not.
+/// names `roles` or `clusterRoles`, or a string reads `request.roles`,
+/// `request.clusterRoles` or the whole `request` (`{{ request }}` shows the roles too). A
+/// caller need not resolve roles for policies that do not.
 pub fn reads_roles(policy: &Policy) -> bool {
     fn names_roles(v: &Value) -> bool {
         match v {
@@ -94,8 +95,9 @@ pub fn reads_roles(policy: &Policy) -> bool {
         ["match", "exclude"]
             .iter()
             .any(|k| rule.get(*k).is_some_and(names_roles))
-    }) || crate::value::any_string(&policy.value, &|s| {
-        s.contains("request.roles") || s.contains("request.clusterRoles")
+    }) || crate::value::any_string(&policy.value, &|text| {
+        crate::engine::request_mentions(text)
+            .any(|field| matches!(field, None | Some("roles" | "clusterRoles")))
     })
 }
 
@@ -170,6 +172,12 @@ mod tests {
         ))));
         assert!(reads_roles(&policy(rule(
             json!({"preconditions": {"all": [{"key": "{{ request.clusterRoles }}", "operator": "AnyIn", "value": ["x"]}]}})
+        ))));
+        assert!(reads_roles(&policy(rule(
+            json!({"validate": {"message": "{{ request }}", "deny": {}}})
+        ))));
+        assert!(!reads_roles(&policy(rule(
+            json!({"validate": {"message": "{{ request.userInfo.username }} {{ requests }}", "deny": {}}})
         ))));
         assert!(!reads_roles(&policy(rule(json!({})))));
         assert!(!reads_roles(&policy(rule(
