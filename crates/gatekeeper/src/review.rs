@@ -177,7 +177,6 @@ impl Review {
         object: Option<Value>,
         old_object: Option<Value>,
     ) -> Result<Self, GatekeeperError> {
-        let invalid = |m: &str| GatekeeperError::InvalidReview(m.to_owned());
         if let Some(unknown) = fields
             .keys()
             .find(|k| !REQUEST_FIELDS.contains(&k.as_str()))
@@ -186,22 +185,7 @@ impl Review {
                 "unknown field `request.{unknown}` in the AdmissionReview"
             )));
         }
-        let object = object.filter(|o| !o.is_null());
-        let old_object = old_object.filter(|o| !o.is_null());
-        if object.is_none() && old_object.is_none() {
-            return Err(invalid(
-                "the AdmissionRequest has no `object` or `oldObject` to review",
-            ));
-        }
-        for (what, o) in [("object", &object), ("oldObject", &old_object)] {
-            if let Some(o) = o
-                && (!o.is_object() || str_at(o, &["kind"]).is_empty())
-            {
-                return Err(GatekeeperError::InvalidReview(format!(
-                    "`request.{what}` must be a Kubernetes object with a `kind`"
-                )));
-            }
-        }
+        let (object, old_object) = reviewable(object, old_object)?;
         let mut request = Map::with_capacity(16);
         request.insert(
             "uid".into(),
@@ -245,12 +229,9 @@ impl Review {
                 .unwrap_or_else(|| json!({})),
         );
         let object_sent = object.is_some();
-        let rego_object = match (object, is_delete) {
-            (None, true) => old_object.clone(),
-            (object, _) => object,
-        };
-        request.insert("object".into(), rego_object.unwrap_or(Value::Null));
-        request.insert("oldObject".into(), old_object.unwrap_or(Value::Null));
+        let (rego_object, old_object) = rego_objects(object, old_object, is_delete);
+        request.insert("object".into(), rego_object);
+        request.insert("oldObject".into(), old_object);
         if let Some(dry_run) = fields.remove("dryRun").filter(|v| !v.is_null()) {
             request.insert("dryRun".into(), dry_run);
         }
@@ -261,6 +242,40 @@ impl Review {
         request.insert("namespaceObject".into(), Value::Null);
         Ok(Self {
             request: Value::Object(request),
+            object_sent,
+            namespace,
+            derived: Derived::default(),
+        })
+    }
+
+    /// The review of a request as the API server sends it, given as a webhook parsed it:
+    /// `fields` are the request's own fields without the objects, in the API server's order
+    /// and with its omissions (`kind` and `resource` complete, `userInfo` present, no unknown
+    /// field). The same review as [`Self::from_admission_request`], but the fields are
+    /// completed in place rather than rebuilt: a webhook builds one per request.
+    pub fn from_sent_request(
+        mut fields: Map<String, Value>,
+        object: Option<Value>,
+        old_object: Option<Value>,
+    ) -> Result<Self, GatekeeperError> {
+        let (object, old_object) = reviewable(object, old_object)?;
+        let namespace = str_at_key(&fields, "namespace").to_owned();
+        let is_delete = str_at_key(&fields, "operation") == "DELETE";
+        let object_sent = object.is_some();
+        let (rego_object, old_object) = rego_objects(object, old_object, is_delete);
+        // The objects go where the typed request has them: after `userInfo`
+        let position = |key: &str| fields.keys().position(|k| k == key);
+        let at = position("userInfo")
+            .or_else(|| position("operation"))
+            .map_or(fields.len(), |i| i + 1);
+        fields.shift_insert(at, "object".into(), rego_object);
+        fields.shift_insert(at + 1, "oldObject".into(), old_object);
+        if !fields.contains_key("options") {
+            fields.insert("options".into(), Value::Null);
+        }
+        fields.insert("namespaceObject".into(), Value::Null);
+        Ok(Self {
+            request: Value::Object(fields),
             object_sent,
             namespace,
             derived: Derived::default(),
@@ -324,6 +339,49 @@ impl Review {
     pub(crate) fn cel_request(&self, make: impl FnOnce(&Value) -> Value) -> &Value {
         self.derived.cel_request.get_or_init(|| make(&self.request))
     }
+}
+
+/// The request's objects, null ones taken as absent, if there is one to review and each is a
+/// Kubernetes object
+fn reviewable(
+    object: Option<Value>,
+    old_object: Option<Value>,
+) -> Result<(Option<Value>, Option<Value>), GatekeeperError> {
+    let object = object.filter(|o| !o.is_null());
+    let old_object = old_object.filter(|o| !o.is_null());
+    if object.is_none() && old_object.is_none() {
+        return Err(GatekeeperError::InvalidReview(
+            "the AdmissionRequest has no `object` or `oldObject` to review".to_owned(),
+        ));
+    }
+    for (what, o) in [("object", &object), ("oldObject", &old_object)] {
+        if let Some(o) = o
+            && (!o.is_object() || str_at(o, &["kind"]).is_empty())
+        {
+            return Err(GatekeeperError::InvalidReview(format!(
+                "`request.{what}` must be a Kubernetes object with a `kind`"
+            )));
+        }
+    }
+    Ok((object, old_object))
+}
+
+/// `input.review.object` and `.oldObject`: on `DELETE` the old object is also the object
+/// (`setObjectOnDelete`)
+fn rego_objects(object: Option<Value>, old_object: Option<Value>, is_delete: bool) -> (Value, Value) {
+    let object = match (object, is_delete) {
+        (None, true) => old_object.clone(),
+        (object, _) => object,
+    };
+    (
+        object.unwrap_or(Value::Null),
+        old_object.unwrap_or(Value::Null),
+    )
+}
+
+/// The string under `key`, `""` when absent or not a string
+fn str_at_key<'m>(fields: &'m Map<String, Value>, key: &str) -> &'m str {
+    fields.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
 /// `value` (a mapping) with the `keys` it lacks added as `""` (the zero keys first, in the

@@ -302,14 +302,12 @@ fn match_spec(constraint: &Value) -> MatchSpec {
 
 /// `input.review` as Gatekeeper's webhook builds it from the request
 fn review_of(request: &Request<'_>) -> Result<Review, String> {
-    let mut req = request.admission.sent_fields();
-    if let Some(o) = request.object {
-        req.insert("object".into(), o.value.clone());
-    }
-    if let Some(o) = request.old_object {
-        req.insert("oldObject".into(), o.value.clone());
-    }
-    Review::from_admission_request(req).map_err(|e| e.to_string())
+    Review::from_sent_request(
+        request.admission.sent_fields(),
+        request.object.map(|o| o.value.clone()),
+        request.old_object.map(|o| o.value.clone()),
+    )
+    .map_err(|e| e.to_string())
 }
 
 impl PolicySet for GatekeeperSet {
@@ -520,6 +518,46 @@ mod tests {
             out.warnings(),
             ["[b] missing app", "[c] missing owner", "[d] t"]
         );
+    }
+
+    #[test]
+    fn the_review_completed_in_place_is_the_review_rebuilt() {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
+        let requests = [
+            json!({"uid": "1", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "resource": {"group": "", "version": "v1", "resource": "pods"},
+                "namespace": "team", "operation": "CREATE", "userInfo": {"username": "u"},
+                "object": pod, "dryRun": false, "options": {"kind": "CreateOptions"}}),
+            json!({"uid": "2", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "resource": {"group": "", "version": "v1", "resource": "pods"},
+                "subResource": "status", "requestKind": {"group": "", "version": "v1", "kind": "Pod"},
+                "name": "p", "operation": "UPDATE", "object": pod, "oldObject": pod}),
+            json!({"uid": "3", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "resource": {"group": "", "version": "v1", "resource": "pods"},
+                "name": "p", "namespace": "team", "operation": "DELETE", "oldObject": pod}),
+        ];
+        for request in requests {
+            let body = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                "request": request});
+            let parsed = crate::review::parse(body.to_string().as_bytes()).unwrap();
+            let mut fields = parsed.sent_fields();
+            for (key, object) in [("object", &parsed.object), ("oldObject", &parsed.old_object)] {
+                if let Some(o) = object {
+                    fields.insert(key.into(), o.clone());
+                }
+            }
+            let rebuilt = Review::from_admission_request(fields).unwrap();
+            let in_place = Review::from_sent_request(
+                parsed.sent_fields(),
+                parsed.object.clone(),
+                parsed.old_object.clone(),
+            )
+            .unwrap();
+            // in the same order too
+            assert_eq!(in_place.request.to_string(), rebuilt.request.to_string());
+            assert_eq!(in_place.namespace, rebuilt.namespace);
+            assert_eq!(in_place.object(), rebuilt.object());
+        }
     }
 
     #[test]
