@@ -259,7 +259,14 @@ impl InvalidReview {
 /// Object kinds that need an object (CREATE, UPDATE) must carry one, and it must be a JSON
 /// object.
 pub fn parse(body: &[u8]) -> Result<AdmissionRequest, InvalidReview> {
-    let wire: WireReview = match serde_json::from_slice(body) {
+    // UTF-8 checked once for the whole body: reading bytes, serde_json checks every string
+    // it meets (a tenth of the parse). Invalid UTF-8 is parsed as bytes for serde_json's
+    // error and its position.
+    let parsed = match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    };
+    let wire: WireReview = match parsed {
         Ok(w) => w,
         Err(e) => {
             // Read the uid leniently so the API server can still match our answer.
