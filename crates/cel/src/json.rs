@@ -141,7 +141,7 @@ impl<'d> Indexer for JsonMap<'d> {
         let key = idx.downcast_ref::<CelString<'_>>().ok_or_else(|| {
             ExecutionError::no_such_overload("_[_]", vec!["map".into(), type_name(idx)])
         })?;
-        match self.map.get(key.inner()) {
+        match palisade_model::member(self.map, key.inner()) {
             Some(v) => Ok(CowVal::Owned(json_val(v))),
             None => Err(ExecutionError::no_such_key(key.inner())),
         }

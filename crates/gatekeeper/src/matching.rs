@@ -13,6 +13,7 @@
 //!   `kube-*`, `*-system`, `*sys*`; anything else is an exact match.
 
 use crate::review::{split_api_version, str_at};
+use palisade_model::field;
 use serde_json::Value;
 
 /// Where an object comes from (`spec.match.source`)
@@ -297,10 +298,10 @@ pub struct Target<'v> {
 impl<'v> Target<'v> {
     /// `obj`, whose Namespace object (when known) is `namespace`
     pub fn new(obj: &'v Value, namespace: Option<&'v Value>) -> Self {
-        let metadata = obj.get("metadata");
+        let metadata = field(obj, "metadata");
         let meta = |k: &str| {
             metadata
-                .and_then(|m| m.get(k))
+                .and_then(|m| field(m, k))
                 .and_then(Value::as_str)
                 .unwrap_or_default()
         };
@@ -321,7 +322,7 @@ impl<'v> Target<'v> {
             namespace: object_namespace,
             name,
             generate_name: meta("generateName"),
-            labels: metadata.and_then(|m| m.get("labels")),
+            labels: metadata.and_then(|m| field(m, "labels")),
             is_namespace,
             namespace_object: namespace,
             effective_namespace,

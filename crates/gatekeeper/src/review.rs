@@ -368,7 +368,11 @@ fn reviewable(
 
 /// `input.review.object` and `.oldObject`: on `DELETE` the old object is also the object
 /// (`setObjectOnDelete`)
-fn rego_objects(object: Option<Value>, old_object: Option<Value>, is_delete: bool) -> (Value, Value) {
+fn rego_objects(
+    object: Option<Value>,
+    old_object: Option<Value>,
+    is_delete: bool,
+) -> (Value, Value) {
     let object = match (object, is_delete) {
         (None, true) => old_object.clone(),
         (object, _) => object,
@@ -381,7 +385,9 @@ fn rego_objects(object: Option<Value>, old_object: Option<Value>, is_delete: boo
 
 /// The string under `key`, `""` when absent or not a string
 fn str_at_key<'m>(fields: &'m Map<String, Value>, key: &str) -> &'m str {
-    fields.get(key).and_then(Value::as_str).unwrap_or_default()
+    palisade_model::member(fields, key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
 /// `value` (a mapping) with the `keys` it lacks added as `""` (the zero keys first, in the
@@ -422,7 +428,7 @@ fn is_empty(v: &Value) -> bool {
 /// A string at a path, `""` when absent or not a string
 pub(crate) fn str_at<'v>(value: &'v Value, path: &[&str]) -> &'v str {
     path.iter()
-        .try_fold(value, |v, k| v.get(k))
+        .try_fold(value, |v, k| palisade_model::field(v, k))
         .and_then(Value::as_str)
         .unwrap_or_default()
 }

@@ -19,6 +19,7 @@ use palisade_cel::{
     Activation, Authorizer, AuthorizerConfig, CelEnv, Declarations, HostCall, HostFunctions,
     Limits, Program, RequestResource, Variable,
 };
+use palisade_model::{field, member};
 use palisade_vap::matching::Attributes;
 use palisade_vap::{AdmissionRequest, MatchResources};
 use serde_json::{Map, Value, json};
@@ -152,11 +153,11 @@ fn admission_request<'a>(resource: &'a Value, adm: &Admission) -> Request<'a> {
     // would take a copy and read it through JSON pointers, which allocate): the request's
     // objects are `resource` itself
     fn str_of<'v>(v: Option<&'v Value>, key: &str) -> &'v str {
-        v.and_then(|v| v.get(key))
+        v.and_then(|v| field(v, key))
             .and_then(Value::as_str)
             .unwrap_or_default()
     }
-    let meta = resource.get("metadata");
+    let meta = field(resource, "metadata");
     let api_version = str_of(Some(resource), "apiVersion");
     let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
     let kind = str_of(Some(resource), "kind");
@@ -191,15 +192,11 @@ fn admission_request<'a>(resource: &'a Value, adm: &Admission) -> Request<'a> {
         namespace_object: None,
     };
     if let Some(u) = &adm.user {
-        req.user.username = u
-            .user_info
-            .get("username")
+        req.user.username = field(&u.user_info, "username")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        req.user.groups = u
-            .user_info
-            .get("groups")
+        req.user.groups = field(&u.user_info, "groups")
             .and_then(Value::as_array)
             .map(|g| {
                 g.iter()
@@ -208,9 +205,7 @@ fn admission_request<'a>(resource: &'a Value, adm: &Admission) -> Request<'a> {
             })
             .unwrap_or_default();
         req.user.uid = str_of(Some(&u.user_info), "uid").to_owned();
-        req.user.extra = u
-            .user_info
-            .get("extra")
+        req.user.extra = field(&u.user_info, "extra")
             .and_then(|e| serde_json::from_value(e.clone()).ok())
             .unwrap_or_default();
     }
@@ -229,11 +224,11 @@ fn admission_request<'a>(resource: &'a Value, adm: &Admission) -> Request<'a> {
 fn with_sent_fields(req: &mut AdmissionRequest, adm: &Admission) {
     let sent = &adm.request_fields;
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
-    let triple = |field: &str, last: &str| {
-        let at = sent.get(field)?;
-        Some(["group", "version", last].map(|k| text(at.get(k)).unwrap_or_default()))
+    let triple = |name: &str, last: &str| {
+        let at = member(sent, name)?;
+        Some(["group", "version", last].map(|k| text(field(at, k)).unwrap_or_default()))
     };
-    req.uid = text(sent.get("uid")).unwrap_or_default();
+    req.uid = text(member(sent, "uid")).unwrap_or_default();
     // what the request names, over what was derived from the object (which may not name its
     // namespace, and whose kind gives only a guess at a custom resource's plural)
     for (field, slot) in [
@@ -241,20 +236,22 @@ fn with_sent_fields(req: &mut AdmissionRequest, adm: &Admission) {
         ("namespace", &mut req.namespace),
         ("subResource", &mut req.subresource),
     ] {
-        if let Some(v) = text(sent.get(field)).filter(|v| !v.is_empty()) {
+        if let Some(v) = text(member(sent, field)).filter(|v| !v.is_empty()) {
             *slot = v;
         }
     }
     if let Some(r) =
-        text(sent.get("resource").and_then(|r| r.get("resource"))).filter(|r| !r.is_empty())
+        text(member(sent, "resource").and_then(|r| field(r, "resource"))).filter(|r| !r.is_empty())
     {
         req.resource = r;
     }
     req.request_kind = triple("requestKind", "kind");
     req.request_resource = triple("requestResource", "resource");
-    req.request_subresource = text(sent.get("requestSubResource"));
-    req.dry_run = sent.get("dryRun").and_then(Value::as_bool).unwrap_or(false);
-    req.options = sent.get("options").filter(|o| !o.is_null()).cloned();
+    req.request_subresource = text(member(sent, "requestSubResource"));
+    req.dry_run = member(sent, "dryRun")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    req.options = member(sent, "options").filter(|o| !o.is_null()).cloned();
 }
 
 /// `reads_request`: whether an expression may name `request` (else it is not built)

@@ -1,6 +1,7 @@
 //! Rule `match` / `exclude` (`pkg/engine/utils/match.go`, `pkg/utils/match`).
 
 use crate::wildcard;
+use palisade_model::field;
 use serde_json::{Map, Value};
 
 /// Who made the request (from a userinfo file)
@@ -285,15 +286,15 @@ impl Filter {
             return;
         }
         // read only by the criteria that need them
-        let meta = || input.resource.get("metadata");
+        let meta = || field(input.resource, "metadata");
         let name = || {
             let meta = meta();
             let name = meta
-                .and_then(|m| m.get("name"))
+                .and_then(|m| field(m, "name"))
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             if name.is_empty() {
-                meta.and_then(|m| m.get("generateName"))
+                meta.and_then(|m| field(m, "generateName"))
                     .and_then(Value::as_str)
                     .unwrap_or_default()
             } else {
@@ -316,7 +317,7 @@ impl Filter {
                 name()
             } else {
                 meta()
-                    .and_then(|m| m.get("namespace"))
+                    .and_then(|m| field(m, "namespace"))
                     .and_then(Value::as_str)
                     .unwrap_or_default()
             };
@@ -329,7 +330,7 @@ impl Filter {
         }
         let of_meta = |key: &str| {
             meta()
-                .and_then(|m| m.get(key))
+                .and_then(|m| field(m, key))
                 .and_then(Value::as_object)
                 .unwrap_or_else(|| empty_map())
         };
@@ -480,7 +481,7 @@ pub fn selector_matches(
     let Value::Object(sel) = sel else {
         return Err("selector must be an object".to_owned());
     };
-    let label = |k: &str| labels.get(k).and_then(Value::as_str);
+    let label = |k: &str| palisade_model::member(labels, k).and_then(Value::as_str);
     if let Some(Value::Object(ml)) = sel.get("matchLabels") {
         for (k, v) in ml {
             let v = v.as_str().unwrap_or_default();

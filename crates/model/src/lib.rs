@@ -10,7 +10,7 @@ mod resource;
 pub use pod::{Container, ContainerKind, PodTemplate, WORKLOAD_KINDS};
 pub use resource::{Resource, ResourceRef, resources_from_document};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// The member `key` of an object (`None` for anything else).
 ///
@@ -18,8 +18,12 @@ use serde_json::Value;
 /// `serde_json::Map` hashes every key with SipHash, which cost a tenth of a scan, while
 /// comparing a few keys in order (length first) costs a few nanoseconds.
 pub fn field<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    member(value.as_object()?, key)
+}
+
+/// The member `key` of a map: `Map::get`, without hashing small maps (see [`field`])
+pub fn member<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     const LINEAR_SCAN_MAX: usize = 16;
-    let map = value.as_object()?;
     if map.len() <= LINEAR_SCAN_MAX {
         map.iter().find_map(|(k, v)| (k == key).then_some(v))
     } else {

@@ -183,7 +183,7 @@ impl PolicySet {
         };
         // the API server labels every namespace with its name
         let mut labels = namespace_object
-            .and_then(|n| n.pointer("/metadata/labels"))
+            .and_then(|n| palisade_model::field_path(n, "metadata/labels"))
             .cloned()
             .unwrap_or_else(|| json!({}));
         if let Value::Object(m) = &mut labels

@@ -75,7 +75,11 @@ impl LabelSelector {
 
     /// Does the selector select an object with these labels (`metadata.labels`, or null)?
     pub fn matches(&self, labels: Option<&Value>) -> bool {
-        let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
+        let get = |k: &str| {
+            labels
+                .and_then(|l| palisade_model::field(l, k))
+                .and_then(Value::as_str)
+        };
         self.match_labels
             .iter()
             .all(|(k, v)| get(k) == Some(v.as_str()))
@@ -98,7 +102,7 @@ impl LabelSelector {
 
 /// `labels` of an object, if any
 pub fn labels_of(obj: Option<&Value>) -> Option<&Value> {
-    obj?.get("metadata")?.get("labels")
+    palisade_model::field_path(obj?, "metadata/labels")
 }
 
 /// One `NamedRuleWithOperations`

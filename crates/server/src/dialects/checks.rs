@@ -109,8 +109,9 @@ struct Entry {
 #[derive(Debug)]
 struct CompiledPolicy {
     entries: Vec<Entry>,
-    /// kind → indices into `entries` (checks for that kind plus the any-kind ones)
-    by_kind: HashMap<&'static str, Vec<usize>>,
+    /// kind → indices into `entries` (checks for that kind plus the any-kind ones); looked up
+    /// per request by kind name, our own keys: foldhash
+    by_kind: foldhash::HashMap<&'static str, Vec<usize>>,
     /// indices into `entries` of checks that look at every kind
     any_kind: Vec<usize>,
     fail_on: Option<Severity>,
@@ -254,7 +255,7 @@ fn compile_one(
     }
 
     let mut any_kind = Vec::new();
-    let mut by_kind: HashMap<&'static str, Vec<usize>> = HashMap::new();
+    let mut by_kind: foldhash::HashMap<&'static str, Vec<usize>> = foldhash::HashMap::default();
     for (i, e) in entries.iter().enumerate() {
         let Some(check) = checks.get(e.check) else {
             continue;
@@ -329,7 +330,7 @@ impl PolicySet for CheckSet {
             return;
         };
         let kind = object.kind.as_str();
-        let annotations = object.value.pointer("/metadata/annotations");
+        let annotations = palisade_model::field_path(&object.value, "metadata/annotations");
         // Findings of each check, computed on first use: (start, end) in `findings`.
         let mut memo: Vec<Option<(usize, usize)>> = vec![None; self.checks.len()];
         let mut findings: Vec<Finding> = Vec::new();

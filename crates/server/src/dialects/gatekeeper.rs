@@ -541,7 +541,10 @@ mod tests {
                 "request": request});
             let parsed = crate::review::parse(body.to_string().as_bytes()).unwrap();
             let mut fields = parsed.sent_fields();
-            for (key, object) in [("object", &parsed.object), ("oldObject", &parsed.old_object)] {
+            for (key, object) in [
+                ("object", &parsed.object),
+                ("oldObject", &parsed.old_object),
+            ] {
                 if let Some(o) = object {
                     fields.insert(key.into(), o.clone());
                 }

@@ -445,12 +445,14 @@ fn aggregate(errors: &[String]) -> String {
 /// Upstream's `isSignificantPodUpdate`
 fn significant_pod_update(new: &Value, old: &Value) -> bool {
     let list = |pod: &Value, field: &str| -> Vec<Value> {
-        pod.pointer(&format!("/spec/{field}"))
+        palisade_model::field(pod, "spec")
+            .and_then(|spec| palisade_model::field(spec, field))
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default()
     };
-    let annotations = |pod: &Value| pod.pointer("/metadata/annotations").cloned();
+    let annotations =
+        |pod: &Value| palisade_model::field_path(pod, "metadata/annotations").cloned();
     let (new_ann, old_ann) = (annotations(new), annotations(old));
     let container_changed = |c: &Value, o: &Value| {
         let image = |v: &Value| v.get("image").and_then(Value::as_str).map(str::to_owned);
