@@ -8,6 +8,7 @@
 use crate::anchor::{Anchor, AnchorKind};
 use crate::pattern;
 use crate::wildcard;
+use palisade_model::member;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -301,7 +302,7 @@ fn handle(
 ) -> Walk {
     if let Some(AnchorKind::AddIfNotPresent) | None = anchor.map(|a| a.kind) {
         // default handler; `+()` keys are plain keys in validation
-        let actual = rmap.get(key);
+        let actual = member(rmap, key);
         if pattern == "*" {
             return match actual {
                 Some(v) if !v.is_null() => Ok(()),
@@ -342,11 +343,11 @@ fn handle_anchor(
             }
             Ok(())
         }
-        Some(AnchorKind::Equality) => match rmap.get(key) {
+        Some(AnchorKind::Equality) => match member(rmap, key) {
             Some(v) => element(v, pattern, current, ac),
             None => Ok(()),
         },
-        Some(AnchorKind::Condition) => match rmap.get(key) {
+        Some(AnchorKind::Condition) => match member(rmap, key) {
             Some(v) => element(v, pattern, current, ac).map_err(|(p, e)| {
                 (
                     p,
@@ -364,7 +365,7 @@ fn handle_anchor(
                 },
             )),
         },
-        Some(AnchorKind::Global) => match rmap.get(key) {
+        Some(AnchorKind::Global) => match member(rmap, key) {
             Some(v) => element(v, pattern, current, ac).map_err(|(p, e)| {
                 (
                     p,
@@ -376,7 +377,7 @@ fn handle_anchor(
             }),
             None => Ok(()),
         },
-        Some(AnchorKind::Existence) => match rmap.get(key) {
+        Some(AnchorKind::Existence) => match member(rmap, key) {
             Some(Value::Array(items)) => {
                 let Value::Array(patterns) = pattern else {
                     return Err((
