@@ -133,7 +133,7 @@ fn expanded_pod(r: &Resource) -> Option<Value> {
 }
 
 /// Review every resource; the number of evaluations (matched and evaluated constraints)
-fn review_all(session: &mut palisade_gatekeeper::Session<'_>, reviews: &[Review]) -> u64 {
+fn review_all(session: &mut palisade_gatekeeper::Session<'_>, reviews: &[Review<'_>]) -> u64 {
     let mut evaluated = 0;
     for review in reviews {
         for d in session.review(review, enforcement_points::GATOR) {
@@ -153,7 +153,7 @@ fn bench_set(
     name: &str,
     set: &PolicySet,
     inventory: &Inventory,
-    reviews: &[Review],
+    reviews: &[Review<'_>],
 ) {
     let mut session = set.session(inventory);
     // first pass: evaluators are created here, outside the timing
@@ -195,17 +195,13 @@ fn library_bench(c: &mut Criterion) {
         // objects the inventory cannot take are reviewed all the same
         let _ = inventory.add(&r.value);
     }
-    let reviews: Vec<Review> = resources
+    let reviews: Vec<Review<'_>> = resources
         .iter()
         .map(|r| Review::from_object(&r.value))
         .collect();
+    let pods: Vec<Value> = resources.iter().filter_map(expanded_pod).collect();
     let mut expanded = reviews.clone();
-    expanded.extend(
-        resources
-            .iter()
-            .filter_map(expanded_pod)
-            .map(|pod| Review::from_object(&pod)),
-    );
+    expanded.extend(pods.iter().map(Review::from_object));
     println!(
         "{} templates; corpus: {} resources, {} with the Pods of their pod templates",
         pairs.len(),

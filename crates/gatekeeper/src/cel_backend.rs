@@ -386,7 +386,7 @@ impl CelTemplate {
     }
 
     /// The violations of `review` under `constraint`
-    pub fn validate(&self, review: &Review, constraint: &Constraint) -> Vec<RawViolation> {
+    pub fn validate(&self, review: &Review<'_>, constraint: &Constraint) -> Vec<RawViolation> {
         let inputs = Inputs::new(review);
         let fail = self.failure_policy == FailurePolicy::Fail;
         if !self.conditions.is_empty() {
@@ -507,7 +507,7 @@ struct CelEvaluator(CelTemplate);
 impl Evaluator for CelEvaluator {
     fn evaluate(
         &mut self,
-        review: &Review,
+        review: &Review<'_>,
         constraint: &Constraint,
     ) -> Result<Vec<RawViolation>, String> {
         Ok(self.0.validate(review, constraint))
@@ -522,7 +522,7 @@ struct Inputs<'r> {
 }
 
 impl<'r> Inputs<'r> {
-    fn new(review: &'r Review) -> Self {
+    fn new(review: &'r Review<'_>) -> Self {
         let operation = match review.operation() {
             op @ ("CREATE" | "UPDATE" | "DELETE" | "CONNECT") => op,
             _ => "",
@@ -653,7 +653,7 @@ mod tests {
                "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
     }
 
-    fn messages(t: &CelTemplate, review: &Review, c: &Constraint) -> Vec<String> {
+    fn messages(t: &CelTemplate, review: &Review<'_>, c: &Constraint) -> Vec<String> {
         t.validate(review, c).into_iter().map(|v| v.msg).collect()
     }
 
@@ -701,7 +701,8 @@ mod tests {
             ]
         }))
         .unwrap();
-        let review = Review::from_object(&pod("p"));
+        let review_doc = pod("p");
+        let review = Review::from_object(&review_doc);
         assert!(messages(&t, &review, &constraint(None)).is_empty());
         assert_eq!(
             messages(&t, &review, &constraint(Some(json!({"x": 1})))),
@@ -744,7 +745,8 @@ mod tests {
             }
             s
         };
-        let review = Review::from_object(&pod("p"));
+        let review_doc = pod("p");
+        let review = Review::from_object(&review_doc);
         let fail = compile(source(None)).unwrap();
         let v = fail.validate(&review, &constraint(None));
         assert_eq!(v.len(), 1);
@@ -815,12 +817,12 @@ mod tests {
             ]
         }))
         .unwrap();
-        let review = Review::from_admission_review(&json!({
+        let review_doc = json!({
             "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
             "request": {"operation": "DELETE", "name": "old", "userInfo": {"username": "alice"},
                         "oldObject": pod("old")}
-        }))
-        .unwrap();
+        });
+        let review = Review::from_admission_review(&review_doc).unwrap();
         assert!(messages(&t, &review, &constraint(None)).is_empty());
 
         // a plain object: operation "" (present), no name in metadata → no `request.name`

@@ -107,7 +107,7 @@ pub trait Evaluator: Send + fmt::Debug {
     /// reports it as a violation carrying the text, as Gatekeeper does.
     fn evaluate(
         &mut self,
-        review: &Review,
+        review: &Review<'_>,
         constraint: &Constraint,
     ) -> Result<Vec<RawViolation>, String>;
 }
@@ -326,7 +326,7 @@ pub struct Session<'p> {
 impl Session<'_> {
     /// Decide every constraint that matches the review at enforcement point `point`.
     /// Constraints that do not match, or do not apply at `point`, are left out.
-    pub fn review(&mut self, review: &Review, point: &str) -> Vec<Decision> {
+    pub fn review(&mut self, review: &Review<'_>, point: &str) -> Vec<Decision> {
         let namespace = Some(review.namespace.as_str())
             .filter(|n| !n.is_empty())
             .and_then(|n| self.inventory.namespace(n));
@@ -456,7 +456,11 @@ mod tests {
         }
     }
     impl Evaluator for FakeEval {
-        fn evaluate(&mut self, _: &Review, c: &Constraint) -> Result<Vec<RawViolation>, String> {
+        fn evaluate(
+            &mut self,
+            _: &Review<'_>,
+            c: &Constraint,
+        ) -> Result<Vec<RawViolation>, String> {
             Ok(vec![RawViolation {
                 msg: format!("from cel {}", c.object["metadata"]["name"]),
                 details: json!({}),

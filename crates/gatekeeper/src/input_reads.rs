@@ -87,17 +87,28 @@ impl Reads {
     /// object is converted whole: a member step on it reads nothing either way.
     pub(crate) fn project(&self, value: &Value) -> regorus::Value {
         match value {
-            Value::Object(_) if !self.whole => regorus::Value::from(
-                self.members
-                    .iter()
-                    .filter_map(|(k, reads)| {
-                        let v = palisade_model::field(value, k)?;
-                        Some((regorus::Value::from(k.as_str()), reads.project(v)))
-                    })
-                    .collect::<std::collections::BTreeMap<_, _>>(),
-            ),
+            Value::Object(_) if !self.whole => {
+                self.project_members(|key| palisade_model::field(value, key))
+            }
             _ => crate::rego::to_rego(value),
         }
+    }
+
+    /// An object whose members are looked up by `member`, as a regorus value holding only
+    /// what these reads reach (they must not read it whole)
+    pub(crate) fn project_members<'v>(
+        &self,
+        member: impl Fn(&str) -> Option<&'v Value>,
+    ) -> regorus::Value {
+        regorus::Value::from(
+            self.members
+                .iter()
+                .filter_map(|(k, reads)| {
+                    let v = member(k)?;
+                    Some((regorus::Value::from(k.as_str()), reads.project(v)))
+                })
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        )
     }
 }
 

@@ -148,7 +148,7 @@ struct RegoEvaluator {
 impl Evaluator for RegoEvaluator {
     fn evaluate(
         &mut self,
-        review: &Review,
+        review: &Review<'_>,
         constraint: &Constraint,
     ) -> Result<Vec<RawViolation>, String> {
         // the review and the parameters are converted once (per request, per constraint) and
@@ -302,7 +302,8 @@ mod tests {
         )
         .unwrap();
         let mut ev = t.evaluator(&Inventory::new()).unwrap();
-        let review = Review::from_object(&json!({"apiVersion": "v1", "kind": "Pod", "a": true}));
+        let review_doc = json!({"apiVersion": "v1", "kind": "Pod", "a": true});
+        let review = Review::from_object(&review_doc);
         let v = ev.evaluate(&review, &constraint(json!({}))).unwrap();
         // `{msg}` and `{msg, details: {}}` are the same result; other details are not
         assert_eq!(v.len(), 2, "{v:?}");
@@ -322,9 +323,8 @@ mod tests {
             .add(&json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b", "namespace": "x"}}))
             .unwrap();
         let mut ev = t.evaluator(&inventory).unwrap();
-        let review = Review::from_object(
-            &json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}}),
-        );
+        let review_doc = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}});
+        let review = Review::from_object(&review_doc);
         let v = ev
             .evaluate(&review, &constraint(json!({"tag": "t1"})))
             .unwrap();
@@ -368,17 +368,15 @@ mod tests {
         )
         .unwrap();
         let mut ev = t.evaluator(&Inventory::new()).unwrap();
-        let review = Review::from_object(
-            &json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}}),
-        );
+        let review_doc = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}});
+        let review = Review::from_object(&review_doc);
         for tag in ["t1", "t2", "t1"] {
             let c = constraint(json!({ "tag": tag }));
             let v = ev.evaluate(&review, &c).unwrap();
             assert_eq!(v[0].msg, format!("a {tag}"));
         }
-        let other = Review::from_object(
-            &json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b"}}),
-        );
+        let other_doc = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b"}});
+        let other = Review::from_object(&other_doc);
         let v = ev
             .evaluate(&other, &constraint(json!({"tag": "t3"})))
             .unwrap();
@@ -414,7 +412,8 @@ mod tests {
         // a conflict at evaluation time is returned as text (a violation for the caller)
         let t = compile("package t\nx := 1 { true }\nx := 2 { true }\nviolation[{\"msg\": sprintf(\"%v\", [x])}] { true }\n").unwrap();
         let mut ev = t.evaluator(&Inventory::new()).unwrap();
-        let review = Review::from_object(&json!({"apiVersion": "v1", "kind": "Pod"}));
+        let review_doc = json!({"apiVersion": "v1", "kind": "Pod"});
+        let review = Review::from_object(&review_doc);
         assert!(ev.evaluate(&review, &constraint(json!({}))).is_err());
     }
 
@@ -422,7 +421,8 @@ mod tests {
     fn builtin_errors_are_undefined_like_opa() {
         let t = compile("package t\nviolation[{\"msg\": \"n\"}] { to_number(\"abc\") > 1 }\nviolation[{\"msg\": \"ok\"}] { true }\n").unwrap();
         let mut ev = t.evaluator(&Inventory::new()).unwrap();
-        let review = Review::from_object(&json!({"apiVersion": "v1", "kind": "Pod"}));
+        let review_doc = json!({"apiVersion": "v1", "kind": "Pod"});
+        let review = Review::from_object(&review_doc);
         let v = ev.evaluate(&review, &constraint(json!({}))).unwrap();
         assert_eq!(v.iter().map(|r| r.msg.as_str()).collect::<Vec<_>>(), ["ok"]);
     }
@@ -439,7 +439,8 @@ mod tests {
         )
         .unwrap();
         let mut ev = t.evaluator(&Inventory::new()).unwrap();
-        let review = Review::from_object(&json!({"apiVersion": "v1", "kind": "Pod"}));
+        let review_doc = json!({"apiVersion": "v1", "kind": "Pod"});
+        let review = Review::from_object(&review_doc);
         assert_eq!(
             ev.evaluate(&review, &constraint(json!({}))).unwrap()[0].msg,
             "v1"

@@ -12,6 +12,7 @@
 use crate::GatekeeperError;
 use crate::input_reads::Reads;
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -43,13 +44,17 @@ const REQUEST_FIELDS: &[&str] = &[
 /// first use and then shared by every constraint evaluated against this review, so a request
 /// pays for those conversions once, not once per constraint. They are derived from the fields
 /// as they are then: build a new `Review` rather than changing the fields after evaluating.
-/// The objects are held once, in `request` ([`Self::object`] and [`Self::old_object`] read
-/// them there).
+/// The objects are held apart from the other fields, borrowed where the caller keeps them (a
+/// webhook's request, a scanned document): a review does not copy what it reviews.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Review {
-    /// `input.review` for Rego
-    pub request: Value,
-    /// Whether `request.object` is the object as sent (not absent, not the `DELETE` copy)
+pub struct Review<'o> {
+    /// `input.review` for Rego with its `object` and `oldObject` null (they are the next two)
+    fields: Value,
+    /// `input.review.object`: the object, or on `DELETE` the old object
+    object: Option<Cow<'o, Value>>,
+    /// `input.review.oldObject`
+    old_object: Option<Cow<'o, Value>>,
+    /// Whether `object` is the object as sent (not absent, not the `DELETE` copy)
     object_sent: bool,
     /// `request.namespace` (empty when absent): the Namespace the matcher looks up
     pub namespace: String,
@@ -97,9 +102,9 @@ impl PartialEq for Derived {
     }
 }
 
-impl Review {
+impl<'o> Review<'o> {
     /// The review gator builds for a plain object
-    pub fn from_object(object: &Value) -> Self {
+    pub fn from_object(object: &'o Value) -> Self {
         let api_version = str_at(object, &["apiVersion"]);
         let (group, version) = split_api_version(api_version);
         let name = str_at(object, &["metadata", "name"]);
@@ -122,12 +127,14 @@ impl Review {
         }
         request.insert("operation".into(), json!(""));
         request.insert("userInfo".into(), json!({}));
-        request.insert("object".into(), object.clone());
+        request.insert("object".into(), Value::Null);
         request.insert("oldObject".into(), Value::Null);
         request.insert("options".into(), Value::Null);
         request.insert("namespaceObject".into(), Value::Null);
         Self {
-            request: Value::Object(request),
+            fields: Value::Object(request),
+            object: Some(Cow::Borrowed(object)),
+            old_object: None,
             object_sent: true,
             namespace: namespace.to_owned(),
             derived: Derived::default(),
@@ -141,7 +148,7 @@ impl Review {
     }
 
     /// The review gator builds for an `AdmissionReview`
-    pub fn from_admission_review(review: &Value) -> Result<Self, GatekeeperError> {
+    pub fn from_admission_review(review: &'o Value) -> Result<Self, GatekeeperError> {
         let invalid = |m: &str| GatekeeperError::InvalidReview(m.to_owned());
         let Some(req) = review.get("request").filter(|r| !r.is_null()) else {
             return Err(invalid(
@@ -151,8 +158,8 @@ impl Review {
         let Some(fields) = req.as_object() else {
             return Err(invalid("`request` must be a mapping"));
         };
-        let object = fields.get("object").cloned();
-        let old_object = fields.get("oldObject").cloned();
+        let object = fields.get("object").map(Cow::Borrowed);
+        let old_object = fields.get("oldObject").map(Cow::Borrowed);
         let fields = fields
             .iter()
             .filter(|(k, _)| *k != "object" && *k != "oldObject")
@@ -165,8 +172,8 @@ impl Review {
     /// `AdmissionReview`), taken by value: the objects are moved, not copied, which saves a
     /// webhook two deep copies of every object it reviews
     pub fn from_admission_request(mut fields: Map<String, Value>) -> Result<Self, GatekeeperError> {
-        let object = fields.remove("object");
-        let old_object = fields.remove("oldObject");
+        let object = fields.remove("object").map(Cow::Owned);
+        let old_object = fields.remove("oldObject").map(Cow::Owned);
         Self::from_request_parts(fields, object, old_object)
     }
 
@@ -174,8 +181,8 @@ impl Review {
     /// fields are moved into the review, not copied)
     fn from_request_parts(
         mut fields: Map<String, Value>,
-        object: Option<Value>,
-        old_object: Option<Value>,
+        object: Option<Cow<'o, Value>>,
+        old_object: Option<Cow<'o, Value>>,
     ) -> Result<Self, GatekeeperError> {
         if let Some(unknown) = fields
             .keys()
@@ -229,9 +236,9 @@ impl Review {
                 .unwrap_or_else(|| json!({})),
         );
         let object_sent = object.is_some();
-        let (rego_object, old_object) = rego_objects(object, old_object, is_delete);
-        request.insert("object".into(), rego_object);
-        request.insert("oldObject".into(), old_object);
+        let object = rego_object(object, &old_object, is_delete);
+        request.insert("object".into(), Value::Null);
+        request.insert("oldObject".into(), Value::Null);
         if let Some(dry_run) = fields.remove("dryRun").filter(|v| !v.is_null()) {
             request.insert("dryRun".into(), dry_run);
         }
@@ -241,7 +248,9 @@ impl Review {
         );
         request.insert("namespaceObject".into(), Value::Null);
         Ok(Self {
-            request: Value::Object(request),
+            fields: Value::Object(request),
+            object,
+            old_object,
             object_sent,
             namespace,
             derived: Derived::default(),
@@ -252,30 +261,34 @@ impl Review {
     /// `fields` are the request's own fields without the objects, in the API server's order
     /// and with its omissions (`kind` and `resource` complete, `userInfo` present, no unknown
     /// field). The same review as [`Self::from_admission_request`], but the fields are
-    /// completed in place rather than rebuilt: a webhook builds one per request.
+    /// completed in place rather than rebuilt, and the objects are borrowed: a webhook builds
+    /// one per request.
     pub fn from_sent_request(
         mut fields: Map<String, Value>,
-        object: Option<Value>,
-        old_object: Option<Value>,
+        object: Option<&'o Value>,
+        old_object: Option<&'o Value>,
     ) -> Result<Self, GatekeeperError> {
-        let (object, old_object) = reviewable(object, old_object)?;
+        let (object, old_object) =
+            reviewable(object.map(Cow::Borrowed), old_object.map(Cow::Borrowed))?;
         let namespace = str_at_key(&fields, "namespace").to_owned();
         let is_delete = str_at_key(&fields, "operation") == "DELETE";
         let object_sent = object.is_some();
-        let (rego_object, old_object) = rego_objects(object, old_object, is_delete);
+        let object = rego_object(object, &old_object, is_delete);
         // The objects go where the typed request has them: after `userInfo`
         let position = |key: &str| fields.keys().position(|k| k == key);
         let at = position("userInfo")
             .or_else(|| position("operation"))
             .map_or(fields.len(), |i| i + 1);
-        fields.shift_insert(at, "object".into(), rego_object);
-        fields.shift_insert(at + 1, "oldObject".into(), old_object);
+        fields.shift_insert(at, "object".into(), Value::Null);
+        fields.shift_insert(at + 1, "oldObject".into(), Value::Null);
         if !fields.contains_key("options") {
             fields.insert("options".into(), Value::Null);
         }
         fields.insert("namespaceObject".into(), Value::Null);
         Ok(Self {
-            request: Value::Object(fields),
+            fields: Value::Object(fields),
+            object,
+            old_object,
             object_sent,
             namespace,
             derived: Derived::default(),
@@ -283,7 +296,7 @@ impl Review {
     }
 
     /// The review of a document: an `AdmissionReview` or a plain object
-    pub fn from_document(value: &Value) -> Result<Self, GatekeeperError> {
+    pub fn from_document(value: &'o Value) -> Result<Self, GatekeeperError> {
         if Self::is_admission_review(value) {
             Self::from_admission_review(value)
         } else {
@@ -293,24 +306,55 @@ impl Review {
 
     /// The object as sent (before the `DELETE` copy), `None` when absent
     pub fn object(&self) -> Option<&Value> {
-        self.request.get("object").filter(|_| self.object_sent)
+        self.object.as_deref().filter(|_| self.object_sent)
     }
 
     /// The old object, `None` when absent
     pub fn old_object(&self) -> Option<&Value> {
-        self.request.get("oldObject").filter(|o| !o.is_null())
+        self.old_object.as_deref()
     }
 
     /// `request.operation`
     pub fn operation(&self) -> &str {
-        str_at(&self.request, &["operation"])
+        str_at(&self.fields, &["operation"])
+    }
+
+    /// `input.review` whole, as one JSON value
+    pub fn to_value(&self) -> Value {
+        let mut review = self.fields.clone();
+        if let Value::Object(m) = &mut review {
+            for key in ["object", "oldObject"] {
+                if let (Some(slot), Some(v)) = (m.get_mut(key), self.member(key)) {
+                    slot.clone_from(v);
+                }
+            }
+        }
+        review
+    }
+
+    /// The member `key` of `input.review`
+    fn member(&self, key: &str) -> Option<&Value> {
+        static NULL: Value = Value::Null;
+        match key {
+            "object" => Some(self.object.as_deref().unwrap_or(&NULL)),
+            "oldObject" => Some(self.old_object.as_deref().unwrap_or(&NULL)),
+            _ => palisade_model::field(&self.fields, key),
+        }
     }
 
     /// `request` as a regorus value, converted on first use
     pub(crate) fn rego_request(&self) -> &regorus::Value {
-        self.derived
-            .rego
-            .get_or_init(|| crate::rego::to_rego(&self.request))
+        self.derived.rego.get_or_init(|| {
+            let mut review = crate::rego::to_rego(&self.fields);
+            if let Ok(m) = review.as_object_mut() {
+                for key in ["object", "oldObject"] {
+                    if let Some(v) = self.member(key) {
+                        m.insert(regorus::Value::from(key), crate::rego::to_rego(v));
+                    }
+                }
+            }
+            review
+        })
     }
 
     /// `input.review` for a template that reads `reads` of `input`: the parts it reads,
@@ -330,23 +374,23 @@ impl Review {
         {
             return v.clone();
         }
-        let value = review_reads.project(&self.request);
+        let value = review_reads.project_members(|key| self.member(key));
         parts.push((Arc::clone(reads), value.clone()));
         value
     }
 
     /// A value derived from `request` for CEL, built by `make` on first use
     pub(crate) fn cel_request(&self, make: impl FnOnce(&Value) -> Value) -> &Value {
-        self.derived.cel_request.get_or_init(|| make(&self.request))
+        self.derived.cel_request.get_or_init(|| make(&self.fields))
     }
 }
 
 /// The request's objects, null ones taken as absent, if there is one to review and each is a
 /// Kubernetes object
-fn reviewable(
-    object: Option<Value>,
-    old_object: Option<Value>,
-) -> Result<(Option<Value>, Option<Value>), GatekeeperError> {
+fn reviewable<'o>(
+    object: Option<Cow<'o, Value>>,
+    old_object: Option<Cow<'o, Value>>,
+) -> CheckedObjects<'o> {
     let object = object.filter(|o| !o.is_null());
     let old_object = old_object.filter(|o| !o.is_null());
     if object.is_none() && old_object.is_none() {
@@ -366,21 +410,19 @@ fn reviewable(
     Ok((object, old_object))
 }
 
-/// `input.review.object` and `.oldObject`: on `DELETE` the old object is also the object
-/// (`setObjectOnDelete`)
-fn rego_objects(
-    object: Option<Value>,
-    old_object: Option<Value>,
+/// The objects a review holds, or why there is nothing to review
+type CheckedObjects<'o> = Result<(Option<Cow<'o, Value>>, Option<Cow<'o, Value>>), GatekeeperError>;
+
+/// `input.review.object`: on `DELETE` the old object is also the object (`setObjectOnDelete`)
+fn rego_object<'o>(
+    object: Option<Cow<'o, Value>>,
+    old_object: &Option<Cow<'o, Value>>,
     is_delete: bool,
-) -> (Value, Value) {
-    let object = match (object, is_delete) {
+) -> Option<Cow<'o, Value>> {
+    match (object, is_delete) {
         (None, true) => old_object.clone(),
         (object, _) => object,
-    };
-    (
-        object.unwrap_or(Value::Null),
-        old_object.unwrap_or(Value::Null),
-    )
+    }
 }
 
 /// The string under `key`, `""` when absent or not a string
@@ -560,9 +602,10 @@ mod tests {
 
     #[test]
     fn plain_object_review_matches_gator() {
-        let review = Review::from_object(&pod());
+        let review_doc = pod();
+        let review = Review::from_object(&review_doc);
         assert_eq!(
-            review.request,
+            review.to_value(),
             json!({
                 "uid": "",
                 "kind": {"group": "", "version": "v1", "kind": "Pod"},
@@ -585,11 +628,11 @@ mod tests {
         let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment"});
         let review = Review::from_object(&deploy);
         assert_eq!(
-            review.request["kind"],
+            review.to_value()["kind"],
             json!({"group": "apps", "version": "v1", "kind": "Deployment"})
         );
-        assert!(review.request.get("name").is_none());
-        assert!(review.request.get("namespace").is_none());
+        assert!(review.to_value().get("name").is_none());
+        assert!(review.to_value().get("namespace").is_none());
     }
 
     #[test]
@@ -602,13 +645,13 @@ mod tests {
         assert!(Review::is_admission_review(&ar));
         let review = Review::from_admission_review(&ar).unwrap();
         assert_eq!(
-            review.request["kind"],
+            review.to_value()["kind"],
             json!({"group": "", "version": "", "kind": ""})
         );
-        assert_eq!(review.request["userInfo"], json!({}));
-        assert_eq!(review.request["uid"], json!(""));
+        assert_eq!(review.to_value()["userInfo"], json!({}));
+        assert_eq!(review.to_value()["uid"], json!(""));
         assert_eq!(review.operation(), "UPDATE");
-        assert_eq!(review.request["oldObject"], pod());
+        assert_eq!(review.to_value()["oldObject"], pod());
     }
 
     #[test]
@@ -619,7 +662,8 @@ mod tests {
             json!({"operation": "DELETE", "oldObject": pod, "object": null}),
             json!({"operation": "UPDATE", "object": pod, "oldObject": pod, "dryRun": true}),
         ] {
-            let by_ref = Review::from_admission_review(&json!({ "request": request }));
+            let by_ref_doc = json!({ "request": request });
+            let by_ref = Review::from_admission_review(&by_ref_doc);
             let Value::Object(fields) = request else {
                 unreachable!()
             };
@@ -639,10 +683,10 @@ mod tests {
             "request": {"operation": "DELETE", "oldObject": pod(), "userInfo": {"username": "u"}}
         });
         let review = Review::from_admission_review(&ar).unwrap();
-        assert_eq!(review.request["object"], pod());
+        assert_eq!(review.to_value()["object"], pod());
         assert!(review.object().is_none());
         assert_eq!(review.old_object(), Some(&pod()));
-        assert_eq!(review.request["userInfo"]["username"], "u");
+        assert_eq!(review.to_value()["userInfo"]["username"], "u");
     }
 
     #[test]

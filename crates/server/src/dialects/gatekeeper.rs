@@ -301,11 +301,11 @@ fn match_spec(constraint: &Value) -> MatchSpec {
 }
 
 /// `input.review` as Gatekeeper's webhook builds it from the request
-fn review_of(request: &Request<'_>) -> Result<Review, String> {
+fn review_of<'a>(request: &Request<'a>) -> Result<Review<'a>, String> {
     Review::from_sent_request(
         request.admission.sent_fields(),
-        request.object.map(|o| o.value.clone()),
-        request.old_object.map(|o| o.value.clone()),
+        request.object.map(|o| &o.value),
+        request.old_object.map(|o| &o.value),
     )
     .map_err(|e| e.to_string())
 }
@@ -418,7 +418,7 @@ impl GatekeeperSet {
     fn run<'c>(
         &self,
         constraint: &'c Constraint,
-        review: &Review,
+        review: &Review<'_>,
         shared: &mut Vec<(&'c Constraint, Result<Vec<String>, String>)>,
     ) -> Result<Vec<String>, String> {
         let template = self
@@ -552,12 +552,15 @@ mod tests {
             let rebuilt = Review::from_admission_request(fields).unwrap();
             let in_place = Review::from_sent_request(
                 parsed.sent_fields(),
-                parsed.object.clone(),
-                parsed.old_object.clone(),
+                parsed.object.as_ref(),
+                parsed.old_object.as_ref(),
             )
             .unwrap();
             // in the same order too
-            assert_eq!(in_place.request.to_string(), rebuilt.request.to_string());
+            assert_eq!(
+                in_place.to_value().to_string(),
+                rebuilt.to_value().to_string()
+            );
             assert_eq!(in_place.namespace, rebuilt.namespace);
             assert_eq!(in_place.object(), rebuilt.object());
         }
