@@ -506,7 +506,7 @@ fn evaluate(plan: &Plan, resource: &Resource, out: &mut FileResult) {
             }
         }
     }
-    let annotations = resource.value.pointer("/metadata/annotations");
+    let annotations = palisade_model::field_path(&resource.value, "metadata/annotations");
     let has_ignores = annotations
         .and_then(serde_json::Value::as_object)
         .is_some_and(|m| m.keys().any(|k| k.starts_with(IGNORE_ANNOTATION_PREFIX)));

@@ -131,8 +131,7 @@ impl Resource {
         start: Position,
     ) -> Result<Self, Diagnostic> {
         let field = |k: &str| {
-            value
-                .get(k)
+            crate::field(&value, k)
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty())
         };
