@@ -169,8 +169,7 @@ impl<'o> Review<'o> {
     }
 
     /// The review gator builds for an `AdmissionRequest` (the `request` of an
-    /// `AdmissionReview`), taken by value: the objects are moved, not copied, which saves a
-    /// webhook two deep copies of every object it reviews
+    /// `AdmissionReview`), taken by value: the objects are moved, not copied
     pub fn from_admission_request(mut fields: Map<String, Value>) -> Result<Self, GatekeeperError> {
         let object = fields.remove("object").map(Cow::Owned);
         let old_object = fields.remove("oldObject").map(Cow::Owned);
