@@ -231,12 +231,12 @@ fn with_sent_fields(req: &mut AdmissionRequest, adm: &Admission) {
     req.uid = text(member(sent, "uid")).unwrap_or_default();
     // what the request names, over what was derived from the object (which may not name its
     // namespace, and whose kind gives only a guess at a custom resource's plural)
-    for (field, slot) in [
+    for (key, slot) in [
         ("name", &mut req.name),
         ("namespace", &mut req.namespace),
         ("subResource", &mut req.subresource),
     ] {
-        if let Some(v) = text(member(sent, field)).filter(|v| !v.is_empty()) {
+        if let Some(v) = text(member(sent, key)).filter(|v| !v.is_empty()) {
             *slot = v;
         }
     }

@@ -1,7 +1,7 @@
 //! Rule `match` / `exclude` (`pkg/engine/utils/match.go`, `pkg/utils/match`).
 
 use crate::wildcard;
-use palisade_model::field;
+use palisade_model::{field, member};
 use serde_json::{Map, Value};
 
 /// Who made the request (from a userinfo file)
@@ -481,7 +481,7 @@ pub fn selector_matches(
     let Value::Object(sel) = sel else {
         return Err("selector must be an object".to_owned());
     };
-    let label = |k: &str| palisade_model::member(labels, k).and_then(Value::as_str);
+    let label = |k: &str| member(labels, k).and_then(Value::as_str);
     if let Some(Value::Object(ml)) = sel.get("matchLabels") {
         for (k, v) in ml {
             let v = v.as_str().unwrap_or_default();

@@ -76,9 +76,14 @@ fn var_matches(s: &str) -> Vec<(usize, usize, String)> {
     while let Some(offset) = s.get(at..).and_then(|rest| rest.find("{{")) {
         let start = at + offset;
         let opens = start == 0 || (start > from && bytes.get(start - 1) != Some(&b'\\'));
-        match opens.then(|| variable_end(bytes, start)).flatten() {
-            Some(end) => {
-                found.push((start, end, s[start..end].to_owned()));
+        // both ends sit at ASCII braces, so `get` always finds the text
+        let variable = opens
+            .then(|| variable_end(bytes, start))
+            .flatten()
+            .and_then(|end| Some((end, s.get(start..end)?)));
+        match variable {
+            Some((end, text)) => {
+                found.push((start, end, text.to_owned()));
                 from = end;
                 at = end;
             }
@@ -132,7 +137,7 @@ pub fn find_variables(s: &str) -> Vec<String> {
 
 /// Whether a string contains a variable
 pub fn has_variables(s: &str) -> bool {
-    s.contains("{{") && !var_matches(s).is_empty()
+    !var_matches(s).is_empty()
 }
 
 /// The expression inside `{{ }}`
@@ -567,7 +572,8 @@ mod tests {
         for case in cases {
             assert_eq!(var_matches(case), kyverno_var_matches(case), "{case:?}");
         }
-        // and every string of up to 9 characters from a small alphabet, in a fixed order
+        // and 20,000 pseudo-random strings (fixed seed) of up to 9 characters from a small
+        // alphabet
         let alphabet = ['{', '}', '\\', 'a', ' ', 'é'];
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..20_000 {

@@ -464,7 +464,7 @@ impl KyvernoSet {
         let (request_fields, user_info) = if reads.request_fields {
             let mut fields = a.sent_fields();
             let user_info = fields
-                .remove("userInfo")
+                .shift_remove("userInfo")
                 .unwrap_or_else(|| a.user_info.to_value());
             (fields, user_info)
         } else {
