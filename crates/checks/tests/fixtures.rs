@@ -8,7 +8,7 @@
 )]
 
 use palisade_checks::{all, inventory_for, run_inventory_checks, run_resource_checks};
-use palisade_engine::Check;
+use palisade_engine::{Check, CheckFn, Inventory};
 use palisade_model::resources_from_document;
 use palisade_source::{LoadLimits, SourceFile, load_str};
 use std::path::Path;
@@ -76,4 +76,47 @@ fn fixtures() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// A cross-resource check reads only the kinds it declares. A scan parses the kept resources
+/// one group of kinds at a time, for the checks declaring them; a kind read outside its group
+/// is parsed again, on one thread, while the other threads wait (RBAC-011 reading Roles did).
+#[test]
+fn cross_resource_checks_read_only_the_kinds_they_declare() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    // Every kind any fixture holds, kept whole
+    let mut inventory = Inventory::default();
+    for check in all() {
+        for kind in ["pass", "fail"] {
+            let Ok(dir) = std::fs::read_dir(root.join(check.meta.id).join(kind)) else {
+                continue;
+            };
+            for entry in dir {
+                let path = entry.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                let file = SourceFile::new(path.display().to_string(), text);
+                for doc in load_str(&file, &LoadLimits::default()).0 {
+                    resources_from_document(doc)
+                        .0
+                        .iter()
+                        .for_each(|r| inventory.observe(r));
+                }
+            }
+        }
+    }
+    let mut failures = Vec::new();
+    for check in all().filter(|c| matches!(c.run, CheckFn::Inventory(_))) {
+        let declared = Inventory::kept_kinds(check.meta.kinds);
+        inventory.release_parsed(&[]);
+        inventory.parse_kinds(&declared);
+        run_inventory_checks(&[check], &inventory, &mut Vec::new());
+        let read = inventory.parsed_kinds();
+        if read.iter().any(|k| !declared.contains(k)) {
+            failures.push(format!(
+                "{} declares {declared:?} and read {read:?}",
+                check.meta.id
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

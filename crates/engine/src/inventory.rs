@@ -206,6 +206,19 @@ impl Inventory {
             .for_each(KindSlot::parse_in_parallel);
     }
 
+    /// The kinds whose values are parsed now, in a fixed order (a scan parses one group of
+    /// kinds at a time; see [`Self::release_parsed`])
+    pub fn parsed_kinds(&self) -> Vec<&'static str> {
+        let mut kinds: Vec<&'static str> = self
+            .kinds
+            .iter()
+            .filter(|(_, slot)| slot.parsed.get().is_some())
+            .map(|(kind, _)| *kind)
+            .collect();
+        kinds.sort_unstable();
+        kinds
+    }
+
     /// Drop the parsed values of every kind but `keep`; they are parsed again when read
     pub fn release_parsed(&mut self, keep: &[&str]) {
         for (kind, slot) in &mut self.kinds {
@@ -237,6 +250,28 @@ impl Inventory {
                 r.file = Arc::clone(file);
             }
             slot.parsed = OnceLock::new();
+        }
+    }
+
+    /// Merge many inventories (one per scanned file) into this one, sizing each list once:
+    /// merged one by one, the lists grew by doubling, copied over and over into fresh memory
+    /// on one thread at the end of a large scan
+    pub fn merge_all(&mut self, parts: Vec<Self>) {
+        self.workloads
+            .reserve_exact(parts.iter().map(|p| p.workloads.len()).sum());
+        let mut stored: HashMap<&'static str, usize> = HashMap::new();
+        for (kind, slot) in parts.iter().flat_map(|p| &p.kinds) {
+            *stored.entry(kind).or_default() += slot.stored.len();
+        }
+        for (kind, len) in stored {
+            self.kinds
+                .entry(kind)
+                .or_default()
+                .stored
+                .reserve_exact(len);
+        }
+        for part in parts {
+            self.merge(part);
         }
     }
 

@@ -1,4 +1,4 @@
-use super::graph::{CSR_APPROVAL, RoleRules, SIGNER_APPROVE, first_grant, user_roles};
+use super::graph::{CSR_APPROVAL, RoleRules, SIGNER_APPROVE, first_grant, user_roles_of_kind};
 use crate::prelude::*;
 
 declare_check! {
@@ -66,7 +66,7 @@ fn approves_builtin_signers(rule: &super::graph::Rule<'_>) -> bool {
 }
 
 fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
-    for role in user_roles(inv).filter(|r| r.kind == "ClusterRole") {
+    for role in user_roles_of_kind(inv, "ClusterRole") {
         let rr = RoleRules::scanned(role);
         let live: Vec<_> = rr.rules.iter().filter(|r| !r.is_full_wildcard()).collect();
         if !live.iter().any(|r| approves_builtin_signers(r)) {

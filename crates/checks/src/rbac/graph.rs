@@ -425,8 +425,16 @@ impl<'a> RoleRules<'a> {
 /// aggregated ClusterRole's rules are copies of the roles it aggregates, which are judged
 /// themselves)
 pub(super) fn user_roles(inv: &Inventory) -> impl Iterator<Item = &Resource> {
-    inv.of_kind("Role")
-        .chain(inv.of_kind("ClusterRole"))
+    user_roles_of_kind(inv, "Role").chain(user_roles_of_kind(inv, "ClusterRole"))
+}
+
+/// [`user_roles`] of one kind (`Role` or `ClusterRole`): a check reading only one kind must
+/// not have the inventory parse the other
+pub(super) fn user_roles_of_kind<'i>(
+    inv: &'i Inventory,
+    kind: &str,
+) -> impl Iterator<Item = &'i Resource> {
+    inv.of_kind(kind)
         .filter(|r| !is_default_object(r) && r.get("aggregationRule").is_none())
 }
 
