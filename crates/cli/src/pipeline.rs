@@ -150,6 +150,7 @@ pub fn run<W: Write + Send>(
     // up to twice their size.
     let total: usize = results.iter().map(|(_, r)| r.findings.len()).sum();
     outcome.findings.reserve_exact(total);
+    let mut inventories = Vec::with_capacity(results.len());
     for (_, r) in results {
         if sparse {
             diagnosed.extend(
@@ -162,9 +163,10 @@ pub fn run<W: Write + Send>(
         outcome.findings.extend(r.findings);
         outcome.diagnostics.extend(r.diagnostics);
         outcome.resources += r.resources;
-        inventory.merge(r.inventory);
+        inventories.push(r.inventory);
         ignores.extend(r.ignore_annotations);
     }
+    inventory.merge_all(inventories);
 
     // Cross-resource checks in groups reading the same kept kinds: a group's kinds are parsed
     // once (the others' released first, so one group's values are in memory at a time) and its

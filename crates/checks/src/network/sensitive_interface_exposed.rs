@@ -1,5 +1,6 @@
 use super::policy::service_selects;
 use crate::prelude::*;
+use std::collections::HashMap;
 
 declare_check! {
     /// ## What it checks
@@ -216,12 +217,18 @@ fn run(ctx: &mut CheckCtx<'_>, inv: &Inventory) {
             );
         }
     }
+    // Services by namespace and name, the first of a name winning: looking each backend up
+    // among all Services made the check quadratic
+    let mut services: HashMap<(&str, &str), &Resource> = HashMap::new();
+    for svc in inv.of_kind("Service") {
+        services
+            .entry((ns_or_default(svc.namespace.as_deref()), svc.name.as_str()))
+            .or_insert(svc);
+    }
     for ing in inv.of_kind("Ingress") {
         let ns = ns_or_default(ing.namespace.as_deref());
         for (ptr, name) in backends(ing) {
-            let svc = inv
-                .of_kind("Service")
-                .find(|s| s.name == name && ns_or_default(s.namespace.as_deref()) == ns);
+            let svc = services.get(&(ns, name)).copied();
             let what = match svc {
                 Some(svc) => interface_of(inv, svc),
                 None => sensitive_name(name),
