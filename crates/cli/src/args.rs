@@ -331,8 +331,14 @@ pub struct ServeArgs {
 
     /// YAML file of Namespace objects whose labels drive Pod Security (offline stand-in for a
     /// cluster watch)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "kubeconfig")]
     pub namespaces: Option<PathBuf>,
+
+    /// List and watch Namespaces and role bindings through the API server of this
+    /// kubeconfig's current context (a webhook run outside the cluster it serves). In a pod,
+    /// without --namespaces or --kubeconfig, its service account is used.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
 
     /// Per-request deadline in milliseconds; past it the answer follows the failure policy
     #[arg(long, value_name = "MS", default_value_t = 3000)]

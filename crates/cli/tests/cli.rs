@@ -377,3 +377,28 @@ fn kustomize_without_kubectl_is_a_clear_error() {
             .contains("kubectl")
     );
 }
+
+#[test]
+fn serve_takes_namespaces_from_a_file_or_a_kubeconfig_not_both() {
+    let out = run(&[
+        "serve",
+        "--policies",
+        "examples/policies",
+        "--tls-cert",
+        "c.crt",
+        "--tls-key",
+        "c.key",
+        "--namespaces",
+        "ns.yaml",
+        "--kubeconfig",
+        "kubeconfig",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--namespaces") && err.contains("--kubeconfig"),
+        "{err}"
+    );
+    let help = String::from_utf8_lossy(&run(&["serve", "--help"]).stdout).into_owned();
+    assert!(help.contains("--kubeconfig <FILE>"), "{help}");
+}

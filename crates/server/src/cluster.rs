@@ -154,6 +154,7 @@ pub(crate) fn binding_key(v: &Value) -> Option<String> {
 #[cfg(feature = "cluster")]
 mod watch {
     use super::{Tracker, WatchEvent, binding_key, namespace_cache, namespace_key};
+    use crate::serve::ClusterAccess;
     use crate::state::AppState;
     use futures::{Stream, StreamExt as _};
     use k8s_openapi::api::core::v1::Namespace;
@@ -206,9 +207,26 @@ mod watch {
             })
     }
 
+    /// A client for the API server `access` names
+    async fn connect(access: &ClusterAccess) -> Result<kube::Client, String> {
+        match access {
+            ClusterAccess::Default => kube::Client::try_default().await.map_err(|e| e.to_string()),
+            ClusterAccess::Kubeconfig(path) => {
+                let file = kube::config::Kubeconfig::read_from(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let options = kube::config::KubeConfigOptions::default();
+                let config = kube::Config::from_custom_kubeconfig(file, &options)
+                    .await
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                kube::Client::try_from(config).map_err(|e| e.to_string())
+            }
+        }
+    }
+
     /// A cluster client, retried until it can be built or `shutdown` turns true
     async fn client(
         state: &AppState,
+        access: &ClusterAccess,
         shutdown: &mut signal::Receiver<bool>,
         failed: fn(&AppState, &str),
     ) -> Option<kube::Client> {
@@ -216,7 +234,7 @@ mod watch {
         // panic over an ambiguous one (an error means one is installed already)
         let _ = rustls::crypto::ring::default_provider().install_default();
         loop {
-            match kube::Client::try_default().await {
+            match connect(access).await {
                 Ok(c) => return Some(c),
                 Err(e) => {
                     failed(state, &format!("cluster client: {e}"));
@@ -232,12 +250,12 @@ mod watch {
     /// List and watch Namespaces until `shutdown` turns true
     pub(crate) fn spawn(
         state: Arc<AppState>,
+        access: Arc<ClusterAccess>,
         mut shutdown: signal::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            let Some(client) =
-                client(&state, &mut shutdown, AppState::namespace_source_failed).await
-            else {
+            let failed = AppState::namespace_source_failed;
+            let Some(client) = client(&state, &access, &mut shutdown, failed).await else {
                 return;
             };
             let mut events = std::pin::pin!(events::<Namespace>(client, "v1", "Namespace"));
@@ -265,11 +283,12 @@ mod watch {
     /// match on) until `shutdown` turns true
     pub(crate) fn spawn_bindings(
         state: Arc<AppState>,
+        access: Arc<ClusterAccess>,
         mut shutdown: signal::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            let Some(client) = client(&state, &mut shutdown, AppState::binding_source_failed).await
-            else {
+            let failed = AppState::binding_source_failed;
+            let Some(client) = client(&state, &access, &mut shutdown, failed).await else {
                 return;
             };
             const RBAC: &str = "rbac.authorization.k8s.io/v1";

@@ -41,6 +41,6 @@ pub use policy::{
     Action, Decisions, Dialect, FailurePolicy, KindMatch, MatchSpec, Outcome, PolicyLoadError,
     PolicyMeta, PolicySet, Request,
 };
-pub use serve::{ServeOptions, Server, serve_blocking};
+pub use serve::{ClusterAccess, ServeOptions, Server, serve_blocking};
 pub use state::{AppState, Limits, SourceStatus};
 pub use tls::CertStore;

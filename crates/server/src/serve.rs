@@ -32,12 +32,22 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     /// YAML file of Namespace objects standing in for a cluster watch (watched)
     pub namespaces: Option<PathBuf>,
-    /// Without `namespaces`: list and watch Namespaces through the API server with the pod's
-    /// service account ([`crate::in_cluster`] tells whether that can work; needs the
-    /// `cluster` feature, on by default)
-    pub cluster_namespaces: bool,
+    /// Without `namespaces`: list and watch Namespaces (and role bindings) through the API
+    /// server reached this way; `None` for neither (needs the `cluster` feature, on by default)
+    pub cluster: Option<ClusterAccess>,
     /// Limits and timeouts
     pub limits: Limits,
+}
+
+/// How the server reaches the API server to list and watch Namespaces and role bindings
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterAccess {
+    /// The pod's service account ([`crate::in_cluster`] tells whether that can work), else
+    /// the default kubeconfig (`KUBECONFIG`, `~/.kube/config`)
+    Default,
+    /// The current context of this kubeconfig file (a webhook run outside the cluster it
+    /// serves, e.g. in development)
+    Kubeconfig(PathBuf),
 }
 
 /// A running server
@@ -70,8 +80,8 @@ impl Server {
             options.namespaces.clone(),
             options.limits.clone(),
         ));
-        let cluster = options.cluster_namespaces && options.namespaces.is_none();
-        if cluster {
+        let cluster = options.cluster.filter(|_| options.namespaces.is_none());
+        if cluster.is_some() {
             state.expect_cluster_namespaces();
         }
         state.tls_loaded();
@@ -103,10 +113,9 @@ impl Server {
             options.namespaces,
             rx.clone(),
         );
-        let cluster_watches = if cluster {
-            start_cluster_watches(&state, &rx)
-        } else {
-            Vec::new()
+        let cluster_watches = match cluster {
+            Some(access) => start_cluster_watches(&state, access, &rx),
+            None => Vec::new(),
         };
         let accept = tokio::spawn(accept_loop(listener, acceptor, Arc::clone(&state), rx));
         tracing::info!(target: "palisade::server", addr = %local_addr, ready = state.is_ready(), "listening");
@@ -147,19 +156,21 @@ impl Server {
 /// cannot)
 fn start_cluster_watches(
     state: &Arc<AppState>,
+    access: ClusterAccess,
     shutdown: &watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     #[cfg(feature = "cluster")]
     {
         state.expect_cluster_bindings();
+        let access = Arc::new(access);
         vec![
-            crate::cluster::spawn(Arc::clone(state), shutdown.clone()),
-            crate::cluster::spawn_bindings(Arc::clone(state), shutdown.clone()),
+            crate::cluster::spawn(Arc::clone(state), Arc::clone(&access), shutdown.clone()),
+            crate::cluster::spawn_bindings(Arc::clone(state), access, shutdown.clone()),
         ]
     }
     #[cfg(not(feature = "cluster"))]
     {
-        let _ = shutdown;
+        let _ = (shutdown, access);
         state.namespace_source_failed(
             "this build has no cluster support (feature `cluster`); use --namespaces",
         );

@@ -808,7 +808,7 @@ async fn without_a_cluster_the_namespace_watch_keeps_the_server_unready_and_says
     }
     let h = Harness::start(Setup {
         policies: vec![("p.yaml", check_policy("priv", "advisory", "POD-001"))],
-        cluster_namespaces: true,
+        cluster: Some(palisade_server::ClusterAccess::Default),
         ..Setup::default()
     })
     .await;
@@ -832,5 +832,228 @@ async fn without_a_cluster_the_namespace_watch_keeps_the_server_unready_and_says
         )
         .await;
     assert_eq!(resp["uid"], "c1");
+    h.server.shutdown().await;
+}
+
+/// A stand-in API server on loopback (plain HTTP, as `kubectl proxy` serves): lists and
+/// watches of Namespaces, RoleBindings and ClusterRoleBindings, the watches fed by the test
+#[cfg(feature = "cluster")]
+#[allow(
+    clippy::unwrap_used,
+    reason = "test helper: a failed step fails the test"
+)]
+mod fake_api {
+    use axum::body::Body;
+    use axum::extract::{Request, State};
+    use axum::response::Response;
+    use serde_json::{Value, json};
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    use tokio::sync::broadcast;
+
+    pub const NAMESPACES: &str = "/api/v1/namespaces";
+    pub const ROLE_BINDINGS: &str = "/apis/rbac.authorization.k8s.io/v1/rolebindings";
+    pub const CLUSTER_ROLE_BINDINGS: &str =
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
+
+    #[derive(Clone)]
+    pub struct FakeApi {
+        /// Items listed per collection path
+        lists: Arc<Mutex<HashMap<&'static str, Vec<Value>>>>,
+        /// Watch events: (collection path, event)
+        events: broadcast::Sender<(String, Value)>,
+        /// Requests served, by path and whether they were watches
+        pub seen: Arc<Mutex<Vec<(String, bool)>>>,
+    }
+
+    impl FakeApi {
+        pub fn new(lists: HashMap<&'static str, Vec<Value>>) -> Self {
+            Self {
+                lists: Arc::new(Mutex::new(lists)),
+                events: broadcast::channel(64).0,
+                seen: Arc::default(),
+            }
+        }
+
+        /// Serve on loopback; returns the base URL
+        pub async fn start(&self) -> String {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let app = axum::Router::new().fallback(serve).with_state(self.clone());
+            tokio::spawn(async move {
+                while let Ok((stream, _)) = listener.accept().await {
+                    let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                    tokio::spawn(
+                        hyper::server::conn::http1::Builder::new()
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+                    );
+                }
+            });
+            format!("http://{addr}")
+        }
+
+        /// Send a watch event (`ADDED`, `MODIFIED`, `DELETED`) to the watches of `path`
+        pub fn event(&self, path: &str, kind: &str, object: Value) {
+            let _ = self
+                .events
+                .send((path.to_owned(), json!({"type": kind, "object": object})));
+        }
+
+        pub fn watching(&self, path: &str) -> bool {
+            self.seen
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|(p, watch)| p == path && *watch)
+        }
+    }
+
+    async fn serve(State(api): State<FakeApi>, req: Request) -> Response {
+        let path = req.uri().path().to_owned();
+        let watch = req
+            .uri()
+            .query()
+            .is_some_and(|q| q.split('&').any(|kv| kv == "watch=true" || kv == "watch=1"));
+        api.seen.lock().unwrap().push((path.clone(), watch));
+        let Some(items) = api.lists.lock().unwrap().get(path.as_str()).cloned() else {
+            return Response::builder()
+                .status(404)
+                .body(Body::from("{}"))
+                .unwrap();
+        };
+        if !watch {
+            let list = json!({"apiVersion": "v1", "kind": "List",
+                              "metadata": {"resourceVersion": "1"}, "items": items});
+            return Response::builder()
+                .header("content-type", "application/json")
+                .body(Body::from(list.to_string()))
+                .unwrap();
+        }
+        // One JSON event per line, for as long as the client listens
+        let events = api.events.subscribe();
+        let stream = futures::stream::unfold((events, path), |(mut events, path)| async move {
+            loop {
+                match events.recv().await {
+                    Ok((p, event)) if p == path => {
+                        let line = format!("{event}\n");
+                        return Some((Ok::<_, std::convert::Infallible>(line), (events, path)));
+                    }
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        });
+        Response::builder()
+            .header("content-type", "application/json")
+            .body(Body::from_stream(stream))
+            .unwrap()
+    }
+}
+
+#[cfg(feature = "cluster")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespaces_and_bindings_are_listed_and_watched_through_a_kubeconfig() {
+    use fake_api::{CLUSTER_ROLE_BINDINGS, FakeApi, NAMESPACES, ROLE_BINDINGS};
+    let namespace = |enforce: &str, rv: &str| {
+        json!({"apiVersion": "v1", "kind": "Namespace",
+               "metadata": {"name": "team", "resourceVersion": rv,
+                            "labels": {"pod-security.kubernetes.io/enforce": enforce}}})
+    };
+    let binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "readers", "namespace": "team", "resourceVersion": "1"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+        "subjects": [{"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.io"}]});
+    let api = FakeApi::new(
+        [
+            (NAMESPACES, vec![namespace("restricted", "1")]),
+            (ROLE_BINDINGS, vec![binding]),
+            (CLUSTER_ROLE_BINDINGS, Vec::new()),
+        ]
+        .into(),
+    );
+    let url = api.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    write(
+        &kubeconfig,
+        &format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: fake\n\
+             clusters: [{{name: fake, cluster: {{server: \"{url}\"}}}}]\n\
+             users: [{{name: fake, user: {{token: not-checked}}}}]\n\
+             contexts: [{{name: fake, context: {{cluster: fake, user: fake}}}}]\n"
+        ),
+    );
+    let h = Harness::start(Setup {
+        policies: vec![(
+            "psa.yaml",
+            "apiVersion: pod-security.admission.config.k8s.io/v1\nkind: PodSecurityConfiguration\n\
+             defaults: {enforce: privileged}\n"
+                .to_owned(),
+        )],
+        cluster: Some(palisade_server::ClusterAccess::Kubeconfig(kubeconfig)),
+        ..Setup::default()
+    })
+    .await;
+    // Ready once the namespaces are listed; the binding is listed too
+    let v = h
+        .wait_readyz("namespaces and bindings listed", |s, v| {
+            s == 200 && v["roleBindings"]["count"] == 1
+        })
+        .await;
+    assert_eq!(v["namespaces"]["source"], "cluster (list + watch)", "{v}");
+
+    // The listed label is enforced
+    let plain = pod("plain", "team", json!({}));
+    let resp = h
+        .client
+        .review("/validate", &review("k1", "CREATE", &plain, "alice"))
+        .await;
+    assert_eq!(resp["allowed"], false, "{resp}");
+    assert_eq!(
+        resp["auditAnnotations"]["enforce-policy"],
+        "restricted:latest"
+    );
+
+    // A watched change of the label applies to the next reviews, without a relist
+    let mut relaxed = false;
+    for attempt in 0..200 {
+        if api.watching(NAMESPACES) {
+            api.event(NAMESPACES, "MODIFIED", namespace("privileged", "2"));
+        }
+        let resp = h
+            .client
+            .review(
+                "/validate",
+                &review(&format!("k2-{attempt}"), "CREATE", &plain, "alice"),
+            )
+            .await;
+        if resp["allowed"] == true {
+            relaxed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(relaxed, "the MODIFIED namespace was never applied");
+    let lists = api
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(p, watch)| p == NAMESPACES && !watch)
+        .count();
+    assert_eq!(lists, 1, "the change came through the watch, not a relist");
+
+    // A deleted binding leaves the served set
+    api.event(
+        ROLE_BINDINGS,
+        "DELETED",
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+               "metadata": {"name": "readers", "namespace": "team", "resourceVersion": "3"},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"}}),
+    );
+    h.wait_readyz("the binding deleted", |_, v| {
+        v["roleBindings"]["count"] == 0
+    })
+    .await;
     h.server.shutdown().await;
 }

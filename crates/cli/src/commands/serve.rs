@@ -2,7 +2,7 @@
 
 use crate::args::ServeArgs;
 use anyhow::Result;
-use palisade_server::{Limits, ServeOptions};
+use palisade_server::{ClusterAccess, Limits, ServeOptions};
 use std::time::Duration;
 
 /// Serve until SIGINT/SIGTERM; returns the exit code
@@ -18,8 +18,13 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
         tls_key: args.tls_key.clone(),
         listen: args.listen,
         namespaces: args.namespaces.clone(),
-        // in a pod without a namespace file: list and watch Namespaces through the API server
-        cluster_namespaces: args.namespaces.is_none() && palisade_server::in_cluster(),
+        // Without a namespace file: list and watch Namespaces through the API server named by
+        // --kubeconfig, or in a pod through its service account
+        cluster: match &args.kubeconfig {
+            _ if args.namespaces.is_some() => None,
+            Some(path) => Some(ClusterAccess::Kubeconfig(path.clone())),
+            None => palisade_server::in_cluster().then_some(ClusterAccess::Default),
+        },
         limits,
     })?;
     Ok(0)

@@ -42,7 +42,7 @@ pub struct Setup {
     /// Create the policies directory (false: start with it missing)
     pub create_policies_dir: bool,
     /// Watch namespaces from the cluster (when `namespaces` is `None`)
-    pub cluster_namespaces: bool,
+    pub cluster: Option<palisade_server::ClusterAccess>,
 }
 
 impl Default for Setup {
@@ -56,7 +56,7 @@ impl Default for Setup {
                 ..Limits::default()
             },
             create_policies_dir: true,
-            cluster_namespaces: false,
+            cluster: None,
         }
     }
 }
@@ -92,7 +92,7 @@ impl Harness {
                 tls_key: generated.tls_key.clone(),
                 listen: "127.0.0.1:0".parse().unwrap(),
                 namespaces: setup.namespaces.as_ref().map(|_| namespaces.clone()),
-                cluster_namespaces: setup.cluster_namespaces,
+                cluster: setup.cluster.clone(),
                 limits: setup.limits,
             },
             dialects,
