@@ -8,70 +8,131 @@
 
 use crate::policy::Policy;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-/// `(roles, cluster_roles)` of the user `username` in `groups`, from `bindings` (documents
-/// of any kind; those that are not `rbac.authorization.k8s.io` bindings are skipped)
-pub fn roles_of<'b>(
-    bindings: impl IntoIterator<Item = &'b Value>,
+/// What a binding grants its subjects
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Grant {
+    /// A Role, as `namespace:name`
+    Role(String),
+    /// A ClusterRole, by name
+    ClusterRole(String),
+}
+
+/// RoleBindings and ClusterRoleBindings by subject, built once per set of bindings.
+///
+/// Resolving the roles of who asks ran through every binding per request that needed them
+/// (a policy excluding `clusterRoles: [cluster-admin]` needs them for every request it
+/// selects): thousands of bindings in a large cluster made each such review cost
+/// milliseconds. Here a request looks up its user and its groups only.
+#[derive(Debug, Default)]
+pub struct RoleIndex {
+    /// By user name; a service account subject is filed under its user name
+    /// (`system:serviceaccount:<namespace>:<name>`)
+    users: HashMap<String, Vec<Grant>>,
+    groups: HashMap<String, Vec<Grant>>,
+    /// Bindings read
+    bindings: usize,
+}
+
+impl RoleIndex {
+    /// Index `bindings` (documents of any kind; those that are not `rbac.authorization.k8s.io`
+    /// bindings are skipped)
+    pub fn new<'b>(bindings: impl IntoIterator<Item = &'b Value>) -> Self {
+        fn text(v: Option<&Value>) -> &str {
+            v.and_then(Value::as_str).unwrap_or_default()
+        }
+        let mut index = Self::default();
+        for binding in bindings {
+            if !text(binding.get("apiVersion")).starts_with("rbac.authorization.k8s.io/") {
+                continue;
+            }
+            let cluster_wide = match text(binding.get("kind")) {
+                "RoleBinding" => false,
+                "ClusterRoleBinding" => true,
+                _ => continue,
+            };
+            index.bindings += 1;
+            let namespace = text(binding.get("metadata").and_then(|m| m.get("namespace")));
+            let role_ref = binding.get("roleRef");
+            let role = text(role_ref.and_then(|r| r.get("name")));
+            let grant = match (text(role_ref.and_then(|r| r.get("kind"))), cluster_wide) {
+                ("Role", false) => Grant::Role(format!("{namespace}:{role}")),
+                ("ClusterRole", _) => Grant::ClusterRole(role.to_owned()),
+                _ => continue,
+            };
+            let subjects = binding.get("subjects").and_then(Value::as_array);
+            for subject in subjects.into_iter().flatten() {
+                let name = text(subject.get("name"));
+                let (map, key) = match text(subject.get("kind")) {
+                    "User" => (&mut index.users, name.to_owned()),
+                    "Group" => (&mut index.groups, name.to_owned()),
+                    "ServiceAccount" => {
+                        // without a namespace: the RoleBinding's (a ClusterRoleBinding's
+                        // names nobody)
+                        let ns = match text(subject.get("namespace")) {
+                            "" if cluster_wide => continue,
+                            "" => namespace,
+                            ns => ns,
+                        };
+                        if ns.is_empty() {
+                            continue;
+                        }
+                        (
+                            &mut index.users,
+                            format!("system:serviceaccount:{ns}:{name}"),
+                        )
+                    }
+                    _ => continue,
+                };
+                let grants = map.entry(key).or_default();
+                if !grants.contains(&grant) {
+                    grants.push(grant.clone());
+                }
+            }
+        }
+        index
+    }
+
+    /// How many bindings it holds
+    pub fn len(&self) -> usize {
+        self.bindings
+    }
+
+    /// True when it holds no binding
+    pub fn is_empty(&self) -> bool {
+        self.bindings == 0
+    }
+
+    fn grants_of<'s>(
+        &'s self,
+        username: &str,
+        groups: &'s [String],
+    ) -> impl Iterator<Item = &'s Grant> + 's {
+        let user = self.users.get(username).into_iter().flatten();
+        let by_group = groups.iter().filter_map(|g| self.groups.get(g)).flatten();
+        user.chain(by_group)
+    }
+}
+
+/// `(roles, cluster_roles)` of the user `username` in `groups`, from the bindings of every
+/// index: sorted, without repeats
+pub fn roles_of(
+    indexes: &[&RoleIndex],
     username: &str,
     groups: &[String],
 ) -> (Vec<String>, Vec<String>) {
     let mut roles = BTreeSet::new();
     let mut cluster_roles = BTreeSet::new();
-    fn text(v: Option<&Value>) -> &str {
-        v.and_then(Value::as_str).unwrap_or_default()
-    }
-    for binding in bindings {
-        if !text(binding.get("apiVersion")).starts_with("rbac.authorization.k8s.io/") {
-            continue;
-        }
-        let cluster_wide = match text(binding.get("kind")) {
-            "RoleBinding" => false,
-            "ClusterRoleBinding" => true,
-            _ => continue,
+    for grant in indexes.iter().flat_map(|i| i.grants_of(username, groups)) {
+        match grant {
+            Grant::Role(r) => roles.insert(r.as_str()),
+            Grant::ClusterRole(r) => cluster_roles.insert(r.as_str()),
         };
-        let namespace = text(binding.pointer("/metadata/namespace"));
-        let subjects = binding.get("subjects").and_then(Value::as_array);
-        let names_the_user = subjects.into_iter().flatten().any(|subject| {
-            let name = text(subject.get("name"));
-            match text(subject.get("kind")) {
-                "User" => name == username,
-                "Group" => groups.iter().any(|g| g == name),
-                "ServiceAccount" => {
-                    let ns = match text(subject.get("namespace")) {
-                        "" if cluster_wide => "",
-                        "" => namespace,
-                        ns => ns,
-                    };
-                    // `system:serviceaccount:<ns>:<name>`, compared in place
-                    !ns.is_empty()
-                        && username
-                            .strip_prefix("system:serviceaccount:")
-                            .and_then(|rest| rest.strip_prefix(ns))
-                            .and_then(|rest| rest.strip_prefix(':'))
-                            == Some(name)
-                }
-                _ => false,
-            }
-        });
-        if !names_the_user {
-            continue;
-        }
-        let role = text(binding.pointer("/roleRef/name"));
-        match (text(binding.pointer("/roleRef/kind")), cluster_wide) {
-            ("Role", false) => {
-                roles.insert(format!("{namespace}:{role}"));
-            }
-            ("ClusterRole", _) => {
-                cluster_roles.insert(role.to_owned());
-            }
-            _ => {}
-        }
     }
     (
-        roles.into_iter().collect(),
-        cluster_roles.into_iter().collect(),
+        roles.into_iter().map(str::to_owned).collect(),
+        cluster_roles.into_iter().map(str::to_owned).collect(),
     )
 }
 
@@ -121,6 +182,16 @@ mod tests {
                 "metadata": {"name": "viewers", "namespace": "prod"},
                 "subjects": [{"kind": "User", "name": "dana"}],
                 "roleRef": {"kind": "ClusterRole", "name": "view"}}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                "metadata": {"name": "operators"},
+                "subjects": [{"kind": "ServiceAccount", "name": "op", "namespace": "ops"},
+                    {"kind": "ServiceAccount", "name": "ci"}],
+                "roleRef": {"kind": "ClusterRole", "name": "operator"}}),
+            // a ClusterRoleBinding cannot grant a Role
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                "metadata": {"name": "odd"},
+                "subjects": [{"kind": "User", "name": "dana"}],
+                "roleRef": {"kind": "Role", "name": "deployer"}}),
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}),
         ]
     }
@@ -128,22 +199,40 @@ mod tests {
     #[test]
     fn roles_come_from_the_bindings_naming_the_user() {
         let none: &[String] = &[];
+        let all = bindings();
+        let index = RoleIndex::new(&all);
+        let roles_of = |user: &str, groups: &[String]| roles_of(&[&index], user, groups);
+        assert_eq!(index.len(), 5, "the ConfigMap is no binding");
         assert_eq!(
-            roles_of(&bindings(), "dana", none),
+            roles_of("dana", none),
             (vec!["dev:deployer".to_owned()], vec!["view".to_owned()])
         );
         assert_eq!(
-            roles_of(&bindings(), "erin", &["admins".to_owned()]),
+            roles_of("erin", &["admins".to_owned()]),
             (vec![], vec!["cluster-admin".to_owned()])
         );
         // a RoleBinding's service account without a namespace is in the binding's
         assert_eq!(
-            roles_of(&bindings(), "system:serviceaccount:dev:ci", none).0,
+            roles_of("system:serviceaccount:dev:ci", none).0,
             vec!["dev:deployer".to_owned()]
         );
         assert_eq!(
-            roles_of(&bindings(), "system:serviceaccount:prod:ci", none),
+            roles_of("system:serviceaccount:prod:ci", none),
             (vec![], vec![])
+        );
+        // a ClusterRoleBinding's service account needs its namespace
+        assert_eq!(
+            roles_of("system:serviceaccount:ops:op", none),
+            (vec![], vec!["operator".to_owned()])
+        );
+        // user and groups together, each role once, sorted
+        let both = RoleIndex::new(&all);
+        assert_eq!(
+            super::roles_of(&[&index, &both], "dana", &["admins".to_owned()]),
+            (
+                vec!["dev:deployer".to_owned()],
+                vec!["cluster-admin".to_owned(), "view".to_owned()]
+            )
         );
     }
 

@@ -161,6 +161,7 @@ mod watch {
     use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding};
     use kube::runtime::WatchStreamExt as _;
     use kube::runtime::watcher::{self, Event};
+    use palisade_kyverno::rbac::RoleIndex;
     use serde_json::Value;
     use std::sync::Arc;
     use tokio::sync::watch as signal;
@@ -315,11 +316,8 @@ mod watch {
                             continue;
                         };
                         if tracker.apply(event) {
-                            let all = trackers
-                                .iter()
-                                .flat_map(|t| t.objects().map(|(_, v)| v.clone()))
-                                .collect();
-                            state.set_bindings(all);
+                            let all = trackers.iter().flat_map(|t| t.objects().map(|(_, v)| v));
+                            state.set_bindings(RoleIndex::new(all));
                         }
                     }
                 }

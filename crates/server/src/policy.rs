@@ -161,8 +161,9 @@ pub struct Request<'a> {
     /// False when the request is namespaced, a namespace source is configured, and the
     /// namespace is not in it (without a source, unknown namespaces are expected)
     pub namespace_known: bool,
-    /// RoleBindings and ClusterRoleBindings from the cluster watch (empty without one)
-    pub cluster_bindings: &'a [serde_json::Value],
+    /// RoleBindings and ClusterRoleBindings from the cluster watch, by subject (empty without
+    /// one)
+    pub cluster_bindings: &'a palisade_kyverno::rbac::RoleIndex,
 }
 
 impl Request<'_> {

@@ -6,8 +6,8 @@ use crate::metrics::Metrics;
 use crate::policy::{Dialect, PolicyLoadError};
 use crate::tls::CertStore;
 use arc_swap::{ArcSwap, ArcSwapOption};
+use palisade_kyverno::rbac::RoleIndex;
 use serde::Serialize;
-use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -93,7 +93,7 @@ pub(crate) struct ClusterView {
     /// Namespaces (file or cluster watch)
     pub(crate) namespaces: Arc<NamespaceCache>,
     /// RoleBindings and ClusterRoleBindings from the cluster watch (empty without one)
-    pub(crate) bindings: Arc<Vec<Value>>,
+    pub(crate) bindings: Arc<RoleIndex>,
 }
 
 /// Everything handlers and background tasks share
@@ -102,7 +102,7 @@ pub struct AppState {
     pub(crate) policies: ArcSwapOption<PolicySnapshot>,
     pub(crate) namespaces: ArcSwap<NamespaceCache>,
     /// RoleBindings and ClusterRoleBindings from the cluster watch (empty without one)
-    pub(crate) bindings: ArcSwap<Vec<Value>>,
+    pub(crate) bindings: ArcSwap<RoleIndex>,
     pub(crate) metrics: Metrics,
     pub(crate) limits: Limits,
     pub(crate) permits: Arc<Semaphore>,
@@ -127,7 +127,7 @@ impl AppState {
         Self {
             policies: ArcSwapOption::empty(),
             namespaces: ArcSwap::from_pointee(NamespaceCache::default()),
-            bindings: ArcSwap::from_pointee(Vec::new()),
+            bindings: ArcSwap::from_pointee(RoleIndex::default()),
             metrics: Metrics::default(),
             permits: Arc::new(Semaphore::new(limits.max_concurrent_evaluations.max(1))),
             limits,
@@ -316,7 +316,7 @@ impl AppState {
         not(feature = "cluster"),
         allow(dead_code, reason = "used by the watch of the `cluster` feature")
     )]
-    pub(crate) fn set_bindings(&self, bindings: Vec<Value>) {
+    pub(crate) fn set_bindings(&self, bindings: RoleIndex) {
         let n = bindings.len();
         self.bindings.store(Arc::new(bindings));
         let first = self.status().bindings.replace(SourceStatus {

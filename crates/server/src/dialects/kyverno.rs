@@ -31,7 +31,8 @@ use crate::review::Operation;
 use palisade_kyverno::contextload::OfflineData;
 use palisade_kyverno::engine::{self, Admission, EngineResponse, RuleResponse, RuleStatus};
 use palisade_kyverno::matching::{RequestInfo, parse_kind_selector};
-use palisade_kyverno::{FailureAction, Policy, rbac, validate_policy};
+use palisade_kyverno::rbac::{self, RoleIndex};
+use palisade_kyverno::{FailureAction, Policy, validate_policy};
 use palisade_model::Resource;
 use palisade_source::JsonPointer;
 use serde_json::{Value, json};
@@ -59,7 +60,7 @@ pub struct KyvernoSet {
     /// ConfigMaps of the policies directory, for `configMap` context entries
     offline: OfflineData,
     /// RoleBindings and ClusterRoleBindings of the policies directory: the roles of who asks
-    bindings: Vec<Value>,
+    bindings: RoleIndex,
 }
 
 impl Dialect for Kyverno {
@@ -156,11 +157,11 @@ impl Dialect for Kyverno {
             ),
             global_context: Arc::default(),
         };
-        let bindings: Vec<Value> = data
-            .iter()
-            .filter(|r| is_binding(&r.api_version, &r.kind))
-            .map(|r| r.value.clone())
-            .collect();
+        let bindings = RoleIndex::new(
+            data.iter()
+                .filter(|r| is_binding(&r.api_version, &r.kind))
+                .map(|r| &r.value),
+        );
         if bindings.is_empty() {
             for served in policies.iter().filter(|p| p.reads.roles) {
                 // in a pod the cluster watch supplies them; offline nobody has a role
@@ -471,8 +472,8 @@ impl KyvernoSet {
             (serde_json::Map::new(), a.user_info.to_value())
         };
         let (roles, cluster_roles) = if reads.roles {
-            let bindings = self.bindings.iter().chain(request.cluster_bindings);
-            rbac::roles_of(bindings, &a.user_info.username, &a.user_info.groups)
+            let indexes = [&self.bindings, request.cluster_bindings];
+            rbac::roles_of(&indexes, &a.user_info.username, &a.user_info.groups)
         } else {
             (Vec::new(), Vec::new())
         };

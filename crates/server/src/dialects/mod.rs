@@ -47,7 +47,7 @@ fn evaluate_all(
         old_object: None,
         namespace: None,
         namespace_known: false,
-        cluster_bindings: &[],
+        cluster_bindings: &palisade_kyverno::rbac::RoleIndex::default(),
     };
     let all: Vec<usize> = (0..set.policies().len()).collect();
     let mut out = crate::policy::Decisions::default();

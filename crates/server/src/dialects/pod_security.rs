@@ -531,7 +531,7 @@ mod tests {
             old_object: old.as_ref(),
             namespace,
             namespace_known: namespace.is_some(),
-            cluster_bindings: &[],
+            cluster_bindings: &palisade_kyverno::rbac::RoleIndex::default(),
         };
         let mut out = Decisions::default();
         set.evaluate(&req, &[0], &mut out);
