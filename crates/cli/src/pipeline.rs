@@ -13,7 +13,7 @@ use palisade_pss::{Level, Version};
 use palisade_report::{Chunk, FindingStream, ScanReport, StreamWriter, Tally};
 use palisade_source::{
     Diagnostic, DocumentText, JsonPointer, LoadLimits, SourceFile, load_document, no_documents,
-    read_source, split_documents,
+    read_source, split_documents, split_list_items,
 };
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -123,8 +123,15 @@ pub fn run<W: Write + Send>(
                 }
                 // The order of `Finding::sort_key`, without comparing the file name: every
                 // finding of one input is in that file
-                r.findings
-                    .sort_by(|a, b| (a.position, &a.rule_id).cmp(&(b.position, &b.rule_id)));
+                let order = |a: &Finding, b: &Finding| {
+                    (a.position, &a.rule_id).cmp(&(b.position, &b.rule_id))
+                };
+                if r.findings.len() > CROSS_CHUNK {
+                    // one large file (a cluster dump): the other threads are idle by now
+                    r.findings.par_sort_by(order);
+                } else {
+                    r.findings.sort_by(order);
+                }
                 if let Some(out) = output {
                     let findings = std::mem::take(&mut r.findings);
                     let source = r.source.take().filter(|_| !findings.is_empty());
@@ -254,10 +261,11 @@ const SPARE_BUFFER_BYTES: usize = 8 << 20;
 #[derive(Debug)]
 struct Ordered<'s, 'r, W: Write> {
     writer: StreamWriter<'s, 'r, W>,
-    /// Index of the next input to write
-    next: usize,
-    /// Finished inputs waiting for an earlier one
-    pending: BTreeMap<usize, Chunk>,
+    /// The next input to write, and the next part of it
+    next: (usize, usize),
+    /// Rendered parts of inputs waiting for an earlier one, by (input, part), with whether the
+    /// part is the input's last
+    pending: BTreeMap<(usize, usize), (Chunk, bool)>,
     /// The first write error; later chunks are dropped and the error is returned at the end
     error: Option<std::io::Error>,
 }
@@ -269,7 +277,7 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
             stream,
             state: Mutex::new(Ordered {
                 writer: StreamWriter::begin(stream, out)?,
-                next: 0,
+                next: (0, 0),
                 pending: BTreeMap::new(),
                 error: None,
             }),
@@ -277,10 +285,31 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
         })
     }
 
-    /// The findings of input `index` (rendered on the calling thread), and the files whose
-    /// text the diagnostics may show
-    fn submit(&self, index: usize, findings: &[Finding], sources: &[Arc<SourceFile>]) {
-        self.submit_rendered(index, self.render(findings, sources));
+    /// The findings of input `index`, and the files whose text the diagnostics may show.
+    /// Rendered on the calling thread; when they are many (one large file, such as a cluster
+    /// dump, whose end leaves the other threads idle) in parts over the pool, a few at a time,
+    /// each written as soon as it is its turn, so they are not all held rendered at once.
+    fn submit(&self, index: usize, findings: &[Finding], sources: &[Arc<SourceFile>])
+    where
+        W: Send,
+    {
+        if findings.len() <= CROSS_CHUNK {
+            self.submit_part(index, 0, self.render(findings, sources), true);
+            return;
+        }
+        let window = CROSS_CHUNK * rayon::current_num_threads().max(1);
+        let parts = findings.len().div_ceil(CROSS_CHUNK);
+        let mut part = 0;
+        for slice in findings.chunks(window) {
+            let chunks: Vec<Chunk> = slice
+                .par_chunks(CROSS_CHUNK)
+                .map(|findings| self.render(findings, sources))
+                .collect();
+            for chunk in chunks {
+                self.submit_part(index, part, chunk, part + 1 == parts);
+                part += 1;
+            }
+        }
     }
 
     /// `findings` rendered, with the files whose text the diagnostics may show
@@ -300,11 +329,17 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
 
     /// Write the rendered findings of input `index` once every earlier one is written
     fn submit_rendered(&self, index: usize, chunk: Chunk) {
+        self.submit_part(index, 0, chunk, true);
+    }
+
+    /// Write part `part` of input `index` (`last`: its final part) once everything before it
+    /// is written
+    fn submit_part(&self, index: usize, part: usize, chunk: Chunk, last: bool) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.pending.insert(index, chunk);
+        state.pending.insert((index, part), (chunk, last));
         loop {
             let next = state.next;
-            let Some(chunk) = state.pending.remove(&next) else {
+            let Some((chunk, last)) = state.pending.remove(&next) else {
                 break;
             };
             if state.error.is_none() {
@@ -313,7 +348,11 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
                     Err(e) => state.error = Some(e),
                 }
             }
-            state.next += 1;
+            state.next = if last {
+                (next.0 + 1, 0)
+            } else {
+                (next.0, next.1 + 1)
+            };
         }
     }
 
@@ -370,7 +409,7 @@ fn scan_input(plan: &Plan, input: &Input, inventory: Inventory, sparse: bool) ->
             return out;
         }
     };
-    let pieces = split_documents(&file);
+    let pieces = split_list_items(split_documents(&file));
     if file.text.len() >= PARALLEL_FILE_BYTES && pieces.len() > 1 {
         // A big multi-document file (Helm output, a cluster dump) is shared out among the
         // threads by document instead of keeping one of them busy while the others idle, and

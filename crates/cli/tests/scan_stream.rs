@@ -126,3 +126,56 @@ fn a_big_multi_document_file_is_scanned_document_by_document_in_parallel() {
     let last_line = one.trim_end().lines().count() as u64 + 1;
     assert!(lines.last().unwrap() > &(last_line * (copies as u64 - 1)));
 }
+
+#[test]
+fn a_cluster_dump_is_scanned_item_by_item_and_written_in_order() {
+    // `kubectl get pods -A -o json`: one List (split into its items before parsing), with more
+    // findings than one rendered part holds (rendered in parts over the pool)
+    let pods: Vec<Value> = (0..3000)
+        .map(|i| {
+            serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": format!("p{i}"), "namespace": format!("ns{}", i % 9)},
+                "spec": {"hostNetwork": true, "containers": [{"name": "app", "image": "nginx",
+                         "securityContext": {"privileged": true}}]}})
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("dump.json");
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": pods});
+    std::fs::write(&dump, serde_json::to_string_pretty(&list).unwrap()).unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir(&docs).unwrap();
+    let yaml: Vec<String> = pods
+        .iter()
+        .map(|p| serde_json::to_string(p).unwrap())
+        .collect();
+    std::fs::write(docs.join("pods.yaml"), yaml.join("\n---\n")).unwrap();
+
+    let findings = |path: &Path| {
+        // per-resource rules only: cross-resource findings are written after every file's
+        let out = scan(&["-o", "json", "--select", "POD,PSS", path.to_str().unwrap()]);
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["summary"]["resourcesScanned"], 3000);
+        report["findings"].as_array().unwrap().clone()
+    };
+    let from_dump = findings(&dump);
+    assert!(from_dump.len() > 4096 * 2, "{} findings", from_dump.len());
+    let per_rule = |found: &[Value]| {
+        let mut rules: Vec<String> = found.iter().map(|f| f["ruleId"].to_string()).collect();
+        rules.sort();
+        rules
+    };
+    assert_eq!(per_rule(&from_dump), per_rule(&findings(&docs)));
+    // one file's findings in the order of every report: line, column, rule
+    let order: Vec<(u64, u64, String)> = from_dump
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["line"].as_u64().unwrap(),
+                f["location"]["column"].as_u64().unwrap(),
+                f["ruleId"].to_string(),
+            )
+        })
+        .collect();
+    assert!(order.is_sorted(), "findings out of order");
+}

@@ -15,7 +15,7 @@ mod positions;
 pub use diagnostic::{Diagnostic, DiagnosticSeverity};
 pub use loader::{
     DocumentText, LoadLimits, LoadedDocument, load_bytes, load_document, load_str, no_documents,
-    read_source, split_documents,
+    read_source, split_documents, split_list_items,
 };
 pub use pointer::JsonPointer;
 pub use positions::{Position, Positions};

@@ -6,7 +6,8 @@
 )]
 
 use palisade_source::{
-    Diagnostic, JsonPointer, LoadLimits, LoadedDocument, Position, SourceFile, load_bytes, load_str,
+    Diagnostic, JsonPointer, LoadLimits, LoadedDocument, Position, SourceFile, load_bytes,
+    load_document, load_str, split_documents, split_list_items,
 };
 use serde_json::{Value, json};
 
@@ -242,4 +243,74 @@ fn mutated_input_never_panics() {
         let (_, docs, _) = load_bytes("fuzz.yaml", bytes, &LoadLimits::default());
         assert_aligned(&docs);
     }
+}
+
+/// `kubectl get … -o json` of many objects: a `List` in one document, printed with indentation
+fn json_list(kind: &str, items: usize) -> String {
+    let items: Vec<Value> = (0..items)
+        .map(|i| {
+            json!({"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": format!("pod-{i}"), "namespace": "team",
+                                "labels": {"app": "web", "tier": format!("t{}", i % 7)}},
+                   "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.0",
+                                            "securityContext": {"privileged": i % 2 == 0}}]}})
+        })
+        .collect();
+    serde_json::to_string_pretty(&json!({"apiVersion": "v1", "items": items, "kind": kind,
+                                         "metadata": {"resourceVersion": ""}}))
+    .unwrap()
+}
+
+#[test]
+fn a_large_json_list_is_split_into_its_items_with_the_lines_they_have_in_the_list() {
+    let text = format!(
+        "{}\n---\n{}",
+        json_list("List", 4000),
+        json_list("PodList", 3)
+    );
+    assert!(text.len() > 1 << 20, "large enough to be split");
+    let file = SourceFile::new("dump.json", text);
+    let pieces = split_list_items(split_documents(&file));
+    // the large list's 4,000 items, then the small list whole
+    assert_eq!(pieces.len(), 4001);
+    let (whole, diags) = load_str(&file, &LoadLimits::default());
+    assert!(diags.is_empty(), "{diags:?}");
+    let list = &whole[0];
+    for (i, piece) in pieces.iter().take(4000).enumerate() {
+        let (docs, diags) = load_document(&file, piece, &LoadLimits::default());
+        assert!(diags.is_empty(), "{diags:?}");
+        let [item] = docs.as_slice() else {
+            panic!("item {i}: {} documents", docs.len())
+        };
+        let pointer = JsonPointer::root().key("items").index(i);
+        assert_eq!(&item.value, &list.value["items"][i], "item {i}");
+        assert_eq!(
+            Some(&item.positions),
+            list.positions.subtree(&list.value, &pointer).as_ref(),
+            "item {i}: every node where the list has it"
+        );
+        assert_eq!(
+            item.index, list.index,
+            "items keep the list's document index"
+        );
+    }
+    let (rest, _) = load_document(&file, &pieces[4000], &LoadLimits::default());
+    assert_eq!(rest[0].value["kind"], "PodList");
+}
+
+#[test]
+fn only_large_pretty_printed_json_lists_are_split() {
+    let pieces = |text: String| {
+        let file = SourceFile::new("x.json", text);
+        split_list_items(split_documents(&file)).len()
+    };
+    // not a list
+    assert_eq!(pieces(json_list("Deployment", 4000)), 1);
+    // minified: items share their first line with other text
+    let minified: Value = serde_json::from_str(&json_list("List", 4000)).unwrap();
+    assert_eq!(pieces(minified.to_string()), 1);
+    // not JSON (the loader reports it)
+    assert_eq!(pieces(json_list("List", 4000).replacen('{', "{,", 2)), 1);
+    // small
+    assert_eq!(pieces(json_list("List", 10)), 1);
 }
