@@ -11,7 +11,7 @@ use palisade_checks::{all, inventory_for, run_inventory_checks, run_resource_che
 use palisade_engine::{Check, CheckFn, Inventory};
 use palisade_model::resources_from_document;
 use palisade_source::{LoadLimits, SourceFile, load_str};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn findings_lines(check: &'static Check, path: &Path) -> (Vec<u32>, Vec<u32>) {
     let text = std::fs::read_to_string(path).unwrap();
@@ -42,32 +42,40 @@ fn findings_lines(check: &'static Check, path: &Path) -> (Vec<u32>, Vec<u32>) {
     (got, want)
 }
 
-#[test]
-fn fixtures() {
+/// Every fixture file: its check, `pass` or `fail`, and its path
+fn fixture_files() -> Vec<(&'static Check, &'static str, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut failures = Vec::new();
-    let mut cases = 0;
+    let mut files = Vec::new();
     for check in all() {
         for kind in ["pass", "fail"] {
             let Ok(dir) = std::fs::read_dir(root.join(check.meta.id).join(kind)) else {
                 continue;
             };
             for entry in dir {
-                let path = entry.unwrap().path();
-                cases += 1;
-                let (got, want) = findings_lines(check, &path);
-                if kind == "fail" && want.is_empty() {
-                    failures.push(format!(
-                        "{}: fail fixture has no `# expect:` marker",
-                        path.display()
-                    ));
-                } else if got != want {
-                    failures.push(format!(
-                        "{}: findings on lines {got:?}, expected {want:?}",
-                        path.display()
-                    ));
-                }
+                files.push((check, kind, entry.unwrap().path()));
             }
+        }
+    }
+    files
+}
+
+#[test]
+fn fixtures() {
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for (check, kind, path) in fixture_files() {
+        cases += 1;
+        let (got, want) = findings_lines(check, &path);
+        if kind == "fail" && want.is_empty() {
+            failures.push(format!(
+                "{}: fail fixture has no `# expect:` marker",
+                path.display()
+            ));
+        } else if got != want {
+            failures.push(format!(
+                "{}: findings on lines {got:?}, expected {want:?}",
+                path.display()
+            ));
         }
     }
     assert!(
@@ -83,25 +91,16 @@ fn fixtures() {
 /// is parsed again, on one thread, while the other threads wait (RBAC-011 reading Roles did).
 #[test]
 fn cross_resource_checks_read_only_the_kinds_they_declare() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     // Every kind any fixture holds, kept whole
     let mut inventory = Inventory::default();
-    for check in all() {
-        for kind in ["pass", "fail"] {
-            let Ok(dir) = std::fs::read_dir(root.join(check.meta.id).join(kind)) else {
-                continue;
-            };
-            for entry in dir {
-                let path = entry.unwrap().path();
-                let text = std::fs::read_to_string(&path).unwrap();
-                let file = SourceFile::new(path.display().to_string(), text);
-                for doc in load_str(&file, &LoadLimits::default()).0 {
-                    resources_from_document(doc)
-                        .0
-                        .iter()
-                        .for_each(|r| inventory.observe(r));
-                }
-            }
+    for (_, _, path) in fixture_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file = SourceFile::new(path.display().to_string(), text);
+        for doc in load_str(&file, &LoadLimits::default()).0 {
+            resources_from_document(doc)
+                .0
+                .iter()
+                .for_each(|r| inventory.observe(r));
         }
     }
     let mut failures = Vec::new();
