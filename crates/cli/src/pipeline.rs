@@ -126,7 +126,7 @@ pub fn run<W: Write + Send>(
                 let order = |a: &Finding, b: &Finding| {
                     (a.position, &a.rule_id).cmp(&(b.position, &b.rule_id))
                 };
-                if r.findings.len() > CROSS_CHUNK {
+                if r.findings.len() > PART_FINDINGS {
                     // one large file (a cluster dump): the other threads are idle by now
                     r.findings.par_sort_by(order);
                 } else {
@@ -211,27 +211,20 @@ pub fn run<W: Write + Send>(
                 outcome.findings.extend(found);
                 continue;
             };
-            // Rendered a few slices at a time over the pool and written in order: rendering a
-            // check's findings at once held them all rendered (a check can report on every
-            // workload), rendering them on this thread left the others idle
-            for window in found.chunks(CROSS_CHUNK * rayon::current_num_threads().max(1)) {
-                let chunks: Vec<Chunk> = window
-                    .par_chunks(CROSS_CHUNK)
-                    .map(|slice| {
-                        let mut sources: Vec<Arc<SourceFile>> = Vec::new();
-                        for f in slice.iter().filter(|f| diagnosed.contains(&f.file.name)) {
-                            if !sources.iter().any(|s| Arc::ptr_eq(s, &f.file)) {
-                                sources.push(Arc::clone(&f.file));
-                            }
-                        }
-                        out.render(slice, &sources)
-                    })
-                    .collect();
-                for chunk in chunks {
-                    out.submit_rendered(sequence, chunk);
-                    sequence += 1;
-                }
+            if found.is_empty() {
+                continue;
             }
+            // A check can report on every workload: rendered in parts like a large file's
+            out.submit_in_parts(sequence, &found, |slice| {
+                let mut sources: Vec<Arc<SourceFile>> = Vec::new();
+                for f in slice.iter().filter(|f| diagnosed.contains(&f.file.name)) {
+                    if !sources.iter().any(|s| Arc::ptr_eq(s, &f.file)) {
+                        sources.push(Arc::clone(&f.file));
+                    }
+                }
+                sources
+            });
+            sequence += 1;
         }
     }
     outcome
@@ -240,9 +233,9 @@ pub fn run<W: Write + Send>(
     outcome
 }
 
-/// Cross-resource findings rendered at once when streaming (a check can report on every
-/// workload of a scan)
-const CROSS_CHUNK: usize = 4096;
+/// Findings rendered at once when streaming; more (a cross-resource check can report on every
+/// workload, a cluster dump is one file) are rendered in parts of this size over the pool
+const PART_FINDINGS: usize = 4096;
 
 /// Writes each file's findings as soon as every earlier file's are written
 #[derive(Debug)]
@@ -285,25 +278,38 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
         })
     }
 
-    /// The findings of input `index`, and the files whose text the diagnostics may show.
-    /// Rendered on the calling thread; when they are many (one large file, such as a cluster
-    /// dump, whose end leaves the other threads idle) in parts over the pool, a few at a time,
-    /// each written as soon as it is its turn, so they are not all held rendered at once.
+    /// The findings of input `index`, and the files whose text the diagnostics may show
     fn submit(&self, index: usize, findings: &[Finding], sources: &[Arc<SourceFile>])
     where
         W: Send,
     {
-        if findings.len() <= CROSS_CHUNK {
-            self.submit_part(index, 0, self.render(findings, sources), true);
+        self.submit_in_parts(index, findings, |_| sources.to_vec());
+    }
+
+    /// The findings of `index` (an input, or a cross-resource check after the inputs), with the
+    /// files whose text the diagnostics of each part may show. Rendered on the calling thread;
+    /// when they are many (a cluster dump, a check reporting on every workload, while the
+    /// other threads are idle) in parts over the pool, a few at a time, each written as soon
+    /// as it is its turn, so they are not all held rendered at once.
+    fn submit_in_parts(
+        &self,
+        index: usize,
+        findings: &[Finding],
+        sources: impl Fn(&[Finding]) -> Vec<Arc<SourceFile>> + Sync,
+    ) where
+        W: Send,
+    {
+        if findings.len() <= PART_FINDINGS {
+            self.submit_part(index, 0, self.render(findings, &sources(findings)), true);
             return;
         }
-        let window = CROSS_CHUNK * rayon::current_num_threads().max(1);
-        let parts = findings.len().div_ceil(CROSS_CHUNK);
+        let window = PART_FINDINGS * rayon::current_num_threads().max(1);
+        let parts = findings.len().div_ceil(PART_FINDINGS);
         let mut part = 0;
         for slice in findings.chunks(window) {
             let chunks: Vec<Chunk> = slice
-                .par_chunks(CROSS_CHUNK)
-                .map(|findings| self.render(findings, sources))
+                .par_chunks(PART_FINDINGS)
+                .map(|findings| self.render(findings, &sources(findings)))
                 .collect();
             for chunk in chunks {
                 self.submit_part(index, part, chunk, part + 1 == parts);
@@ -325,11 +331,6 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
             chunk.keep_source(Arc::clone(file));
         }
         chunk
-    }
-
-    /// Write the rendered findings of input `index` once every earlier one is written
-    fn submit_rendered(&self, index: usize, chunk: Chunk) {
-        self.submit_part(index, 0, chunk, true);
     }
 
     /// Write part `part` of input `index` (`last`: its final part) once everything before it

@@ -253,9 +253,6 @@ const LIST_SPLIT_BYTES: usize = 1 << 20;
 /// error is reported by the loader), with fewer than two items, or with an item sharing its
 /// first line with other text (minified JSON: the items' columns would be off).
 pub fn split_list_items<'a>(pieces: Vec<DocumentText<'a>>) -> Vec<DocumentText<'a>> {
-    if pieces.iter().all(|p| p.len() < LIST_SPLIT_BYTES) {
-        return pieces;
-    }
     let mut out = Vec::with_capacity(pieces.len());
     for piece in pieces {
         let items = (piece.len() >= LIST_SPLIT_BYTES)

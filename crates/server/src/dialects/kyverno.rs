@@ -157,11 +157,8 @@ impl Dialect for Kyverno {
             ),
             global_context: Arc::default(),
         };
-        let bindings = RoleIndex::new(
-            data.iter()
-                .filter(|r| is_binding(&r.api_version, &r.kind))
-                .map(|r| &r.value),
-        );
+        // (the index reads the RoleBindings and ClusterRoleBindings among them)
+        let bindings = RoleIndex::new(data.iter().map(|r| &r.value));
         if bindings.is_empty() {
             for served in policies.iter().filter(|p| p.reads.roles) {
                 // in a pod the cluster watch supplies them; offline nobody has a role
