@@ -129,20 +129,28 @@ fn a_big_multi_document_file_is_scanned_document_by_document_in_parallel() {
 
 #[test]
 fn a_cluster_dump_is_scanned_item_by_item_and_written_in_order() {
-    // `kubectl get pods -A -o json`: one List (split into its items before parsing), with more
-    // findings than one rendered part holds (rendered in parts over the pool)
+    // `kubectl get pods -A -o json` and `-o yaml`: one List (split into its items before
+    // parsing), with more findings than one rendered part holds (rendered in parts over the
+    // pool)
     let pods: Vec<Value> = (0..3000)
         .map(|i| {
             serde_json::json!({"apiVersion": "v1", "kind": "Pod",
-                "metadata": {"name": format!("p{i}"), "namespace": format!("ns{}", i % 9)},
+                "metadata": {"name": format!("p{i}"), "namespace": format!("ns{}", i % 9),
+                             "labels": {"app.kubernetes.io/name": "web", "pod-template-hash": "5d4f8c7b9"},
+                             "annotations": {"kubernetes.io/description":
+                                 "a web front end pod of the shop, scheduled by its ReplicaSet"}},
                 "spec": {"hostNetwork": true, "containers": [{"name": "app", "image": "nginx",
                          "securityContext": {"privileged": true}}]}})
         })
         .collect();
     let dir = tempfile::tempdir().unwrap();
-    let dump = dir.path().join("dump.json");
     let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": pods});
-    std::fs::write(&dump, serde_json::to_string_pretty(&list).unwrap()).unwrap();
+    let json_dump = dir.path().join("dump.json");
+    std::fs::write(&json_dump, serde_json::to_string_pretty(&list).unwrap()).unwrap();
+    let yaml_dump = dir.path().join("dump.yaml");
+    let yaml = palisade_report::to_yaml(&list);
+    assert!(yaml.len() > 1 << 20, "large enough to be split");
+    std::fs::write(&yaml_dump, yaml).unwrap();
     let docs = dir.path().join("docs");
     std::fs::create_dir(&docs).unwrap();
     let yaml: Vec<String> = pods
@@ -158,24 +166,31 @@ fn a_cluster_dump_is_scanned_item_by_item_and_written_in_order() {
         assert_eq!(report["summary"]["resourcesScanned"], 3000);
         report["findings"].as_array().unwrap().clone()
     };
-    let from_dump = findings(&dump);
-    assert!(from_dump.len() > 4096 * 2, "{} findings", from_dump.len());
     let per_rule = |found: &[Value]| {
         let mut rules: Vec<String> = found.iter().map(|f| f["ruleId"].to_string()).collect();
         rules.sort();
         rules
     };
-    assert_eq!(per_rule(&from_dump), per_rule(&findings(&docs)));
-    // one file's findings in the order of every report: line, column, rule
-    let order: Vec<(u64, u64, String)> = from_dump
-        .iter()
-        .map(|f| {
-            (
-                f["location"]["line"].as_u64().unwrap(),
-                f["location"]["column"].as_u64().unwrap(),
-                f["ruleId"].to_string(),
-            )
-        })
-        .collect();
-    assert!(order.is_sorted(), "findings out of order");
+    let from_docs = per_rule(&findings(&docs));
+    for dump in [json_dump, yaml_dump] {
+        let from_dump = findings(&dump);
+        assert!(from_dump.len() > 4096 * 2, "{} findings", from_dump.len());
+        assert_eq!(per_rule(&from_dump), from_docs, "{}", dump.display());
+        // one file's findings in the order of every report: line, column, rule
+        let order: Vec<(u64, u64, String)> = from_dump
+            .iter()
+            .map(|f| {
+                (
+                    f["location"]["line"].as_u64().unwrap(),
+                    f["location"]["column"].as_u64().unwrap(),
+                    f["ruleId"].to_string(),
+                )
+            })
+            .collect();
+        assert!(
+            order.is_sorted(),
+            "{}: findings out of order",
+            dump.display()
+        );
+    }
 }

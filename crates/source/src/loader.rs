@@ -165,6 +165,9 @@ pub struct DocumentText<'a> {
     first_line: usize,
     /// 0-based index of the piece in the file
     ordinal: usize,
+    /// The text is one entry (`- …`) of a YAML block sequence, split off a `kind: List`: the
+    /// document is the entry's value
+    sequence_entry: bool,
 }
 
 impl DocumentText<'_> {
@@ -213,6 +216,7 @@ pub fn split_documents(file: &SourceFile) -> Vec<DocumentText<'_>> {
                 text: &text[start..offset],
                 first_line: start_line,
                 ordinal: chunks.len(),
+                sequence_entry: false,
             });
             start = offset;
             start_line = line_no;
@@ -221,6 +225,7 @@ pub fn split_documents(file: &SourceFile) -> Vec<DocumentText<'_>> {
                 text: &text[start..offset + line.len()],
                 first_line: start_line,
                 ordinal: chunks.len(),
+                sequence_entry: false,
             });
             start = offset + line.len();
             start_line = line_no + 1;
@@ -235,28 +240,29 @@ pub fn split_documents(file: &SourceFile) -> Vec<DocumentText<'_>> {
             text: &text[start..],
             first_line: start_line,
             ordinal: chunks.len(),
+            sequence_entry: false,
         });
     }
     chunks
 }
 
-/// A piece at least this large that is a JSON `kind: *List` is split into its items
+/// A piece at least this large that is a `kind: *List` is split into its items
 const LIST_SPLIT_BYTES: usize = 1 << 20;
 
-/// Split large JSON `*List` pieces (`kubectl get … -o json` of a cluster: every object in one
-/// document) into one piece per item, each keeping its own lines. Parsed whole, such a list was
-/// read by one thread into one value tree: a 76 MB dump took 11 s and 1 GB where the same
-/// objects as separate documents took 1.8 s and 73 MB, and a list over the document limit was
-/// refused. The items keep the list's document index, as the items of a loaded list do.
+/// Split large `*List` pieces (`kubectl get … -o json` or `-o yaml` of a cluster: every object
+/// in one document) into one piece per item, each keeping its own lines. Parsed whole, such a
+/// list was read by one thread into one value tree: a 76 MB JSON dump took 11 s and 1 GB where
+/// the same objects as separate documents took 1.8 s and 73 MB, and a list over the document
+/// limit was refused. The items keep the list's document index, as the items of a loaded list
+/// do.
 ///
-/// Other pieces are left whole, and so is a list whose wrapper does not parse as JSON (its
-/// error is reported by the loader), with fewer than two items, or with an item sharing its
-/// first line with other text (minified JSON: the items' columns would be off).
+/// Other pieces are left whole, and so is any list this cannot split with certainty (see
+/// [`json_list_items`] and [`yaml_list_items`]): the loader then reads it whole, as before.
 pub fn split_list_items<'a>(pieces: Vec<DocumentText<'a>>) -> Vec<DocumentText<'a>> {
     let mut out = Vec::with_capacity(pieces.len());
     for piece in pieces {
         let items = (piece.len() >= LIST_SPLIT_BYTES)
-            .then(|| json_list_items(&piece))
+            .then(|| json_list_items(&piece).or_else(|| yaml_list_items(&piece)))
             .flatten();
         match items {
             Some(items) => out.extend(items),
@@ -266,6 +272,9 @@ pub fn split_list_items<'a>(pieces: Vec<DocumentText<'a>>) -> Vec<DocumentText<'
     out
 }
 
+/// The items of a JSON list. `None` when its wrapper does not parse as JSON (the loader reports
+/// the error), with fewer than two items, or with an item sharing its first line with other
+/// text (minified JSON: the items' columns would be off).
 fn json_list_items<'a>(piece: &DocumentText<'a>) -> Option<Vec<DocumentText<'a>>> {
     #[derive(serde::Deserialize)]
     struct List<'t> {
@@ -304,9 +313,116 @@ fn json_list_items<'a>(piece: &DocumentText<'a>) -> Option<Vec<DocumentText<'a>>
             text: text.get(line_start..start + raw.len())?,
             first_line: line,
             ordinal: piece.ordinal,
+            sequence_entry: false,
         });
     }
     Some(items)
+}
+
+/// The items of a block-style YAML list as `kubectl get -o yaml` writes it: top-level keys at
+/// column 0 (`apiVersion`, `items`, `kind`, `metadata`, each once), `kind` ending in `List`, and
+/// `items:` holding a block sequence whose entries all start with `-` at one indentation. Each
+/// entry becomes a piece of its own lines, unchanged, that the loader unwraps.
+///
+/// `None` (read whole) for anything else: another top-level key, a line less indented than the
+/// entries that is not a top-level key (an under-indented quoted scalar's continuation, say),
+/// fewer than two entries, and any anchor or `%` directive, since an alias or a tag handle in
+/// one item may need what another line defines.
+fn yaml_list_items<'a>(piece: &DocumentText<'a>) -> Option<Vec<DocumentText<'a>>> {
+    let text = piece.text;
+    if has_anchor(text) || text.starts_with('%') || text.contains("\n%") {
+        return None;
+    }
+    let mut items = Vec::new();
+    // (byte offset, line) where the entry being read starts
+    let mut entry: Option<(usize, usize)> = None;
+    let mut close_entry = |entry: &mut Option<(usize, usize)>, end: usize| -> Option<()> {
+        if let Some((start, first_line)) = entry.take() {
+            items.push(DocumentText {
+                text: text.get(start..end)?,
+                first_line,
+                ordinal: piece.ordinal,
+                sequence_entry: true,
+            });
+        }
+        Some(())
+    };
+    let mut seen = [false; 4];
+    let mut kind_is_list = false;
+    // Inside `items:`, and the entries' indentation once the first is seen
+    let mut in_items = false;
+    let mut entry_indent: Option<usize> = None;
+    let mut line_start = 0usize;
+    let line_ends = memchr::memchr_iter(b'\n', text.as_bytes())
+        .map(|newline| newline + 1)
+        .chain((!text.ends_with('\n')).then_some(text.len()));
+    for (line_no, line_end) in line_ends.enumerate() {
+        let start = line_start;
+        line_start = line_end;
+        let line = text.get(start..line_end)?.trim_end_matches(['\n', '\r']);
+        let body = line.trim_start_matches(' ');
+        let indent = line.len() - body.len();
+        // Blank and comment lines go with the lines around them
+        if body.is_empty() || body.starts_with('#') || (line_no == 0 && is_start_marker(body)) {
+            continue;
+        }
+        let is_entry = body == "-" || body.starts_with("- ");
+        if indent == 0 && !is_entry {
+            close_entry(&mut entry, start)?;
+            let (key, value) = body.split_once(':')?;
+            if !(value.is_empty() || value.starts_with(' ')) {
+                return None;
+            }
+            let value = value.split(" #").next().unwrap_or_default().trim();
+            let slot = ["apiVersion", "items", "kind", "metadata"]
+                .iter()
+                .position(|k| *k == key)?;
+            if std::mem::replace(&mut seen[slot], true) {
+                return None;
+            }
+            in_items = key == "items";
+            if in_items && !value.is_empty() {
+                return None;
+            }
+            if key == "kind" {
+                kind_is_list = value.trim_matches(['"', '\'']).ends_with("List");
+            }
+            continue;
+        }
+        if !in_items {
+            continue;
+        }
+        let entries_at = *entry_indent.get_or_insert(indent);
+        if indent == entries_at && is_entry {
+            close_entry(&mut entry, start)?;
+            entry = Some((start, piece.first_line + line_no));
+        } else if indent <= entries_at || entry.is_none() {
+            return None;
+        }
+    }
+    close_entry(&mut entry, text.len())?;
+    (kind_is_list && items.len() >= 2).then_some(items)
+}
+
+/// `---`, optionally with a comment: a document's explicit start
+fn is_start_marker(body: &str) -> bool {
+    body.strip_prefix("---")
+        .is_some_and(|rest| rest.is_empty() || rest.trim_start().starts_with('#'))
+}
+
+/// Whether `text` may define a YAML anchor: a `&` that starts a node (after a space, a line
+/// start or a flow indicator) and is followed by a name. Quoted text like `"a &b"` counts too:
+/// a false alarm only means the list is read whole.
+fn has_anchor(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'&', bytes).any(|at| {
+        let before = at.checked_sub(1).and_then(|i| bytes.get(i));
+        let after = bytes.get(at + 1);
+        matches!(
+            before,
+            None | Some(b' ' | b'\t' | b'\n' | b'[' | b'{' | b',')
+        ) && after.is_some_and(|b| !b.is_ascii_whitespace())
+    })
 }
 
 fn pos(line: usize, column: usize) -> Position {
@@ -603,8 +719,8 @@ fn parse_chunk_relaxing(
                 ),
             )
             .with_help(
-                "split it into several documents (`palisade scan` splits a JSON `kind: List` \
-                 printed with indentation, as `kubectl get -o json` writes it, into its items)",
+                "split it into several documents (`palisade scan` splits a `kind: List` as \
+                 `kubectl get -o json` or `-o yaml` writes it into its items)",
             ),
         );
         return;
@@ -666,6 +782,15 @@ fn parse_chunk_relaxing(
                 builder.anchors.clear();
                 builder.nodes = 0;
                 diags.append(&mut builder.diags);
+                let (value, positions, start) = match value {
+                    Value::Array(mut entries) if chunk.sequence_entry && entries.len() == 1 => {
+                        let entry = entries.pop().unwrap_or_default();
+                        let positions = positions.without_root();
+                        let start = positions.first().unwrap_or(start);
+                        (entry, positions, start)
+                    }
+                    value => (value, positions, start),
+                };
                 if !value.is_null() {
                     docs.push(LoadedDocument {
                         file: Arc::clone(file),

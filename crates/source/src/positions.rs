@@ -60,6 +60,19 @@ impl Positions {
         }
     }
 
+    /// The positions of a one-child root's child: every node but the first
+    pub(crate) fn without_root(mut self) -> Self {
+        if !self.starts.is_empty() {
+            self.starts.remove(0);
+            self.sizes.remove(0);
+        }
+        self
+    }
+
+    pub(crate) fn first(&self) -> Option<Position> {
+        self.starts.first().copied()
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.starts.len()
     }

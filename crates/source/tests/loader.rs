@@ -261,23 +261,21 @@ fn json_list(kind: &str, items: usize) -> String {
     .unwrap()
 }
 
-#[test]
-fn a_large_json_list_is_split_into_its_items_with_the_lines_they_have_in_the_list() {
-    let text = format!(
-        "{}\n---\n{}",
-        json_list("List", 4000),
-        json_list("PodList", 3)
-    );
-    assert!(text.len() > 1 << 20, "large enough to be split");
-    let file = SourceFile::new("dump.json", text);
-    let pieces = split_list_items(split_documents(&file));
-    // the large list's 4,000 items, then the small list whole
-    assert_eq!(pieces.len(), 4001);
-    let (whole, diags) = load_str(&file, &LoadLimits::default());
+/// Split `file`'s first piece, a list of `items` items, and load each item on its own: each has
+/// the value and the positions it has in the list read whole, and the list's document index.
+/// Returns the pieces after the list's items.
+fn assert_split_like_the_whole_list<'f>(
+    file: &'f std::sync::Arc<SourceFile>,
+    items: usize,
+) -> Vec<palisade_source::DocumentText<'f>> {
+    assert!(file.text.len() > 1 << 20, "large enough to be split");
+    let mut pieces = split_list_items(split_documents(file));
+    assert!(pieces.len() > items, "{} pieces", pieces.len());
+    let (whole, diags) = load_str(file, &LoadLimits::default());
     assert!(diags.is_empty(), "{diags:?}");
     let list = &whole[0];
-    for (i, piece) in pieces.iter().take(4000).enumerate() {
-        let (docs, diags) = load_document(&file, piece, &LoadLimits::default());
+    for (i, piece) in pieces.iter().take(items).enumerate() {
+        let (docs, diags) = load_document(file, piece, &LoadLimits::default());
         assert!(diags.is_empty(), "{diags:?}");
         let [item] = docs.as_slice() else {
             panic!("item {i}: {} documents", docs.len())
@@ -290,12 +288,127 @@ fn a_large_json_list_is_split_into_its_items_with_the_lines_they_have_in_the_lis
             "item {i}: every node where the list has it"
         );
         assert_eq!(
+            item.start,
+            list.positions.locate(&list.value, &pointer).0,
+            "item {i} starts where the list has it"
+        );
+        assert_eq!(
             item.index, list.index,
             "items keep the list's document index"
         );
     }
-    let (rest, _) = load_document(&file, &pieces[4000], &LoadLimits::default());
+    pieces.split_off(items)
+}
+
+#[test]
+fn a_large_json_list_is_split_into_its_items_with_the_lines_they_have_in_the_list() {
+    let text = format!(
+        "{}\n---\n{}",
+        json_list("List", 4000),
+        json_list("PodList", 3)
+    );
+    let file = SourceFile::new("dump.json", text);
+    // the large list's 4,000 items, then the small list whole
+    let rest = assert_split_like_the_whole_list(&file, 4000);
+    let [rest] = rest.as_slice() else {
+        panic!("{} pieces after the items", rest.len())
+    };
+    let (rest, _) = load_document(&file, rest, &LoadLimits::default());
     assert_eq!(rest[0].value["kind"], "PodList");
+}
+
+/// `kubectl get … -o yaml` of many objects: a `List` in one document, items as `- ` entries
+/// at `indent`, with what such dumps hold: block scalars, sequences under keys, comments,
+/// blank lines, quoted and multi-line strings, flow collections
+fn yaml_list(kind: &str, items: usize, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let mut out = String::from("---\napiVersion: v1\nitems:\n");
+    for i in 0..items {
+        let item = format!(
+            "- apiVersion: v1
+  kind: Pod
+  metadata:
+    annotations:
+      note: |
+        line one of pod {i}
+
+        # not a comment: block scalar text
+    labels: {{app: web, tier: t{tier}}}
+    name: pod-{i}
+    namespace: team
+  spec:
+    containers:
+    - args: [\"--port\", \"80\"]
+      command:
+      - /bin/app
+      image: 'registry.example/app:1.0'
+      name: app
+      securityContext:
+        privileged: {privileged}
+    # a comment inside the item
+    description: a plain scalar
+      folded over two lines
+
+",
+            tier = i % 7,
+            privileged = i % 2 == 0,
+        );
+        for line in item.lines() {
+            if !line.is_empty() {
+                out.push_str(&pad);
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.push_str(&format!(
+        "kind: {kind}\nmetadata:\n  resourceVersion: \"\"\n"
+    ));
+    out
+}
+
+#[test]
+fn a_large_yaml_list_is_split_into_its_items_with_the_lines_they_have_in_the_list() {
+    for indent in [0, 2] {
+        let text = yaml_list("List", 3000, indent) + &yaml_list("List", 3, 0);
+        let file = SourceFile::new("dump.yaml", text);
+        let rest = assert_split_like_the_whole_list(&file, 3000);
+        assert_eq!(rest.len(), 1, "the small list is read whole");
+    }
+}
+
+#[test]
+fn a_yaml_list_is_read_whole_unless_its_items_can_be_split_with_certainty() {
+    let pieces = |text: String| {
+        let file = SourceFile::new("x.yaml", text);
+        split_list_items(split_documents(&file)).len()
+    };
+    let list = yaml_list("List", 3000, 0);
+    assert_eq!(pieces(list.clone()), 3000);
+    assert_eq!(pieces(yaml_list("PodList", 3000, 2)), 3000);
+    // not a list, small, or a key that is not a List's
+    assert_eq!(pieces(yaml_list("Deployment", 3000, 0)), 1);
+    assert_eq!(pieces(yaml_list("List", 10, 0)), 1);
+    assert_eq!(
+        pieces(list.replace("kind: List\n", "kind: List\nspec: {}\n")),
+        1
+    );
+    // an anchor one item defines could be used by another
+    let anchored = list.replacen("name: pod-1\n", "name: &first pod-1\n", 1);
+    assert_eq!(pieces(anchored), 1);
+    // a line less indented than the entries: an under-indented quoted scalar (read whole, the
+    // loader relaxes it)
+    let under = list.replacen(
+        "note: |",
+        "quote: \"wrapped\nback to column 0\"\n      note: |",
+        1,
+    );
+    assert_eq!(pieces(under.clone()), 1);
+    let (docs, diags) = load(&under);
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(docs[0].value["items"].as_array().unwrap().len(), 3000);
+    // a tag directive can name handles the items use
+    assert_eq!(pieces(format!("%TAG !k! tag:k8s.io,2024:\n{list}")), 1);
 }
 
 #[test]
