@@ -117,25 +117,31 @@ pub fn run<W: Write + Send>(
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(input) = inputs.get(i) else { break };
-                let mut r = scan_input(plan, input, retained.empty_like(), sparse);
-                for f in &mut r.findings {
-                    plan.config.apply(f);
-                }
-                // The order of `Finding::sort_key`, without comparing the file name: every
-                // finding of one input is in that file
-                let order = |a: &Finding, b: &Finding| {
-                    (a.position, &a.rule_id).cmp(&(b.position, &b.rule_id))
-                };
-                if r.findings.len() > PART_FINDINGS {
-                    // one large file (a cluster dump): the other threads are idle by now
-                    r.findings.par_sort_by(order);
-                } else {
-                    r.findings.sort_by(order);
-                }
+                // A large file's findings of its first documents, finished while it is read
+                let (mut part, mut early, mut any) = (0, Vec::new(), false);
+                let mut r = scan_input(plan, input, retained.empty_like(), sparse, &mut |found| {
+                    any |= !found.is_empty();
+                    match output {
+                        Some(out) => {
+                            part = out.submit_in_parts(i, part, &found, |_| Vec::new(), false)
+                        }
+                        None => early.extend(found),
+                    }
+                });
+                finish_findings(plan, &mut r.findings);
                 if let Some(out) = output {
                     let findings = std::mem::take(&mut r.findings);
-                    let source = r.source.take().filter(|_| !findings.is_empty());
-                    out.submit(i, &findings, source.as_slice());
+                    let source = r.source.take().filter(|_| any || !findings.is_empty());
+                    out.submit_in_parts(
+                        i,
+                        part,
+                        &findings,
+                        |_| source.iter().cloned().collect(),
+                        true,
+                    );
+                } else if !early.is_empty() {
+                    early.append(&mut r.findings);
+                    r.findings = early;
                 }
                 tick();
                 done.push((i, r));
@@ -215,7 +221,7 @@ pub fn run<W: Write + Send>(
                 continue;
             }
             // A check can report on every workload: rendered in parts like a large file's
-            out.submit_in_parts(sequence, &found, |slice| {
+            let sources = |slice: &[Finding]| {
                 let mut sources: Vec<Arc<SourceFile>> = Vec::new();
                 for f in slice.iter().filter(|f| diagnosed.contains(&f.file.name)) {
                     if !sources.iter().any(|s| Arc::ptr_eq(s, &f.file)) {
@@ -223,7 +229,8 @@ pub fn run<W: Write + Send>(
                     }
                 }
                 sources
-            });
+            };
+            out.submit_in_parts(sequence, 0, &found, sources, true);
             sequence += 1;
         }
     }
@@ -278,44 +285,50 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
         })
     }
 
-    /// The findings of input `index`, and the files whose text the diagnostics may show
-    fn submit(&self, index: usize, findings: &[Finding], sources: &[Arc<SourceFile>])
-    where
-        W: Send,
-    {
-        self.submit_in_parts(index, findings, |_| sources.to_vec());
-    }
-
-    /// The findings of `index` (an input, or a cross-resource check after the inputs), with the
-    /// files whose text the diagnostics of each part may show. Rendered on the calling thread;
-    /// when they are many (a cluster dump, a check reporting on every workload, while the
-    /// other threads are idle) in parts over the pool, a few at a time, each written as soon
-    /// as it is its turn, so they are not all held rendered at once.
+    /// The findings of `index` (an input, or a cross-resource check after the inputs) from its
+    /// part `first` on, with the files whose text the diagnostics of each part may show;
+    /// `ends` when no findings of `index` follow. Returns the next part's number.
+    ///
+    /// Rendered on the calling thread; when they are many (a cluster dump, a check reporting on
+    /// every workload, while the other threads are idle) in parts over the pool, a few at a
+    /// time, each written as soon as it is its turn, so they are not all held rendered at once.
     fn submit_in_parts(
         &self,
         index: usize,
+        first: usize,
         findings: &[Finding],
         sources: impl Fn(&[Finding]) -> Vec<Arc<SourceFile>> + Sync,
-    ) where
+        ends: bool,
+    ) -> usize
+    where
         W: Send,
     {
         if findings.len() <= PART_FINDINGS {
-            self.submit_part(index, 0, self.render(findings, &sources(findings)), true);
-            return;
+            if findings.is_empty() && !ends {
+                return first;
+            }
+            self.submit_part(
+                index,
+                first,
+                self.render(findings, &sources(findings)),
+                ends,
+            );
+            return first + 1;
         }
         let window = PART_FINDINGS * rayon::current_num_threads().max(1);
-        let parts = findings.len().div_ceil(PART_FINDINGS);
-        let mut part = 0;
+        let last = first + findings.len().div_ceil(PART_FINDINGS) - 1;
+        let mut part = first;
         for slice in findings.chunks(window) {
             let chunks: Vec<Chunk> = slice
                 .par_chunks(PART_FINDINGS)
                 .map(|findings| self.render(findings, &sources(findings)))
                 .collect();
             for chunk in chunks {
-                self.submit_part(index, part, chunk, part + 1 == parts);
+                self.submit_part(index, part, chunk, ends && part == last);
                 part += 1;
             }
         }
+        part
     }
 
     /// `findings` rendered, with the files whose text the diagnostics may show
@@ -393,7 +406,19 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
     }
 }
 
-fn scan_input(plan: &Plan, input: &Input, inventory: Inventory, sparse: bool) -> FileResult {
+/// One input's results. A large file of many documents is read a window of documents at a
+/// time, and the findings of every window but the last are finished (see [`finish_findings`])
+/// and handed to `early` while the next window is read, so a cluster dump's findings need not
+/// all be held at once; the last window's are in the result, unfinished, like a small file's.
+/// Each window's findings come after the previous window's in report order: every finding
+/// points into its own document's lines.
+fn scan_input(
+    plan: &Plan,
+    input: &Input,
+    inventory: Inventory,
+    sparse: bool,
+    early: &mut (dyn FnMut(Vec<Finding>) + Send),
+) -> FileResult {
     let mut out = FileResult {
         inventory,
         note_lines: sparse,
@@ -415,22 +440,45 @@ fn scan_input(plan: &Plan, input: &Input, inventory: Inventory, sparse: bool) ->
         // A big multi-document file (Helm output, a cluster dump) is shared out among the
         // threads by document instead of keeping one of them busy while the others idle, and
         // each document's values are dropped once evaluated.
-        let parts: Vec<FileResult> = pieces
-            .par_iter()
-            .fold(
-                || FileResult {
-                    inventory: out.inventory.empty_like(),
-                    note_lines: sparse,
-                    ..FileResult::default()
+        let stub = (!plan.keep_source).then(|| file_name_only(&file));
+        let mut windows = windows(&pieces).peekable();
+        // The previous window's findings, finished and written while the next window is read
+        let mut done: Option<Vec<Finding>> = None;
+        while let Some(window) = windows.next() {
+            let previous = done.take();
+            let (parts, ()) = rayon::join(
+                || {
+                    window
+                        .par_iter()
+                        .fold(
+                            || FileResult {
+                                inventory: out.inventory.empty_like(),
+                                note_lines: sparse,
+                                ..FileResult::default()
+                            },
+                            |mut part, piece| {
+                                scan_document(plan, &file, piece, &mut part);
+                                part
+                            },
+                        )
+                        .collect::<Vec<_>>()
                 },
-                |mut part, piece| {
-                    scan_document(plan, &file, piece, &mut part);
-                    part
+                || {
+                    if let Some(mut findings) = previous {
+                        if let Some(stub) = &stub {
+                            point_at(&mut findings, stub);
+                        }
+                        finish_findings(plan, &mut findings);
+                        early(findings);
+                    }
                 },
-            )
-            .collect();
-        for part in parts {
-            out.absorb(part);
+            );
+            for part in parts {
+                out.absorb(part);
+            }
+            if windows.peek().is_some() {
+                done = Some(std::mem::take(&mut out.findings));
+            }
         }
     } else {
         for piece in &pieces {
@@ -441,11 +489,8 @@ fn scan_input(plan: &Plan, input: &Input, inventory: Inventory, sparse: bool) ->
         out.diagnostics.push(no_documents(&file));
     }
     if !plan.keep_source {
-        // Findings outlive the file; without snippets to show they only need its name.
-        let stub = SourceFile::new(file.name.clone(), String::new());
-        for f in &mut out.findings {
-            f.file = Arc::clone(&stub);
-        }
+        let stub = file_name_only(&file);
+        point_at(&mut out.findings, &stub);
         out.inventory.replace_file(&stub);
     } else if sparse {
         if out.diagnostics.iter().any(has_snippet) {
@@ -460,6 +505,65 @@ fn scan_input(plan: &Plan, input: &Input, inventory: Inventory, sparse: bool) ->
     out.workload_lines = Vec::new();
     out
 }
+
+/// Findings outlive their file; without snippets to show they only need its name
+fn file_name_only(file: &SourceFile) -> Arc<SourceFile> {
+    SourceFile::new(file.name.clone(), String::new())
+}
+
+fn point_at(findings: &mut [Finding], file: &Arc<SourceFile>) {
+    for f in findings {
+        f.file = Arc::clone(file);
+    }
+}
+
+/// Findings made final: the configuration applied (severity overrides, excludes) and sorted
+/// into report order
+fn finish_findings(plan: &Plan, findings: &mut [Finding]) {
+    for f in findings.iter_mut() {
+        plan.config.apply(f);
+    }
+    // The order of `Finding::sort_key`, without comparing the file name: every finding of one
+    // input is in that file
+    let order = |a: &Finding, b: &Finding| (a.position, &a.rule_id).cmp(&(b.position, &b.rule_id));
+    if findings.len() > PART_FINDINGS {
+        // part of a large file (a cluster dump): the other threads are idle by now
+        findings.par_sort_by(order);
+    } else {
+        findings.sort_by(order);
+    }
+}
+
+/// A large file's documents in windows of at most [`WINDOW_DOCUMENTS`] documents and about
+/// [`WINDOW_BYTES`] of text: each window is read in parallel and its findings written before
+/// the next is read
+fn windows<'p, 'a>(pieces: &'p [DocumentText<'a>]) -> impl Iterator<Item = &'p [DocumentText<'a>]> {
+    let mut rest = pieces;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut bytes = 0;
+        let count = rest
+            .iter()
+            .take(WINDOW_DOCUMENTS)
+            .take_while(|piece| {
+                let fits = bytes < WINDOW_BYTES;
+                bytes += piece.len();
+                fits
+            })
+            .count();
+        let (window, after) = rest.split_at(count.max(1));
+        rest = after;
+        Some(window)
+    })
+}
+
+/// Documents in one window of a large file: a window's findings are held until it is done
+/// (about 5 per object in the synthetic corpus)
+const WINDOW_DOCUMENTS: usize = 1024;
+/// Text in one window of a large file
+const WINDOW_BYTES: usize = 4 << 20;
 
 /// Does human output show a snippet of the file for this diagnostic (when it has the text)?
 fn has_snippet(d: &Diagnostic) -> bool {
