@@ -6,7 +6,10 @@ ConfigMaps, RBAC, NetworkPolicies, CronJobs), spread over 20 namespaces and many
 (about 50 documents per file), with varied names, images and settings so the scanner does
 real work on each document. Deterministic: the same SIZE_MB gives the same bytes.
 
-usage: gen_corpus.py DIR SIZE_MB
+With --list, the same documents are written as one cluster dump, DIR/dump.yaml: a
+`kind: List` whose items are the documents, laid out as `kubectl get -o yaml` writes it.
+
+usage: gen_corpus.py [--list] DIR SIZE_MB
 """
 import os
 import random
@@ -184,23 +187,48 @@ def document(rng, i):
     return NETPOL.format(i=i, ns=ns, team=team)
 
 
+def as_list_items(doc):
+    """A document (or documents: a Role comes with its binding) as entries of the List's
+    `items:`, at column 0 as kubectl writes them"""
+    out = []
+    for part in doc.rstrip("\n").split("\n---\n"):
+        lines = part.split("\n")
+        out.extend(("- " if k == 0 else "  " if line else "") + line + "\n"
+                   for k, line in enumerate(lines))
+    return "".join(out)
+
+
 def main():
-    out, size_mb = sys.argv[1], float(sys.argv[2])
+    args = sys.argv[1:]
+    as_list = args[:1] == ["--list"]
+    out, size_mb = args[as_list:][0], float(args[as_list:][1])
     os.makedirs(out, exist_ok=True)
     rng = random.Random(42)
     target = int(size_mb * 1_000_000)
     written, i, n = 0, 0, 0
+    dump = open(os.path.join(out, "dump.yaml"), "w") if as_list else None
+    if dump:
+        dump.write("apiVersion: v1\nitems:\n")
     while written < target:
         docs = []
         for _ in range(50):
             docs.append(document(rng, i))
             i += 1
-        text = "---\n".join(docs)
-        with open(os.path.join(out, f"m{n:05d}.yaml"), "w") as f:
-            f.write(text)
+        if dump:
+            text = "".join(as_list_items(d) for d in docs)
+            dump.write(text)
+        else:
+            text = "---\n".join(docs)
+            with open(os.path.join(out, f"m{n:05d}.yaml"), "w") as f:
+                f.write(text)
         written += len(text)
         n += 1
-    print(f"wrote {n} files, {i} documents, {written} bytes to {out}")
+    if dump:
+        dump.write('kind: List\nmetadata:\n  resourceVersion: ""\n')
+        dump.close()
+        print(f"wrote 1 file, {i} documents, {written} bytes to {out}")
+    else:
+        print(f"wrote {n} files, {i} documents, {written} bytes to {out}")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Scan-speed benchmark: palisade vs. the raw YAML parse floor vs. Checkov, same input, same run.
 #
-#   bench/run.sh                 real-world corpus + synthetic 5/25/50/100 MB corpora; Checkov
-#                                on the inputs up to CHECKOV_MAX_MB (default 10)
+#   bench/run.sh                 real-world corpus + synthetic 5/25/50/100 MB corpora + 25/100 MB
+#                                cluster dumps (one `kind: List` file of the same kind of
+#                                objects); Checkov on the inputs up to CHECKOV_MAX_MB (default 10)
 #   bench/run.sh --no-checkov    skip Checkov (it needs minutes on the large inputs)
-#   SIZES="10 20" bench/run.sh   other synthetic sizes (MB)
+#   SIZES="10 20" bench/run.sh   other synthetic sizes (MB); DUMPS="…" likewise for the dumps
 #
 # Needs: cargo, python3, /usr/bin/time (GNU time). Checkov is installed into bench/out/venv
 # with pip unless CHECKOV points at an existing binary. Results: bench/out/results.md.
@@ -14,6 +15,7 @@ OUT=bench/out
 mkdir -p "$OUT"
 SHARED=../shared/corpora/real-world
 SIZES=${SIZES:-"5 25 50 100"}
+DUMPS=${DUMPS:-"25 100"}
 # Checkov grows super-linearly (about 50 minutes for 3,000 small manifests): only run it on
 # inputs up to this size.
 CHECKOV_MAX_MB=${CHECKOV_MAX_MB:-10}
@@ -61,6 +63,11 @@ for size in $SIZES; do
   [[ -d $dir ]] || python3 bench/gen_corpus.py "$dir" "$size" >/dev/null
   corpora+=("$dir")
 done
+for size in $DUMPS; do
+  dir=$OUT/cluster-dump-${size}mb
+  [[ -d $dir ]] || python3 bench/gen_corpus.py --list "$dir" "$size" >/dev/null
+  corpora+=("$dir")
+done
 
 {
   echo "# Scan benchmark results"
@@ -68,7 +75,7 @@ done
   echo "- date: $(date -u +%Y-%m-%d)"
   echo "- machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
   echo "- palisade $($PALISADE --version | awk '{print $2}') (release build), all built-in checks + PSS baseline, \`-o json\`"
-  echo "- parse floor: the same bytes through the same YAML parser (saphyr-parser events, no values), same parallelism"
+  echo "- parse floor: the same bytes through the same YAML parser (saphyr-parser events, no values), same parallelism: files in parallel, so a cluster dump (one document) on one thread"
   echo "- checkov 3.3.30 \`-d DIR --framework kubernetes\`, only on inputs up to ${CHECKOV_MAX_MB} MB; \`-\` = not run"
   echo
   echo "| corpus | MB | manifests | palisade s | MB/s | manifests/s | peak RSS MB | parse floor s | floor MB/s | rate vs floor | checkov s | checkov RSS MB |"
