@@ -27,6 +27,14 @@ impl Input {
         }
     }
 
+    /// Size in bytes, when known before reading (a file's)
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            Self::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Self::Stdin | Self::Kustomize(_) => None,
+        }
+    }
+
     /// Read the input's bytes
     pub fn read(&self) -> Result<Vec<u8>, Diagnostic> {
         let name = self.name();

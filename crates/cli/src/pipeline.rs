@@ -90,7 +90,16 @@ impl FileResult {
     }
 }
 
-/// Run the plan over the inputs; `tick` is called once per finished input (progress).
+/// What a scan reports as it goes, for a progress bar
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// This many more bytes of input were scanned (a large file's a window at a time)
+    Scanned(u64),
+    /// One more input is done
+    InputDone,
+}
+
+/// Run the plan over the inputs; `tick` is told of the bytes scanned and the inputs done.
 ///
 /// With `output`, each file's findings are rendered on the worker that found them and written
 /// in input order as soon as the files before it are done, then dropped, and so are the
@@ -99,7 +108,7 @@ impl FileResult {
 pub fn run<W: Write + Send>(
     plan: &Plan,
     inputs: &[Input],
-    tick: &(dyn Fn() + Sync),
+    tick: &(dyn Fn(Progress) + Sync),
     output: Option<&OrderedOutput<'_, '_, W>>,
 ) -> Outcome {
     // Workers take inputs in order from a shared counter (rather than rayon splitting the list
@@ -119,15 +128,22 @@ pub fn run<W: Write + Send>(
                 let Some(input) = inputs.get(i) else { break };
                 // A large file's findings of its first documents, finished while it is read
                 let (mut part, mut early, mut any) = (0, Vec::new(), false);
-                let mut r = scan_input(plan, input, retained.empty_like(), sparse, &mut |found| {
-                    any |= !found.is_empty();
-                    match output {
-                        Some(out) => {
-                            part = out.submit_in_parts(i, part, &found, |_| Vec::new(), false)
+                let mut r = scan_input(
+                    plan,
+                    input,
+                    retained.empty_like(),
+                    sparse,
+                    tick,
+                    &mut |found| {
+                        any |= !found.is_empty();
+                        match output {
+                            Some(out) => {
+                                part = out.submit_in_parts(i, part, &found, |_| Vec::new(), false)
+                            }
+                            None => early.extend(found),
                         }
-                        None => early.extend(found),
-                    }
-                });
+                    },
+                );
                 finish_findings(plan, &mut r.findings);
                 if let Some(out) = output {
                     let findings = std::mem::take(&mut r.findings);
@@ -143,7 +159,7 @@ pub fn run<W: Write + Send>(
                     early.append(&mut r.findings);
                     r.findings = early;
                 }
-                tick();
+                tick(Progress::InputDone);
                 done.push((i, r));
             }
             done
@@ -417,6 +433,7 @@ fn scan_input(
     input: &Input,
     inventory: Inventory,
     sparse: bool,
+    tick: &(dyn Fn(Progress) + Sync),
     early: &mut (dyn FnMut(Vec<Finding>) + Send),
 ) -> FileResult {
     let mut out = FileResult {
@@ -436,6 +453,7 @@ fn scan_input(
         }
     };
     let pieces = split_list_items(split_documents(&file));
+    let mut ticked = 0;
     if file.text.len() >= PARALLEL_FILE_BYTES && pieces.len() > 1 {
         // A big multi-document file (Helm output, a cluster dump) is shared out among the
         // threads by document instead of keeping one of them busy while the others idle, and
@@ -476,6 +494,9 @@ fn scan_input(
             for part in parts {
                 out.absorb(part);
             }
+            let window_bytes: usize = window.iter().map(DocumentText::len).sum();
+            ticked += window_bytes;
+            tick(Progress::Scanned(window_bytes as u64));
             if windows.peek().is_some() {
                 done = Some(std::mem::take(&mut out.findings));
             }
@@ -485,6 +506,9 @@ fn scan_input(
             scan_document(plan, &file, piece, &mut out);
         }
     }
+    tick(Progress::Scanned(
+        file.text.len().saturating_sub(ticked) as u64
+    ));
     if out.documents == 0 && out.diagnostics.is_empty() {
         out.diagnostics.push(no_documents(&file));
     }
@@ -676,4 +700,68 @@ fn evaluate(plan: &Plan, resource: &Resource, out: &mut FileResult) {
     }
     out.inventory.observe(resource);
     out.resources += 1;
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::panic,
+        reason = "test code: a failed unwrap is a failed test"
+    )]
+    use super::*;
+    use crate::args::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn progress_counts_every_byte_and_a_large_file_window_by_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let pod = |i: usize| {
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\n  namespace: team\nspec:\n  \
+                 containers:\n  - name: app\n    image: nginx\n    securityContext:\n      \
+                 privileged: true\n"
+            )
+        };
+        let small = dir.path().join("small.yaml");
+        std::fs::write(&small, pod(0)).unwrap();
+        // a multi-document file large enough to be read in several windows
+        let large = dir.path().join("large.yaml");
+        let docs: Vec<String> = (0..3 * WINDOW_DOCUMENTS).map(pod).collect();
+        std::fs::write(&large, docs.join("---\n")).unwrap();
+
+        let Command::Scan(args) = Cli::try_parse_from(["palisade", "scan", "x"])
+            .unwrap()
+            .command
+        else {
+            panic!("not a scan")
+        };
+        let plan = crate::commands::scan::plan(&args, Config::default()).unwrap();
+        let inputs = [Input::File(small), Input::File(large)];
+        let steps = Mutex::new(Vec::new());
+        let outcome = run(
+            &plan,
+            &inputs,
+            &|step| steps.lock().unwrap().push(step),
+            None::<&OrderedOutput<'_, '_, Vec<u8>>>,
+        );
+        assert_eq!(outcome.resources, 1 + 3 * WINDOW_DOCUMENTS);
+        let steps = steps.into_inner().unwrap();
+        let scanned: u64 = steps
+            .iter()
+            .map(|s| match s {
+                Progress::Scanned(bytes) => *bytes,
+                Progress::InputDone => 0,
+            })
+            .sum();
+        let total: u64 = inputs.iter().filter_map(Input::size).sum();
+        assert_eq!(scanned, total, "every byte counted once");
+        let done = steps.iter().filter(|s| **s == Progress::InputDone).count();
+        assert_eq!(done, 2);
+        let byte_steps = steps.len() - done;
+        assert!(
+            byte_steps > 3,
+            "the large file counted window by window: {steps:?}"
+        );
+    }
 }

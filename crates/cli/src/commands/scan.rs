@@ -1,7 +1,8 @@
 //! `palisade scan`
 
 use crate::args::{ColorChoice, OutputFormat, ScanArgs};
-use crate::pipeline::OrderedOutput;
+use crate::input::Input;
+use crate::pipeline::{OrderedOutput, Progress};
 use crate::{input, pipeline};
 use anyhow::{Context, Result, bail};
 use palisade_checks::{ResourceChecks, pss_rules};
@@ -11,6 +12,7 @@ use palisade_report::{FindingStream, Format, RenderOptions, ScanReport, Tally};
 use palisade_source::{LoadLimits, SourceFile, load_str};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Default for `--fail-on`: every finding but informational ones fails the run
 const DEFAULT_FAIL_ON: Severity = Severity::Low;
@@ -44,10 +46,17 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         Sink::Whole(_) => None,
     };
 
-    let progress = progress_bar(args, inputs.len());
-    let tick = || {
+    let progress = progress_bar(args, &inputs);
+    let inputs_done = AtomicUsize::new(0);
+    let tick = |step: Progress| {
         if let Some(p) = &progress {
-            p.inc(1);
+            match step {
+                Progress::Scanned(bytes) => p.inc(bytes),
+                Progress::InputDone => {
+                    let done = inputs_done.fetch_add(1, Ordering::Relaxed) + 1;
+                    p.set_message(format!("{done}/{} files", inputs.len()));
+                }
+            }
         }
     };
     let mut outcome = pipeline::run(&plan, &inputs, &tick, ordered);
@@ -126,16 +135,22 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-fn progress_bar(args: &ScanArgs, total: usize) -> Option<indicatif::ProgressBar> {
-    if args.no_progress || total < 2 || !std::io::stderr().is_terminal() {
+/// A bar over the bytes to scan, on a terminal, when there are several files or a large one
+/// (a cluster dump is one file); the files done are its message
+fn progress_bar(args: &ScanArgs, inputs: &[Input]) -> Option<indicatif::ProgressBar> {
+    const LARGE_FILE_BYTES: u64 = 16 << 20;
+    let total: u64 = inputs.iter().filter_map(Input::size).sum();
+    let worth_it = inputs.len() >= 2 || total >= LARGE_FILE_BYTES;
+    if args.no_progress || total == 0 || !worth_it || !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = indicatif::ProgressBar::new(total as u64);
+    let bar = indicatif::ProgressBar::new(total);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} scanning {pos}/{len} files {wide_bar} {eta}",
+        "{spinner} scanning {msg} {wide_bar} {binary_bytes}/{binary_total_bytes} {eta}",
     ) {
         bar.set_style(style);
     }
+    bar.set_message(format!("0/{} files", inputs.len()));
     Some(bar)
 }
 
@@ -178,7 +193,7 @@ fn framework_arg(args: &ScanArgs) -> Result<Option<Framework>> {
 }
 
 /// Decide which rules run
-fn plan(args: &ScanArgs, config: Config) -> Result<pipeline::Plan> {
+pub(crate) fn plan(args: &ScanArgs, config: Config) -> Result<pipeline::Plan> {
     let select = if args.select.is_empty() {
         config.select.clone()
     } else {
