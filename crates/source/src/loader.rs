@@ -116,14 +116,15 @@ pub fn read_source(
     }
 }
 
-/// Load every document of a file. Never fails: unreadable documents become diagnostics.
+/// Load every document of a file, a large `kind: List` as its items (see
+/// [`split_list_items`]). Never fails: unreadable documents become diagnostics.
 pub fn load_str(
     file: &Arc<SourceFile>,
     limits: &LoadLimits,
 ) -> (Vec<LoadedDocument>, Vec<Diagnostic>) {
     let mut docs = Vec::new();
     let mut diags = Vec::new();
-    for piece in split_documents(file) {
+    for piece in split_list_items(split_documents(file)) {
         let (d, e) = load_document(file, &piece, limits);
         docs.extend(d);
         diags.extend(e);

@@ -271,7 +271,7 @@ fn assert_split_like_the_whole_list<'f>(
     assert!(file.text.len() > 1 << 20, "large enough to be split");
     let mut pieces = split_list_items(split_documents(file));
     assert!(pieces.len() > items, "{} pieces", pieces.len());
-    let (whole, diags) = load_str(file, &LoadLimits::default());
+    let (whole, diags) = load_document(file, &split_documents(file)[0], &LoadLimits::default());
     assert!(diags.is_empty(), "{diags:?}");
     let list = &whole[0];
     for (i, piece) in pieces.iter().take(items).enumerate() {
@@ -374,6 +374,11 @@ fn a_large_yaml_list_is_split_into_its_items_with_the_lines_they_have_in_the_lis
         let file = SourceFile::new("dump.yaml", text);
         let rest = assert_split_like_the_whole_list(&file, 3000);
         assert_eq!(rest.len(), 1, "the small list is read whole");
+        // every reader of files gets the items
+        let (docs, diags) = load_str(&file, &LoadLimits::default());
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(docs.len(), 3001);
+        assert_eq!(docs[2999].value["metadata"]["name"], "pod-2999");
     }
 }
 
