@@ -127,7 +127,7 @@ pub fn run<W: Write + Send>(
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(input) = inputs.get(i) else { break };
                 // A large file's findings of its first documents, finished while it is read
-                let (mut part, mut early, mut any) = (0, Vec::new(), false);
+                let (mut part, mut earlier, mut any) = (0, Vec::new(), false);
                 let mut r = scan_input(
                     plan,
                     input,
@@ -140,7 +140,7 @@ pub fn run<W: Write + Send>(
                             Some(out) => {
                                 part = out.submit_in_parts(i, part, &found, |_| Vec::new(), false)
                             }
-                            None => early.extend(found),
+                            None => earlier.extend(found),
                         }
                     },
                 );
@@ -155,9 +155,9 @@ pub fn run<W: Write + Send>(
                         |_| source.iter().cloned().collect(),
                         true,
                     );
-                } else if !early.is_empty() {
-                    early.append(&mut r.findings);
-                    r.findings = early;
+                } else if !earlier.is_empty() {
+                    earlier.append(&mut r.findings);
+                    r.findings = earlier;
                 }
                 tick(Progress::InputDone);
                 done.push((i, r));
@@ -453,12 +453,12 @@ fn scan_input(
         }
     };
     let pieces = split_list_items(split_documents(&file));
+    let stub = (!plan.keep_source).then(|| file_name_only(&file));
     let mut ticked = 0;
     if file.text.len() >= PARALLEL_FILE_BYTES && pieces.len() > 1 {
         // A big multi-document file (Helm output, a cluster dump) is shared out among the
         // threads by document instead of keeping one of them busy while the others idle, and
         // each document's values are dropped once evaluated.
-        let stub = (!plan.keep_source).then(|| file_name_only(&file));
         let mut windows = windows(&pieces).peekable();
         // The previous window's findings, finished and written while the next window is read
         let mut done: Option<Vec<Finding>> = None;
@@ -512,10 +512,9 @@ fn scan_input(
     if out.documents == 0 && out.diagnostics.is_empty() {
         out.diagnostics.push(no_documents(&file));
     }
-    if !plan.keep_source {
-        let stub = file_name_only(&file);
-        point_at(&mut out.findings, &stub);
-        out.inventory.replace_file(&stub);
+    if let Some(stub) = &stub {
+        point_at(&mut out.findings, stub);
+        out.inventory.replace_file(stub);
     } else if sparse {
         if out.diagnostics.iter().any(has_snippet) {
             // Diagnostics show snippets of the file, as a whole report would
