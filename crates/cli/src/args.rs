@@ -82,6 +82,7 @@ pub enum ColorChoice {
 Examples:
   palisade scan k8s/ charts/rendered.yaml
   kustomize build overlays/prod | palisade scan -
+  kubectl get deploy,ds,sts,cronjob,role,clusterrole,rolebinding -A -o yaml | palisade scan -
   palisade scan --select pss --pss-level restricted -o sarif k8s/
   palisade scan --select POD,rbac --ignore POD-007 --fail-on high k8s/
   palisade scan --framework nsa-cisa-1.2 k8s/
