@@ -12,9 +12,11 @@
 //! list flags (`--enable-admission-plugins`, `--authorization-mode`, `--tls-cipher-suites`, …)
 //! append, and `--feature-gates` occurrences merge. Parsing stops at `--`.
 
+use memchr::memmem::Finder;
 use palisade_model::{Container, ContainerKind, PodTemplate, Resource};
 use palisade_source::JsonPointer;
 use serde_json::Value;
+use std::sync::LazyLock;
 
 /// A component whose command line the checks read
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,6 +317,12 @@ const COMPONENTS: [Component; 6] = [
     Component::KubeProxy,
 ];
 
+/// A searcher for each of `COMPONENTS`' shortest names, built once: `str::contains` built one
+/// on every call, and [`may_run`] searches every word of every container's command line for
+/// every component (half of its cost, about 1% of a scan)
+static SHORTEST_NAMES: LazyLock<[Finder<'static>; 6]> =
+    LazyLock::new(|| COMPONENTS.map(|c| Finder::new(c.shortest_name())));
+
 /// What is known, on this thread, about the resource being checked (see [`per_resource`])
 #[derive(Debug, Clone, Copy)]
 enum Scope {
@@ -359,13 +367,14 @@ fn may_run(res: &Resource, component: Component) -> bool {
         for c in &containers {
             let image = image_name(c);
             let words: Vec<&str> = command_words(c).collect();
-            for comp in COMPONENTS {
+            for (comp, name) in COMPONENTS.into_iter().zip(SHORTEST_NAMES.iter()) {
                 let labelled = labels.contains(&Some(comp.binary()))
                     && (containers.len() == 1 || c.name() == comp.binary());
-                let shortest = comp.shortest_name();
                 if labelled
-                    || image.is_some_and(|name| image_names(name, comp))
-                    || words.iter().any(|word| word.contains(shortest))
+                    || image.is_some_and(|image| image_names(image, comp))
+                    || words
+                        .iter()
+                        .any(|word| name.find(word.as_bytes()).is_some())
                 {
                     bits |= bit(comp);
                 }
