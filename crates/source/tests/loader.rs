@@ -432,3 +432,103 @@ fn only_large_pretty_printed_json_lists_are_split() {
     // small
     assert_eq!(pieces(json_list("List", 10)), 1);
 }
+
+/// Random line edits of a YAML dump (lines inserted at random indentation with YAML's
+/// indicators, lines dropped, indentation changed): whenever the list reads whole without a
+/// diagnostic and is split, the split items are exactly the list's items
+#[test]
+fn a_split_yaml_list_always_has_the_items_of_the_list_read_whole() {
+    let iterations: usize = std::env::var("SPLIT_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(12);
+    // entries at column 0 (as kubectl writes them) and indented
+    let bases: Vec<Vec<String>> = [0, 2]
+        .map(|indent| {
+            yaml_list("List", 2500, indent)
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        })
+        .into();
+    let inserts = [
+        "x: 1",
+        "- y",
+        "# c",
+        "k: &a v",
+        "k: *a",
+        "k: 'q",
+        "k: \"q",
+        "'q'",
+        "k: |",
+        "  - z",
+        "items:",
+        "kind: List",
+        "---",
+        "...",
+        "%TAG ! x:",
+        "- - a",
+        "-",
+        "  ? k",
+        "k: [a,",
+        "]",
+    ];
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut split, mut whole) = (0, 0);
+    for iteration in 0..iterations {
+        let mut lines = bases[iteration % 2].clone();
+        for _ in 0..(next() % 2 + 1) {
+            let at = usize::try_from(next() % lines.len() as u64).unwrap();
+            match next() % 3 {
+                0 => {
+                    let indent = " ".repeat(usize::try_from(next() % 7).unwrap());
+                    let text = inserts[usize::try_from(next() % inserts.len() as u64).unwrap()];
+                    lines.insert(at, format!("{indent}{text}"));
+                }
+                1 => {
+                    lines.remove(at);
+                }
+                _ => {
+                    let line = lines[at].trim_start().to_owned();
+                    let indent = " ".repeat(usize::try_from(next() % 7).unwrap());
+                    lines[at] = format!("{indent}{line}");
+                }
+            }
+        }
+        let file = SourceFile::new("fuzz.yaml", lines.join("\n") + "\n");
+        let pieces = split_documents(&file);
+        let limits = LoadLimits::default();
+        let (docs, diags) = load_document(&file, &pieces[0], &limits);
+        let Some(items) = docs
+            .first()
+            .filter(|_| diags.is_empty() && docs.len() == 1)
+            .and_then(|d| d.value.get("items"))
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
+        let parts = split_list_items(vec![pieces[0]]);
+        if parts.len() == 1 {
+            whole += 1;
+            continue;
+        }
+        split += 1;
+        let loaded: Vec<Value> = parts
+            .iter()
+            .flat_map(|p| load_document(&file, p, &limits).0)
+            .map(|d| d.value)
+            .collect();
+        assert_eq!(&loaded, items, "split items differ from the list's");
+    }
+    eprintln!("{split} edited lists split, {whole} read whole");
+    assert!(
+        split > 0,
+        "no edit kept a splittable list ({whole} read whole)"
+    );
+}
