@@ -144,7 +144,6 @@ pub fn run<W: Write + Send>(
                         }
                     },
                 );
-                finish_findings(plan, &mut r.findings);
                 if let Some(out) = output {
                     let findings = std::mem::take(&mut r.findings);
                     let source = r.source.take().filter(|_| any || !findings.is_empty());
@@ -422,10 +421,10 @@ impl<'s, 'r, W: Write> OrderedOutput<'s, 'r, W> {
     }
 }
 
-/// One input's results. A large file of many documents is read a window of documents at a
-/// time, and the findings of every window but the last are finished (see [`finish_findings`])
-/// and handed to `early` while the next window is read, so a cluster dump's findings need not
-/// all be held at once; the last window's are in the result, unfinished, like a small file's.
+/// One input's results, its findings finished (see [`finish_findings`]). A large file of many
+/// documents is read a window of documents at a time, and the findings of every window but the
+/// last are handed to `early` while the next window is read, so a cluster dump's findings need
+/// not all be held at once; the last window's are in the result, like a small file's.
 /// Each window's findings come after the previous window's in report order: every finding
 /// points into its own document's lines.
 fn scan_input(
@@ -512,6 +511,7 @@ fn scan_input(
     if out.documents == 0 && out.diagnostics.is_empty() {
         out.diagnostics.push(no_documents(&file));
     }
+    finish_findings(plan, &mut out.findings);
     if let Some(stub) = &stub {
         point_at(&mut out.findings, stub);
         out.inventory.replace_file(stub);
@@ -550,7 +550,7 @@ fn finish_findings(plan: &Plan, findings: &mut [Finding]) {
     // input is in that file
     let order = |a: &Finding, b: &Finding| (a.position, &a.rule_id).cmp(&(b.position, &b.rule_id));
     if findings.len() > PART_FINDINGS {
-        // part of a large file (a cluster dump): the other threads are idle by now
+        // a large file's (a cluster dump): sorted over the pool
         findings.par_sort_by(order);
     } else {
         findings.sort_by(order);

@@ -193,13 +193,8 @@ pub fn split_documents(file: &SourceFile) -> Vec<DocumentText<'_>> {
     let mut start_line = 0usize;
     let mut offset = 0usize;
     let mut pending_directives = false;
-    // Lines found with memchr's vectorised search: this split runs over every input byte, and
-    // `str::split_inclusive` cost about 2% of a scan
-    let line_ends = memchr::memchr_iter(b'\n', text.as_bytes())
-        .map(|newline| newline + 1)
-        .chain((!text.ends_with('\n')).then_some(text.len()));
     let mut line_start = 0usize;
-    for (line_no, line_end) in line_ends.enumerate() {
+    for (line_no, line_end) in line_ends(text).enumerate() {
         let line = text.get(line_start..line_end).unwrap_or_default();
         line_start = line_end;
         // Most lines cannot be a marker or a directive: decide on their first byte
@@ -245,6 +240,15 @@ pub fn split_documents(file: &SourceFile) -> Vec<DocumentText<'_>> {
         });
     }
     chunks
+}
+
+/// Where each line of `text` ends (after its `\n`, or at the end of the text), found with
+/// memchr's vectorised search: the splits run over every input byte, and
+/// `str::split_inclusive` cost about 2% of a scan
+fn line_ends(text: &str) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .map(|newline| newline + 1)
+        .chain((!text.ends_with('\n')).then_some(text.len()))
 }
 
 /// A piece at least this large that is a `kind: *List` is split into its items
@@ -354,10 +358,7 @@ fn yaml_list_items<'a>(piece: &DocumentText<'a>) -> Option<Vec<DocumentText<'a>>
     let mut in_items = false;
     let mut entry_indent: Option<usize> = None;
     let mut line_start = 0usize;
-    let line_ends = memchr::memchr_iter(b'\n', text.as_bytes())
-        .map(|newline| newline + 1)
-        .chain((!text.ends_with('\n')).then_some(text.len()));
-    for (line_no, line_end) in line_ends.enumerate() {
+    for (line_no, line_end) in line_ends(text).enumerate() {
         let start = line_start;
         line_start = line_end;
         let line = text.get(start..line_end)?.trim_end_matches(['\n', '\r']);

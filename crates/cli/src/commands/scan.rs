@@ -139,9 +139,13 @@ fn use_color(choice: ColorChoice) -> bool {
 /// (a cluster dump is one file); the files done are its message
 fn progress_bar(args: &ScanArgs, inputs: &[Input]) -> Option<indicatif::ProgressBar> {
     const LARGE_FILE_BYTES: u64 = 16 << 20;
+    if args.no_progress || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    // Sizes only for a bar that can be shown: each is a `stat` of the file
     let total: u64 = inputs.iter().filter_map(Input::size).sum();
     let worth_it = inputs.len() >= 2 || total >= LARGE_FILE_BYTES;
-    if args.no_progress || total == 0 || !worth_it || !std::io::stderr().is_terminal() {
+    if total == 0 || !worth_it {
         return None;
     }
     let bar = indicatif::ProgressBar::new(total);
