@@ -7,6 +7,7 @@
 //! Bad input is data, not an error: [`load_str`] always returns the documents it could read plus a
 //! list of [`Diagnostic`]s for what it could not, so one malformed document never stops a run.
 
+mod block;
 mod diagnostic;
 mod loader;
 mod pointer;

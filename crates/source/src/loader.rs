@@ -4,6 +4,9 @@
 //! document and keep reading the next one, (c) to bound alias expansion and nesting ourselves.
 //! So we drive `saphyr-parser`'s event stream (a maintained YAML 1.2 parser) and build values
 //! directly: one pass, no intermediate tree. JSON is read by the same parser (JSON is YAML 1.2).
+//! Block-style documents, most manifests, are first offered to the fast reader in `block.rs`,
+//! which builds the same values and positions at about a fifth of saphyr's cost and leaves
+//! anything it cannot read with certainty to saphyr.
 
 use crate::positions::node_count;
 use crate::{Diagnostic, Position, Positions, SourceFile};
@@ -161,9 +164,9 @@ pub fn load_document(
 /// A `---`-delimited piece of a multi-document file
 #[derive(Debug, Clone, Copy)]
 pub struct DocumentText<'a> {
-    text: &'a str,
+    pub(crate) text: &'a str,
     /// 0-based line of the piece's first line in the file
-    first_line: usize,
+    pub(crate) first_line: usize,
     /// 0-based index of the piece in the file
     ordinal: usize,
     /// The text is one entry (`- …`) of a YAML block sequence, split off a `kind: List`: the
@@ -407,7 +410,7 @@ fn yaml_list_items<'a>(piece: &DocumentText<'a>) -> Option<Vec<DocumentText<'a>>
 }
 
 /// `---`, optionally with a comment: a document's explicit start
-fn is_start_marker(body: &str) -> bool {
+pub(crate) fn is_start_marker(body: &str) -> bool {
     body.strip_prefix("---")
         .is_some_and(|rest| rest.is_empty() || rest.trim_start().starts_with('#'))
 }
@@ -427,7 +430,7 @@ fn has_anchor(text: &str) -> bool {
     })
 }
 
-fn pos(line: usize, column: usize) -> Position {
+pub(crate) fn pos(line: usize, column: usize) -> Position {
     Position {
         line: u32::try_from(line).unwrap_or(u32::MAX),
         column: u32::try_from(column).unwrap_or(u32::MAX),
@@ -525,20 +528,13 @@ impl<'f> Builder<'f> {
             }) => {
                 match key.take() {
                     None => {
-                        // This node is a key. Kubernetes keys are strings; scalars of other types
-                        // are used by their text (as sigs.k8s.io/yaml does).
-                        let text = match value {
-                            Value::String(s) => s,
-                            Value::Null => "null".to_owned(),
-                            Value::Bool(b) => b.to_string(),
-                            Value::Number(n) => n.to_string(),
-                            Value::Array(_) | Value::Object(_) => {
-                                return Err(self.error(
-                                    "yaml-complex-key",
-                                    at,
-                                    "mapping keys must be scalars".to_owned(),
-                                ));
-                            }
+                        // This node is a key
+                        let Some(text) = key_text(value) else {
+                            return Err(self.error(
+                                "yaml-complex-key",
+                                at,
+                                "mapping keys must be scalars".to_owned(),
+                            ));
                         };
                         // A key is not a node of its own: drop its position again.
                         self.positions.truncate(first);
@@ -583,6 +579,18 @@ impl<'f> Builder<'f> {
     }
 }
 
+/// A mapping key's text. Kubernetes keys are strings; scalars of other types are used by their
+/// text (as sigs.k8s.io/yaml does). `None` for a collection.
+pub(crate) fn key_text(value: Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s),
+        Value::Null => Some("null".to_owned()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Array(_) | Value::Object(_) => None,
+    }
+}
+
 impl Builder<'_> {
     fn scalar(&mut self, text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value {
         self.last_key_quoted = style != ScalarStyle::Plain;
@@ -612,7 +620,7 @@ fn resolve_scalar(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> 
     typed(|_| true, text)
 }
 
-fn resolve_plain(text: &str) -> Option<Value> {
+pub(crate) fn resolve_plain(text: &str) -> Option<Value> {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
         "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
@@ -693,13 +701,8 @@ const MAX_RELAXED_SCALARS: usize = 64;
 /// saphyr's message for a quoted scalar whose continuation lines are under-indented
 const UNDER_INDENTED_QUOTED_SCALAR: &str = "invalid indentation in quoted scalar";
 
-/// Parse one chunk. The YAML 1.2 grammar (and saphyr) wants the continuation lines of a
-/// multi-line quoted scalar indented deeper than the enclosing block; libyaml and go-yaml —
-/// what kubectl, the API server's clients and gator read with — accept them at any column.
-/// Manifests in the wild rely on that (e.g. a `description: "…` wrapped back to the key's
-/// column), so on exactly that error the scalar's continuation lines are indented past the
-/// opening quote and the chunk is parsed again, at most `budget` times. Leading whitespace of
-/// continuation lines is folded away, so values are what go-yaml reads; lines are unchanged.
+/// Parse one chunk: with the fast block reader when it can read it with certainty (most
+/// manifests), else with saphyr
 fn parse_chunk_relaxing(
     file: &Arc<SourceFile>,
     chunk: &DocumentText<'_>,
@@ -727,6 +730,30 @@ fn parse_chunk_relaxing(
         );
         return;
     }
+    if let Some(read) = crate::block::read(chunk.text, chunk.first_line, limits) {
+        push_document(file, chunk, read.value, read.positions, read.start, docs);
+        return;
+    }
+    parse_with_saphyr(file, chunk, limits, docs, diags, budget);
+}
+
+/// Parse one chunk with saphyr: the whole YAML 1.2 grammar, with diagnostics.
+///
+/// The YAML 1.2 grammar (and saphyr) wants the continuation lines of a multi-line quoted
+/// scalar indented deeper than the enclosing block; libyaml and go-yaml — what kubectl, the API
+/// server's clients and gator read with — accept them at any column. Manifests in the wild rely
+/// on that (e.g. a `description: "…` wrapped back to the key's column), so on exactly that
+/// error the scalar's continuation lines are indented past the opening quote and the chunk is
+/// parsed again, at most `budget` times. Leading whitespace of continuation lines is folded
+/// away, so values are what go-yaml reads; lines are unchanged.
+pub(crate) fn parse_with_saphyr(
+    file: &Arc<SourceFile>,
+    chunk: &DocumentText<'_>,
+    limits: &LoadLimits,
+    docs: &mut Vec<LoadedDocument>,
+    diags: &mut Vec<Diagnostic>,
+    budget: usize,
+) {
     let (docs_before, diags_before) = (docs.len(), diags.len());
     let mut parser = Parser::new_from_str(chunk.text);
     let mut builder = Builder {
@@ -784,24 +811,7 @@ fn parse_chunk_relaxing(
                 builder.anchors.clear();
                 builder.nodes = 0;
                 diags.append(&mut builder.diags);
-                let (value, positions, start) = match value {
-                    Value::Array(mut entries) if chunk.sequence_entry && entries.len() == 1 => {
-                        let entry = entries.pop().unwrap_or_default();
-                        let positions = positions.without_root();
-                        let start = positions.first().unwrap_or(start);
-                        (entry, positions, start)
-                    }
-                    value => (value, positions, start),
-                };
-                if !value.is_null() {
-                    docs.push(LoadedDocument {
-                        file: Arc::clone(file),
-                        index: chunk.ordinal,
-                        value,
-                        positions,
-                        start,
-                    });
-                }
+                push_document(file, chunk, value, positions, start, docs);
             }
             Ok(None) => {}
             Err(Abandon(d)) => {
@@ -810,6 +820,35 @@ fn parse_chunk_relaxing(
                 return;
             }
         }
+    }
+}
+
+/// Keep a read document (a split list entry unwrapped to the entry); an empty one is nothing
+pub(crate) fn push_document(
+    file: &Arc<SourceFile>,
+    chunk: &DocumentText<'_>,
+    value: Value,
+    positions: Positions,
+    start: Position,
+    docs: &mut Vec<LoadedDocument>,
+) {
+    let (value, positions, start) = match value {
+        Value::Array(mut entries) if chunk.sequence_entry && entries.len() == 1 => {
+            let entry = entries.pop().unwrap_or_default();
+            let positions = positions.without_root();
+            let start = positions.first().unwrap_or(start);
+            (entry, positions, start)
+        }
+        value => (value, positions, start),
+    };
+    if !value.is_null() {
+        docs.push(LoadedDocument {
+            file: Arc::clone(file),
+            index: chunk.ordinal,
+            value,
+            positions,
+            start,
+        });
     }
 }
 

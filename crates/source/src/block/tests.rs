@@ -1,0 +1,296 @@
+//! The fast reader against saphyr: on every document it accepts, the same value, positions and
+//! start as the saphyr path, on the corpora and on random edits of them.
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test code")]
+
+use super::read;
+use crate::loader::{parse_with_saphyr, push_document};
+use crate::{LoadLimits, LoadedDocument, SourceFile, split_documents, split_list_items};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How many of a file's pieces the fast reader accepted, and how many there were. Panics when
+/// an accepted piece differs from what saphyr reads.
+fn agrees_with_saphyr(file: &Arc<SourceFile>) -> (usize, usize) {
+    let limits = LoadLimits::default();
+    let pieces = split_list_items(split_documents(file));
+    let mut accepted = 0;
+    for piece in &pieces {
+        let Some(fast) = read(piece.text, piece.first_line, &limits) else {
+            continue;
+        };
+        accepted += 1;
+        let mut fast_docs = Vec::new();
+        push_document(
+            file,
+            piece,
+            fast.value,
+            fast.positions,
+            fast.start,
+            &mut fast_docs,
+        );
+        let (mut docs, mut diags) = (Vec::new(), Vec::new());
+        parse_with_saphyr(file, piece, &limits, &mut docs, &mut diags, 64);
+        assert!(
+            diags.is_empty(),
+            "{}: the fast reader accepted a piece at line {} that saphyr reports: {diags:?}\n{}",
+            file.name,
+            piece.first_line + 1,
+            piece.text
+        );
+        let describe = |d: &[LoadedDocument]| {
+            d.iter()
+                .map(|d| format!("{:?} {:?} {:?}", d.value, d.positions, d.start))
+                .collect::<Vec<_>>()
+        };
+        let (fast_docs, docs) = (describe(&fast_docs), describe(&docs));
+        if fast_docs != docs {
+            panic!(
+                "{}: the piece at line {} reads differently\nfast:   {fast_docs:?}\nsaphyr: {docs:?}\n{}",
+                file.name,
+                piece.first_line + 1,
+                piece.text
+            );
+        }
+    }
+    (accepted, pieces.len())
+}
+
+fn yaml_files(root: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            yaml_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Option<Arc<SourceFile>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(SourceFile::new(path.display().to_string(), text))
+}
+
+fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The repository's examples and check fixtures: every piece agrees, and most are read fast
+#[test]
+fn agrees_with_saphyr_on_the_repository_manifests() {
+    let mut files = Vec::new();
+    yaml_files(&repository().join("examples"), &mut files);
+    yaml_files(&repository().join("crates/checks/fixtures"), &mut files);
+    let (mut accepted, mut total) = (0, 0);
+    for path in &files {
+        let (a, t) = agrees_with_saphyr(&read_file(path).unwrap());
+        accepted += a;
+        total += t;
+    }
+    assert!(total > 100, "{total} pieces");
+    // the fast reader must be the common path, not a corner case
+    assert!(
+        accepted * 10 >= total * 8,
+        "{accepted} of {total} pieces read fast"
+    );
+}
+
+/// Every YAML file of `../shared` (conformance suites and real-world corpora)
+#[test]
+fn agrees_with_saphyr_on_the_shared_corpora() {
+    let shared = repository().join("../shared");
+    if !shared.exists() {
+        eprintln!("skipped: {} is absent", shared.display());
+        return;
+    }
+    let mut files = Vec::new();
+    yaml_files(&shared, &mut files);
+    let (mut accepted, mut total) = (0, 0);
+    for path in &files {
+        if let Some(file) = read_file(path) {
+            let (a, t) = agrees_with_saphyr(&file);
+            accepted += a;
+            total += t;
+        }
+    }
+    eprintln!(
+        "{} files: {accepted} of {total} pieces read fast",
+        files.len()
+    );
+    assert!(
+        accepted * 10 >= total * 7,
+        "{accepted} of {total} pieces read fast"
+    );
+}
+
+/// A manifest with every construct the fast reader takes
+const BASE: &str = r#"---
+# a comment
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: "web"
+  namespace: 'prod'
+  labels: {app: web, tier: "front", n: 3}
+  annotations:
+    note: it's a plain scalar, with commas [and brackets] # and a comment
+    "quoted key": 'it''s'
+    escaped: "tab\there \u00e9 \x41 \"q\" \\"
+    empty: ""
+    tilde: ~
+    number: 0x1F
+    float: 1.5e3
+    yes: true
+    unicode: "héllo wörld"
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: web
+  template:
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.25
+        args: ["--port=80", --verbose, '--x']
+        command:
+          - sh
+          - -c
+          - |
+            echo hello
+              indented
+            done
+
+        env:
+        - name: A
+          value: "1"
+        -   name: B
+            valueFrom:
+              secretKeyRef: {name: s, key: k}
+        ports: []
+        resources: {}
+        script: |-
+          line one
+
+          line three
+      volumes:
+      -
+        name: v
+        emptyDir: {}
+      nested:
+      - [a, [b, c], {d: e}]
+      - |
+        first
+      - 'single'
+      1: one
+      true: yes
+      null: nothing
+"#;
+
+#[test]
+fn reads_every_construct_of_the_subset() {
+    let file = SourceFile::new("base.yaml", BASE);
+    assert_eq!(agrees_with_saphyr(&file), (1, 1));
+}
+
+/// Lines and characters that YAML reads specially, for random edits
+const INSERTS: [&str; 24] = [
+    "x: 1",
+    "- y",
+    "# c",
+    "k: &a v",
+    "k: *a",
+    "k: 'q",
+    "k: \"q",
+    "'q'",
+    "k: |",
+    "k: >",
+    "  - z",
+    "k: [a,",
+    "]",
+    "k: {a: b",
+    "? k",
+    ": v",
+    "k: v: w",
+    "k:",
+    "-",
+    "k: !!str 1",
+    "<<: {a: 1}",
+    "k: |+",
+    "k: |2",
+    "...",
+];
+const CHARS: [char; 22] = [
+    '"', '\'', '#', ':', ' ', '-', '[', ']', '{', '}', ',', '|', '>', '&', '*', '!', '\\', '?',
+    '%', '@', 'é', '~',
+];
+
+/// Random line and character edits of `BASE` and of the repository's examples: whatever the
+/// fast reader accepts, saphyr reads the same, without a diagnostic
+#[test]
+fn agrees_with_saphyr_on_random_edits() {
+    let iterations: usize = std::env::var("BLOCK_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3000);
+    let mut bases = vec![BASE.to_owned()];
+    let mut files = Vec::new();
+    yaml_files(&repository().join("examples"), &mut files);
+    bases.extend(files.iter().filter_map(|p| std::fs::read_to_string(p).ok()));
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        usize::try_from(state % bound.max(1) as u64).unwrap()
+    };
+    let (mut accepted, mut total) = (0, 0);
+    for iteration in 0..iterations {
+        let mut lines: Vec<String> = bases[iteration % bases.len()]
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        for _ in 0..=next(3) {
+            let at = next(lines.len());
+            match next(4) {
+                0 => {
+                    let text = INSERTS[next(INSERTS.len())];
+                    lines.insert(at, format!("{}{text}", " ".repeat(next(9))));
+                }
+                1 => {
+                    lines.remove(at);
+                }
+                2 => {
+                    let line = lines[at].trim_start().to_owned();
+                    lines[at] = format!("{}{line}", " ".repeat(next(9)));
+                }
+                _ => {
+                    let line = &mut lines[at];
+                    let mut cut = next(line.len() + 1);
+                    while !line.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    line.insert(cut, CHARS[next(CHARS.len())]);
+                }
+            }
+        }
+        let file = SourceFile::new(format!("edit-{iteration}.yaml"), lines.join("\n") + "\n");
+        let (a, t) = agrees_with_saphyr(&file);
+        accepted += a;
+        total += t;
+    }
+    eprintln!("{iterations} edits: {accepted} of {total} pieces read fast");
+}
+#[test]
+fn dbg_tmp() {
+    for f in ["/tmp/dbg.yaml", "/tmp/dbg2.yaml", "/tmp/dbg3.yaml"] {
+        eprintln!(
+            "{f}: {:?}",
+            agrees_with_saphyr(&read_file(Path::new(f)).unwrap())
+        );
+    }
+}
