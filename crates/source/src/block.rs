@@ -4,9 +4,9 @@
 //! scanner (a token queue, plain scalars gathered a character at a time, an event per node)
 //! costs several times what the common subset needs. This reader takes only what it can read
 //! with certainty — block mappings and sequences, one-line plain and quoted scalars, one-line
-//! flow collections, literal block scalars — and declines everything else (anchors, aliases,
-//! tags, folded and multi-line scalars, tabs, carriage returns, duplicate and merge keys,
-//! directives, …), which the saphyr path then reads as before, diagnostics included. A
+//! flow collections, literal and folded block scalars — and declines everything else (anchors,
+//! aliases, tags, multi-line plain and quoted scalars, `|+`, tabs, carriage returns, duplicate
+//! and merge keys, directives, …), which the saphyr path then reads as before, diagnostics included. A
 //! document it accepts has exactly the value, positions and start the saphyr path gives it: a
 //! differential test over the corpora and over random edits holds it to that.
 
@@ -309,7 +309,8 @@ impl<'a> Reader<'a> {
                 comment_only(line.body.get(flow.at..).unwrap_or_default())?;
                 value
             }
-            [b'|', ..] => return self.literal(line, offset, indent, recorded),
+            [b'|', ..] => return self.block_scalar(line, offset, indent, recorded, false),
+            [b'>', ..] => return self.block_scalar(line, offset, indent, recorded, true),
             _ => {
                 let text = plain(content)?;
                 self.leaf(at, plain_value(text))?
@@ -322,20 +323,22 @@ impl<'a> Reader<'a> {
         Ok(value)
     }
 
-    /// A literal block scalar (`|` or `|-`) whose header is at byte `offset` of `line`
-    fn literal(
+    /// A block scalar, literal (`|`, `|-`) or folded (`>`, `>-`), whose header is at byte
+    /// `offset` of `line`
+    fn block_scalar(
         &mut self,
         line: &Line<'a>,
         offset: usize,
         indent: usize,
         recorded: Option<Position>,
+        folded: bool,
     ) -> R<Value> {
         let header = line.body.get(offset + 1..).unwrap_or_default();
         let (strip, rest) = match header.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, header),
         };
-        // `|+`, indentation indicators and text after the header are left to saphyr
+        // `+`, indentation indicators and text after the header are left to saphyr
         if !(rest.is_empty() || rest.starts_with(' ')) {
             return Err(Decline);
         }
@@ -344,6 +347,8 @@ impl<'a> Reader<'a> {
         let mut content_indent = None;
         let mut first_at = None;
         let mut blank_lines = 0usize;
+        // whether the last content line was more indented than the content (never folded)
+        let mut last_more_indented = None;
         loop {
             let (next, next_no) = (self.next, self.next_no);
             let Some((no, raw, terminated)) = self.next_raw() else {
@@ -371,15 +376,27 @@ impl<'a> Reader<'a> {
             if !terminated {
                 return Err(Decline);
             }
-            text.extend(std::iter::repeat_n('\n', blank_lines));
+            let more_indented = spaces > ci;
+            match last_more_indented {
+                None => {}
+                // folding: a line break between two lines at the content's indentation is a
+                // space, or nothing when blank lines (kept as line breaks) come between
+                Some(false) if folded && !more_indented => {
+                    if blank_lines == 0 {
+                        text.push(' ');
+                    }
+                    text.extend(std::iter::repeat_n('\n', blank_lines));
+                }
+                Some(_) => text.extend(std::iter::repeat_n('\n', blank_lines + 1)),
+            }
             blank_lines = 0;
+            last_more_indented = Some(more_indented);
             first_at.get_or_insert_with(|| pos(self.first_line + no + 1, ci + 1));
             text.push_str(raw.get(ci..).unwrap_or_default());
-            text.push('\n');
         }
         let first_at = first_at.ok_or(Decline)?;
-        if strip {
-            text.pop();
+        if !strip {
+            text.push('\n');
         }
         let value = self.leaf(recorded.unwrap_or(first_at), Value::String(text))?;
         if self.peek()?.is_some_and(|next| next.indent > indent) {

@@ -409,10 +409,14 @@ fn yaml_list_items<'a>(piece: &DocumentText<'a>) -> Option<Vec<DocumentText<'a>>
     (kind_is_list && items.len() >= 2).then_some(items)
 }
 
-/// `---`, optionally with a comment: a document's explicit start
+/// `---`, optionally with a comment after white space: a document's explicit start (`---#` is
+/// a plain scalar)
 pub(crate) fn is_start_marker(body: &str) -> bool {
-    body.strip_prefix("---")
-        .is_some_and(|rest| rest.is_empty() || rest.trim_start().starts_with('#'))
+    body.strip_prefix("---").is_some_and(|rest| {
+        let comment = rest.trim_start_matches([' ', '\t']);
+        rest.is_empty()
+            || (comment.len() < rest.len() && (comment.is_empty() || comment.starts_with('#')))
+    })
 }
 
 /// Whether `text` may define a YAML anchor: a `&` that starts a node (after a space, a line

@@ -177,6 +177,15 @@ spec:
           line one
 
           line three
+        description: >-
+          folded into
+          one line
+
+          and a second,
+            with a more indented line
+          kept
+        summary: >
+          folded with a final break
       volumes:
       -
         name: v
@@ -185,6 +194,8 @@ spec:
       - [a, [b, c], {d: e}]
       - |
         first
+      - >-
+        folded item
       - 'single'
       1: one
       true: yes
@@ -198,7 +209,7 @@ fn reads_every_construct_of_the_subset() {
 }
 
 /// Lines and characters that YAML reads specially, for random edits
-const INSERTS: [&str; 24] = [
+const INSERTS: [&str; 26] = [
     "x: 1",
     "- y",
     "# c",
@@ -209,6 +220,8 @@ const INSERTS: [&str; 24] = [
     "'q'",
     "k: |",
     "k: >",
+    "k: >-",
+    "  more indented",
     "  - z",
     "k: [a,",
     "]",
@@ -241,7 +254,11 @@ fn agrees_with_saphyr_on_random_edits() {
     let mut files = Vec::new();
     yaml_files(&repository().join("examples"), &mut files);
     bases.extend(files.iter().filter_map(|p| std::fs::read_to_string(p).ok()));
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut state = std::env::var("BLOCK_FUZZ_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0x2545_F491_4F6C_DD1Du64)
+        | 1;
     let mut next = move |bound: usize| {
         state ^= state << 13;
         state ^= state >> 7;
