@@ -111,11 +111,12 @@ impl<'a> Reader<'a> {
             return Ok(self.peeked);
         }
         while let Some((no, raw, _)) = self.next_raw() {
-            let body = raw.trim_start_matches(' ');
+            // counted by hand: `trim_start_matches` goes through the general pattern searcher
+            let indent = raw.bytes().take_while(|&b| b == b' ').count();
+            let body = raw.get(indent..).unwrap_or_default();
             if body.is_empty() || body.starts_with('#') {
                 continue;
             }
-            let indent = raw.len() - body.len();
             if indent == 0 && (body.starts_with("---") || body.starts_with("...")) {
                 if !self.started && is_start_marker(body) {
                     self.started = true;
@@ -217,7 +218,7 @@ impl<'a> Reader<'a> {
                 }
             } else if is_entry(content) {
                 return Err(Decline);
-            } else if split_key(content)?.is_some() {
+            } else if find_key(content)?.is_some() {
                 // `- key: value`: a mapping whose first line is the rest of this one
                 let indent = line.indent + offset;
                 self.peeked = Some(Line {
@@ -584,15 +585,23 @@ fn starts_with_indicator(text: &str) -> bool {
     }
 }
 
-/// A block mapping key at the start of `body`: the key's text and the byte after its `:`.
-/// `None` when the line is not a key (a scalar); declined when it is a key the fast path does
-/// not read (a merge key, a complex key, a comment inside it).
-fn split_key(body: &str) -> R<Option<(String, usize)>> {
+/// A block mapping key, not yet resolved to its text
+enum Key<'t> {
+    Plain(&'t str),
+    Quoted(String),
+}
+
+/// A block mapping key at the start of `body` and the byte after its `:`. `None` when the
+/// line is not a key (a scalar); declined when it is a key the fast path does not read (a
+/// merge key, a complex key).
+fn find_key(body: &str) -> R<Option<(Key<'_>, usize)>> {
     if body.starts_with(['"', '\'']) {
         let (text, len) = quoted(body)?;
         let rest = body.get(len..).unwrap_or_default();
         return Ok(match rest.strip_prefix(':') {
-            Some(after) if after.is_empty() || after.starts_with(' ') => Some((text, len + 1)),
+            Some(after) if after.is_empty() || after.starts_with(' ') => {
+                Some((Key::Quoted(text), len + 1))
+            }
             _ => None,
         });
     }
@@ -623,10 +632,19 @@ fn split_key(body: &str) -> R<Option<(String, usize)>> {
     if key.is_empty() || key.ends_with(' ') || starts_with_indicator(key) || key == "<<" {
         return Err(Decline);
     }
-    Ok(Some((
-        key_text(plain_value(key)).ok_or(Decline)?,
-        colon + 1,
-    )))
+    Ok(Some((Key::Plain(key), colon + 1)))
+}
+
+/// [`find_key`] with the key's text
+fn split_key(body: &str) -> R<Option<(String, usize)>> {
+    let Some((key, after)) = find_key(body)? else {
+        return Ok(None);
+    };
+    let text = match key {
+        Key::Plain(text) => key_text(plain_value(text)).ok_or(Decline)?,
+        Key::Quoted(text) => text,
+    };
+    Ok(Some((text, after)))
 }
 
 /// A one-line block plain scalar's text: up to a comment, without trailing spaces. The

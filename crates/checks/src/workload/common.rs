@@ -34,12 +34,13 @@ pub(crate) fn report_missing_resource(
     let Some(pod) = res.pod_template() else {
         return;
     };
-    let limit = format!("resources/limits/{resource}");
-    let request = format!("resources/requests/{resource}");
-    let has = |limit_value: Option<&Value>, request_value: Option<&Value>| {
-        is_set(limit_value) || (bound == Bound::Request && is_set(request_value))
+    // Looked up from each `resources` once, without building paths: four checks call this
+    // for every workload
+    let has = |resources: Option<&Value>| {
+        let amount = |kind: &str| resources.and_then(|r| field(field(r, kind)?, resource));
+        is_set(amount("limits")) || (bound == Bound::Request && is_set(amount("requests")))
     };
-    if has(pod.get(&limit), pod.get(&request)) {
+    if has(pod.get("resources")) {
         return;
     }
     let (field, noun) = match bound {
@@ -50,7 +51,7 @@ pub(crate) fn report_missing_resource(
         .containers_of(ContainerKind::Init)
         .chain(pod.containers_of(ContainerKind::Regular));
     for c in containers {
-        if !has(c.get(&limit), c.get(&request)) {
+        if !has(c.get("resources")) {
             ctx.report(
                 res,
                 &c.pointer_to(&format!("resources/{field}/{resource}")),
