@@ -23,9 +23,9 @@ pub(crate) struct Read {
 }
 
 /// The text uses something outside the subset: the saphyr path reads it
-struct Decline;
+pub(crate) struct Decline;
 
-type R<T> = Result<T, Decline>;
+pub(crate) type R<T> = Result<T, Decline>;
 
 /// Read one document piece, or `None` when the saphyr path must read it
 pub(crate) fn read(text: &str, first_line: usize, limits: &LoadLimits) -> Option<Read> {

@@ -9,6 +9,7 @@
 
 mod block;
 mod diagnostic;
+mod json;
 mod loader;
 mod pointer;
 mod positions;

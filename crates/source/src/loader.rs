@@ -705,8 +705,8 @@ const MAX_RELAXED_SCALARS: usize = 64;
 /// saphyr's message for a quoted scalar whose continuation lines are under-indented
 const UNDER_INDENTED_QUOTED_SCALAR: &str = "invalid indentation in quoted scalar";
 
-/// Parse one chunk: with the fast block reader when it can read it with certainty (most
-/// manifests), else with saphyr
+/// Parse one chunk: with the fast block-YAML or JSON reader when one can read it with
+/// certainty (most manifests and dumps), else with saphyr
 fn parse_chunk_relaxing(
     file: &Arc<SourceFile>,
     chunk: &DocumentText<'_>,
@@ -734,11 +734,20 @@ fn parse_chunk_relaxing(
         );
         return;
     }
-    if let Some(read) = crate::block::read(chunk.text, chunk.first_line, limits) {
+    if let Some(read) = read_fast(chunk, limits) {
         push_document(file, chunk, read.value, read.positions, read.start, docs);
         return;
     }
     parse_with_saphyr(file, chunk, limits, docs, diags, budget);
+}
+
+/// A chunk read by the fast block-YAML or JSON reader, `None` when neither takes it
+pub(crate) fn read_fast(
+    chunk: &DocumentText<'_>,
+    limits: &LoadLimits,
+) -> Option<crate::block::Read> {
+    crate::block::read(chunk.text, chunk.first_line, limits)
+        .or_else(|| crate::json::read(chunk.text, chunk.first_line, limits))
 }
 
 /// Parse one chunk with saphyr: the whole YAML 1.2 grammar, with diagnostics.

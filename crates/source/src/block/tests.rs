@@ -1,9 +1,8 @@
-//! The fast reader against saphyr: on every document it accepts, the same value, positions and
-//! start as the saphyr path, on the corpora and on random edits of them.
+//! The fast readers (block YAML, JSON) against saphyr: on every document they accept, the same
+//! value, positions and start as the saphyr path, on the corpora and on random edits of them.
 #![allow(clippy::unwrap_used, clippy::panic, reason = "test code")]
 
-use super::read;
-use crate::loader::{parse_with_saphyr, push_document};
+use crate::loader::{parse_with_saphyr, push_document, read_fast};
 use crate::{LoadLimits, LoadedDocument, SourceFile, split_documents, split_list_items};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,7 +14,7 @@ fn agrees_with_saphyr(file: &Arc<SourceFile>) -> (usize, usize) {
     let pieces = split_list_items(split_documents(file));
     let mut accepted = 0;
     for piece in &pieces {
-        let Some(fast) = read(piece.text, piece.first_line, &limits) else {
+        let Some(fast) = read_fast(piece, &limits) else {
             continue;
         };
         accepted += 1;
@@ -55,7 +54,7 @@ fn agrees_with_saphyr(file: &Arc<SourceFile>) -> (usize, usize) {
     (accepted, pieces.len())
 }
 
-fn yaml_files(root: &Path, out: &mut Vec<PathBuf>) {
+fn manifest_files(root: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(root) else {
         return;
     };
@@ -63,7 +62,7 @@ fn yaml_files(root: &Path, out: &mut Vec<PathBuf>) {
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            yaml_files(&path, out);
+            manifest_files(&path, out);
         } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             out.push(path);
         }
@@ -83,8 +82,8 @@ fn repository() -> PathBuf {
 #[test]
 fn agrees_with_saphyr_on_the_repository_manifests() {
     let mut files = Vec::new();
-    yaml_files(&repository().join("examples"), &mut files);
-    yaml_files(&repository().join("crates/checks/fixtures"), &mut files);
+    manifest_files(&repository().join("examples"), &mut files);
+    manifest_files(&repository().join("crates/checks/fixtures"), &mut files);
     let (mut accepted, mut total) = (0, 0);
     for path in &files {
         let (a, t) = agrees_with_saphyr(&read_file(path).unwrap());
@@ -108,7 +107,7 @@ fn agrees_with_saphyr_on_the_shared_corpora() {
         return;
     }
     let mut files = Vec::new();
-    yaml_files(&shared, &mut files);
+    manifest_files(&shared, &mut files);
     let (mut accepted, mut total) = (0, 0);
     for path in &files {
         if let Some(file) = read_file(path) {
@@ -252,7 +251,7 @@ fn agrees_with_saphyr_on_random_edits() {
         .unwrap_or(3000);
     let mut bases = vec![BASE.to_owned()];
     let mut files = Vec::new();
-    yaml_files(&repository().join("examples"), &mut files);
+    manifest_files(&repository().join("examples"), &mut files);
     bases.extend(files.iter().filter_map(|p| std::fs::read_to_string(p).ok()));
     let mut state = std::env::var("BLOCK_FUZZ_SEED")
         .ok()
@@ -310,4 +309,95 @@ fn dbg_tmp() {
             agrees_with_saphyr(&read_file(Path::new(f)).unwrap())
         );
     }
+}
+
+/// Every document of the repository's manifests written as JSON three ways (kubectl's
+/// four-space indentation, two spaces, minified): the JSON reader takes all of them and reads
+/// them as saphyr does
+#[test]
+fn json_renderings_agree_with_saphyr() {
+    let mut texts = json_renderings();
+    assert!(texts.len() > 300, "{} renderings", texts.len());
+    let mut accepted = 0;
+    for (i, text) in texts.drain(..).enumerate() {
+        let (a, t) = agrees_with_saphyr(&SourceFile::new(format!("render-{i}.json"), text));
+        assert_eq!(t, 1);
+        accepted += a;
+    }
+    assert!(accepted > 300, "{accepted} JSON documents read fast");
+}
+
+fn json_renderings() -> Vec<String> {
+    use serde::Serialize;
+    let mut files = Vec::new();
+    manifest_files(&repository().join("examples"), &mut files);
+    manifest_files(&repository().join("crates/checks/fixtures"), &mut files);
+    let mut texts = vec![];
+    for path in &files {
+        let file = read_file(path).unwrap();
+        for doc in crate::load_str(&file, &LoadLimits::default()).0 {
+            let mut kubectl = Vec::new();
+            let indent = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+            doc.value
+                .serialize(&mut serde_json::Serializer::with_formatter(
+                    &mut kubectl,
+                    indent,
+                ))
+                .unwrap();
+            texts.push(String::from_utf8(kubectl).unwrap());
+            texts.push(serde_json::to_string_pretty(&doc.value).unwrap());
+            texts.push(serde_json::to_string(&doc.value).unwrap());
+        }
+    }
+    texts
+}
+
+/// Random line and character edits of JSON documents: whatever the JSON reader accepts, saphyr
+/// reads the same, without a diagnostic
+#[test]
+fn json_agrees_with_saphyr_on_random_edits() {
+    let iterations: usize = std::env::var("BLOCK_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3000);
+    let mut bases = json_renderings();
+    bases.push(r#"{"a": [1, -2.5e3, 0, true, false, null, "é\u00e9\n\"\/"], "b": {}, "c": [[], {"d": "x"}]}"#.to_owned());
+    const JSON_CHARS: [char; 20] = [
+        '"', '\'', '#', ':', ' ', '-', '[', ']', '{', '}', ',', '\\', 'e', '.', '0', '1', '+', 'u',
+        'x', '\n',
+    ];
+    let mut state = std::env::var("BLOCK_FUZZ_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0x9E37_79B9_7F4A_7C15u64)
+        | 1;
+    let mut next = move |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        usize::try_from(state % bound.max(1) as u64).unwrap()
+    };
+    let (mut accepted, mut total) = (0, 0);
+    for iteration in 0..iterations {
+        let mut text = bases[next(bases.len())].clone();
+        for _ in 0..=next(2) {
+            let mut cut = next(text.len() + 1);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            if next(3) == 0 && cut < text.len() {
+                let mut end = cut + 1;
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                text.replace_range(cut..end, "");
+            } else {
+                text.insert(cut, JSON_CHARS[next(JSON_CHARS.len())]);
+            }
+        }
+        let (a, t) = agrees_with_saphyr(&SourceFile::new(format!("edit-{iteration}.json"), text));
+        accepted += a;
+        total += t;
+    }
+    eprintln!("{iterations} JSON edits: {accepted} of {total} pieces read fast");
 }
