@@ -8,8 +8,11 @@ real work on each document. Deterministic: the same SIZE_MB gives the same bytes
 
 With --list, the same documents are written as one cluster dump, DIR/dump.yaml: a
 `kind: List` whose items are the documents, laid out as `kubectl get -o yaml` writes it.
+With --json-list, the same List as `kubectl get -o json` writes it (four-space indentation),
+DIR/dump.json; SIZE_MB counts the YAML bytes, so it holds the objects of the YAML dump of that
+size. Needs PyYAML (`pip install pyyaml`).
 
-usage: gen_corpus.py [--list] DIR SIZE_MB
+usage: gen_corpus.py [--list | --json-list] DIR SIZE_MB
 """
 import os
 import random
@@ -200,6 +203,9 @@ def as_list_items(doc):
 
 def main():
     args = sys.argv[1:]
+    as_json = args[:1] == ["--json-list"]
+    if as_json:
+        args[0] = "--list"
     as_list = args[:1] == ["--list"]
     out, size_mb = args[as_list:][0], float(args[as_list:][1])
     os.makedirs(out, exist_ok=True)
@@ -226,6 +232,16 @@ def main():
     if dump:
         dump.write('kind: List\nmetadata:\n  resourceVersion: ""\n')
         dump.close()
+        if as_json:
+            import json
+            import yaml
+            path = os.path.join(out, "dump.yaml")
+            with open(path) as f:
+                listed = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            with open(os.path.join(out, "dump.json"), "w") as f:
+                json.dump(listed, f, indent=4)
+                f.write("\n")
+            os.remove(path)
         print(f"wrote 1 file, {i} documents, {written} bytes to {out}")
     else:
         print(f"wrote {n} files, {i} documents, {written} bytes to {out}")

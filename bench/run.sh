@@ -3,9 +3,12 @@
 #
 #   bench/run.sh                 real-world corpus + synthetic 5/25/50/100 MB corpora + 25/100 MB
 #                                cluster dumps (one `kind: List` file of the same kind of
-#                                objects); Checkov on the inputs up to CHECKOV_MAX_MB (default 10)
+#                                objects, YAML, and JSON for 25 MB); Checkov on the inputs up to
+#                                CHECKOV_MAX_MB (default 10)
 #   bench/run.sh --no-checkov    skip Checkov (it needs minutes on the large inputs)
-#   SIZES="10 20" bench/run.sh   other synthetic sizes (MB); DUMPS="…" likewise for the dumps
+#   SIZES="10 20" bench/run.sh   other synthetic sizes (MB); DUMPS="…" likewise for the dumps,
+#                                JSON_DUMPS="…" for the same dumps as `kubectl get -o json`
+#                                writes them (default 25; needs PyYAML to write)
 #
 # Needs: cargo, python3, /usr/bin/time (GNU time). Checkov is installed into bench/out/venv
 # with pip unless CHECKOV points at an existing binary. Results: bench/out/results.md.
@@ -16,6 +19,7 @@ mkdir -p "$OUT"
 SHARED=../shared/corpora/real-world
 SIZES=${SIZES:-"5 25 50 100"}
 DUMPS=${DUMPS:-"25 100"}
+JSON_DUMPS=${JSON_DUMPS:-"25"}
 # Checkov grows super-linearly (about 50 minutes for 3,000 small manifests): only run it on
 # inputs up to this size.
 CHECKOV_MAX_MB=${CHECKOV_MAX_MB:-10}
@@ -68,6 +72,11 @@ for size in $DUMPS; do
   [[ -d $dir ]] || python3 bench/gen_corpus.py --list "$dir" "$size" >/dev/null
   corpora+=("$dir")
 done
+for size in $JSON_DUMPS; do
+  dir=$OUT/cluster-dump-json-${size}mb
+  [[ -f $dir/dump.json ]] || python3 bench/gen_corpus.py --json-list "$dir" "$size" >/dev/null
+  corpora+=("$dir")
+done
 
 {
   echo "# Scan benchmark results"
@@ -75,11 +84,12 @@ done
   echo "- date: $(date -u +%Y-%m-%d)"
   echo "- machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
   echo "- palisade $($PALISADE --version | awk '{print $2}') (release build), all built-in checks + PSS baseline, \`-o json\`"
-  echo "- parse floor: the same bytes through the same YAML parser (saphyr-parser events, no values), same parallelism: files in parallel, so a cluster dump (one document) on one thread"
+  echo "- parse floor: the same bytes through a full YAML 1.2 parser (saphyr-parser events, no values), same parallelism: files in parallel, so a cluster dump (one document) on one thread"
+  echo "- palisade load: the same bytes through Palisade's own loader alone (its block-YAML reader, saphyr for what that declines; values and positions built, no checks, no output)"
   echo "- checkov 3.3.30 \`-d DIR --framework kubernetes\`, only on inputs up to ${CHECKOV_MAX_MB} MB; \`-\` = not run"
   echo
-  echo "| corpus | MB | manifests | palisade s | MB/s | manifests/s | peak RSS MB | parse floor s | floor MB/s | rate vs floor | checkov s | checkov RSS MB |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| corpus | MB | manifests | palisade s | MB/s | manifests/s | peak RSS MB | parse floor s | floor MB/s | rate vs floor | palisade load s | checkov s | checkov RSS MB |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$OUT/results.md"
 
 for dir in "${corpora[@]}"; do
@@ -87,17 +97,18 @@ for dir in "${corpora[@]}"; do
   read -r p_wall p_rss < <(measure 3 "$PALISADE" scan --no-progress -o json "$dir")
   manifests=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["resourcesScanned"])' "$OUT/last.out" 2>/dev/null || echo "?")
   read -r f_wall _ < <(measure 3 "$FLOOR" "$dir")
+  read -r l_wall _ < <(measure 3 "$FLOOR" --load "$dir")
   c_wall="-"; c_rss="-"
   if [[ $RUN_CHECKOV == 1 ]] && awk "BEGIN{exit !($size <= $CHECKOV_MAX_MB)}"; then
     read -r c_wall c_rss < <(measure 1 timeout "$CHECKOV_TIMEOUT" "$CHECKOV" -d "$dir" --framework kubernetes --quiet --compact -o json)
     c_rss=$(awk "BEGIN{printf \"%.0f\", $c_rss/1024}")
   fi
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
     "$(basename "$dir")" "$size" "$manifests" "$p_wall" "$(rate "$size" "$p_wall")" \
     "$(rate "$manifests" "$p_wall")" "$(awk "BEGIN{printf \"%.0f\", $p_rss/1024}")" \
     "$f_wall" "$(rate "$size" "$f_wall")" \
     "$(awk "BEGIN{ if ($p_wall > 0) printf \"%.0f%%\", 100*$f_wall/$p_wall; else print \"-\" }")" \
-    "$c_wall" "$c_rss" >> "$OUT/results.md"
+    "$l_wall" "$c_wall" "$c_rss" >> "$OUT/results.md"
 done
 
 cat "$OUT/results.md"
