@@ -39,18 +39,71 @@ pub(crate) fn read(text: &str, first_line: usize, limits: &LoadLimits) -> Option
         peeked: None,
         started: false,
         first_line,
-        positions: Positions::with_capacity(64),
-        nodes: 0,
-        depth: 0,
-        limits: *limits,
+        nodes: Nodes::new(limits),
     };
     let value = reader.document().ok()?;
-    let start = reader.positions.first()?;
-    Some(Read {
-        value,
-        positions: reader.positions,
-        start,
-    })
+    reader.nodes.read(value)
+}
+
+/// The nodes a fast reader has read: their positions in pre-order, with the loader's limits
+pub(crate) struct Nodes {
+    positions: Positions,
+    count: usize,
+    depth: usize,
+    limits: LoadLimits,
+}
+
+impl Nodes {
+    pub(crate) fn new(limits: &LoadLimits) -> Self {
+        Self {
+            positions: Positions::with_capacity(64),
+            count: 0,
+            depth: 0,
+            limits: *limits,
+        }
+    }
+
+    /// The document read, starting where its root starts
+    pub(crate) fn read(self, value: Value) -> Option<Read> {
+        Some(Read {
+            value,
+            start: self.positions.first()?,
+            positions: self.positions,
+        })
+    }
+
+    /// Record a node that starts; past the node-count limit, the saphyr path reports it
+    pub(crate) fn begin(&mut self, at: Position) -> R<usize> {
+        self.count += 1;
+        if self.count > self.limits.max_nodes {
+            return Err(Decline);
+        }
+        let index = self.positions.len();
+        self.positions.push(at);
+        Ok(index)
+    }
+
+    /// A node without children
+    pub(crate) fn leaf(&mut self, at: Position, value: Value) -> R<Value> {
+        let index = self.begin(at)?;
+        self.positions.end(index);
+        Ok(value)
+    }
+
+    /// A collection starts; past the depth limit, the saphyr path reports it
+    pub(crate) fn enter(&mut self) -> R<()> {
+        if self.depth >= self.limits.max_depth {
+            return Err(Decline);
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// The collection recorded at `index` ends
+    pub(crate) fn leave(&mut self, index: usize) {
+        self.depth -= 1;
+        self.positions.end(index);
+    }
 }
 
 /// A line with content (not blank, not only a comment)
@@ -73,10 +126,7 @@ struct Reader<'a> {
     /// Whether a line with content has been seen (a `---` is only accepted before any)
     started: bool,
     first_line: usize,
-    positions: Positions,
-    nodes: usize,
-    depth: usize,
-    limits: LoadLimits,
+    nodes: Nodes,
 }
 
 impl<'a> Reader<'a> {
@@ -149,37 +199,6 @@ impl<'a> Reader<'a> {
         pos(self.first_line + line.no + 1, line.indent + chars + 1)
     }
 
-    /// Record a node that starts; as the saphyr path does, with the node-count limit
-    fn begin(&mut self, at: Position) -> R<usize> {
-        self.nodes += 1;
-        if self.nodes > self.limits.max_nodes {
-            return Err(Decline);
-        }
-        let index = self.positions.len();
-        self.positions.push(at);
-        Ok(index)
-    }
-
-    /// A node without children
-    fn leaf(&mut self, at: Position, value: Value) -> R<Value> {
-        let index = self.begin(at)?;
-        self.positions.end(index);
-        Ok(value)
-    }
-
-    fn enter(&mut self) -> R<()> {
-        if self.depth >= self.limits.max_depth {
-            return Err(Decline);
-        }
-        self.depth += 1;
-        Ok(())
-    }
-
-    fn leave(&mut self, index: usize) {
-        self.depth -= 1;
-        self.positions.end(index);
-    }
-
     /// A mapping or a sequence starting on the next line with content. `recorded` is the
     /// position of the key it is the value of (where a reader looks).
     fn block_node(&mut self, recorded: Option<Position>) -> R<Value> {
@@ -193,8 +212,10 @@ impl<'a> Reader<'a> {
 
     fn block_sequence(&mut self, indent: usize, recorded: Option<Position>) -> R<Value> {
         let first = self.peek()?.ok_or(Decline)?;
-        let index = self.begin(recorded.unwrap_or_else(|| self.at(&first, 0)))?;
-        self.enter()?;
+        let index = self
+            .nodes
+            .begin(recorded.unwrap_or_else(|| self.at(&first, 0)))?;
+        self.nodes.enter()?;
         let mut items = Vec::new();
         while let Some(line) = self.peek()? {
             if line.indent != indent || !is_entry(line.body) {
@@ -231,14 +252,16 @@ impl<'a> Reader<'a> {
                 items.push(self.inline_value(&line, offset, indent, None)?);
             }
         }
-        self.leave(index);
+        self.nodes.leave(index);
         Ok(Value::Array(items))
     }
 
     fn block_mapping(&mut self, indent: usize, recorded: Option<Position>) -> R<Value> {
         let first = self.peek()?.ok_or(Decline)?;
-        let index = self.begin(recorded.unwrap_or_else(|| self.at(&first, 0)))?;
-        self.enter()?;
+        let index = self
+            .nodes
+            .begin(recorded.unwrap_or_else(|| self.at(&first, 0)))?;
+        self.nodes.enter()?;
         let mut map = Map::new();
         while let Some(line) = self.peek()? {
             if line.indent != indent {
@@ -257,7 +280,7 @@ impl<'a> Reader<'a> {
             let value = self.mapping_value(&line, after, indent, key_at)?;
             slot.insert(value);
         }
-        self.leave(index);
+        self.nodes.leave(index);
         Ok(Value::Object(map))
     }
 
@@ -281,7 +304,7 @@ impl<'a> Reader<'a> {
             Some(next) if next.indent == indent && is_entry(next.body) => {
                 self.block_sequence(indent, Some(key_at))
             }
-            _ => self.leaf(key_at, Value::Null),
+            _ => self.nodes.leaf(key_at, Value::Null),
         }
     }
 
@@ -299,7 +322,7 @@ impl<'a> Reader<'a> {
             [b'"' | b'\'', ..] => {
                 let (text, len) = quoted(content)?;
                 comment_only(content.get(len..).unwrap_or_default())?;
-                self.leaf(at, Value::String(text))?
+                self.nodes.leaf(at, Value::String(text))?
             }
             [b'[' | b'{', ..] => {
                 let mut flow = Flow {
@@ -314,7 +337,7 @@ impl<'a> Reader<'a> {
             [b'>', ..] => return self.block_scalar(line, offset, indent, recorded, true),
             _ => {
                 let text = plain(content)?;
-                self.leaf(at, plain_value(text))?
+                self.nodes.leaf(at, plain_value(text))?
             }
         };
         // A more indented line after a one-line value continues it (or is an error)
@@ -399,7 +422,9 @@ impl<'a> Reader<'a> {
         if !strip {
             text.push('\n');
         }
-        let value = self.leaf(recorded.unwrap_or(first_at), Value::String(text))?;
+        let value = self
+            .nodes
+            .leaf(recorded.unwrap_or(first_at), Value::String(text))?;
         if self.peek()?.is_some_and(|next| next.indent > indent) {
             return Err(Decline);
         }
@@ -417,8 +442,8 @@ impl<'a> Reader<'a> {
         let at = recorded.unwrap_or_else(|| self.at(line, flow.at));
         match flow.peek() {
             Some(b'[') => {
-                let index = self.begin(at)?;
-                self.enter()?;
+                let index = self.nodes.begin(at)?;
+                self.nodes.enter()?;
                 flow.bump();
                 let mut items = Vec::new();
                 if !flow.eat(b']') {
@@ -430,12 +455,12 @@ impl<'a> Reader<'a> {
                         flow.expect_comma()?;
                     }
                 }
-                self.leave(index);
+                self.nodes.leave(index);
                 Ok(Value::Array(items))
             }
             Some(b'{') => {
-                let index = self.begin(at)?;
-                self.enter()?;
+                let index = self.nodes.begin(at)?;
+                self.nodes.enter()?;
                 flow.bump();
                 let mut map = Map::new();
                 if !flow.eat(b'}') {
@@ -453,12 +478,12 @@ impl<'a> Reader<'a> {
                         flow.expect_comma()?;
                     }
                 }
-                self.leave(index);
+                self.nodes.leave(index);
                 Ok(Value::Object(map))
             }
             _ => {
                 let value = flow.scalar()?;
-                self.leaf(at, value)
+                self.nodes.leaf(at, value)
             }
         }
     }
@@ -760,7 +785,9 @@ fn escape(rest: &str) -> R<(char, usize)> {
     Ok((simple, 1))
 }
 
-fn hex_escape(rest: &str, digits: usize) -> R<(char, usize)> {
+/// A `\x`, `\u` or `\U` escape of `digits` hex digits (the text after the `\`); a code point
+/// that is not a character (a lone surrogate) is declined
+pub(crate) fn hex_escape(rest: &str, digits: usize) -> R<(char, usize)> {
     let hex = rest.get(1..=digits).ok_or(Decline)?;
     if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Decline);

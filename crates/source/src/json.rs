@@ -7,9 +7,9 @@
 //! — comments, tabs, carriage returns, duplicate keys, surrogate escapes, trailing text — which
 //! saphyr then reads as before. The differential test in `block/tests.rs` holds it to that.
 
-use crate::block::{Decline, R, Read};
+use crate::Position;
+use crate::block::{Decline, Nodes, R, Read, hex_escape};
 use crate::loader::{LoadLimits, pos, resolve_plain};
-use crate::{Position, Positions};
 use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
@@ -29,18 +29,10 @@ pub(crate) fn read(text: &str, first_line: usize, limits: &LoadLimits) -> Option
         line_start: 0,
         column: (0, 0),
         first_line,
-        positions: Positions::with_capacity(64),
-        nodes: 0,
-        depth: 0,
-        limits: *limits,
+        nodes: Nodes::new(limits),
     };
     let value = reader.document().ok()?;
-    let start = reader.positions.first()?;
-    Some(Read {
-        value,
-        positions: reader.positions,
-        start,
-    })
+    reader.nodes.read(value)
 }
 
 struct Reader<'a> {
@@ -54,10 +46,7 @@ struct Reader<'a> {
     /// forward from the last one, so a minified document's one long line is walked once
     column: (usize, usize),
     first_line: usize,
-    positions: Positions,
-    nodes: usize,
-    depth: usize,
-    limits: LoadLimits,
+    nodes: Nodes,
 }
 
 impl Reader<'_> {
@@ -103,29 +92,6 @@ impl Reader<'_> {
         pos(self.first_line + self.line + 1, column + 1)
     }
 
-    fn begin(&mut self, at: Position) -> R<usize> {
-        self.nodes += 1;
-        if self.nodes > self.limits.max_nodes {
-            return Err(Decline);
-        }
-        let index = self.positions.len();
-        self.positions.push(at);
-        Ok(index)
-    }
-
-    fn enter(&mut self) -> R<()> {
-        if self.depth >= self.limits.max_depth {
-            return Err(Decline);
-        }
-        self.depth += 1;
-        Ok(())
-    }
-
-    fn leave(&mut self, index: usize) {
-        self.depth -= 1;
-        self.positions.end(index);
-    }
-
     /// The byte `byte`, after white space
     fn expect(&mut self, byte: u8) -> R<()> {
         self.skip_space();
@@ -143,8 +109,8 @@ impl Reader<'_> {
         let at = recorded.unwrap_or(start);
         match self.peek().ok_or(Decline)? {
             b'{' => {
-                let index = self.begin(at)?;
-                self.enter()?;
+                let index = self.nodes.begin(at)?;
+                self.nodes.enter()?;
                 self.at += 1;
                 let mut map = Map::new();
                 self.skip_space();
@@ -172,12 +138,12 @@ impl Reader<'_> {
                         }
                     }
                 }
-                self.leave(index);
+                self.nodes.leave(index);
                 Ok(Value::Object(map))
             }
             b'[' => {
-                let index = self.begin(at)?;
-                self.enter()?;
+                let index = self.nodes.begin(at)?;
+                self.nodes.enter()?;
                 self.at += 1;
                 let mut items = Vec::new();
                 self.skip_space();
@@ -197,12 +163,12 @@ impl Reader<'_> {
                         }
                     }
                 }
-                self.leave(index);
+                self.nodes.leave(index);
                 Ok(Value::Array(items))
             }
             b'"' => {
                 let text = self.string()?;
-                self.leaf(at, Value::String(text))
+                self.nodes.leaf(at, Value::String(text))
             }
             _ => {
                 // a number, `true`, `false` or `null`: a plain scalar to YAML, resolved as the
@@ -222,15 +188,9 @@ impl Reader<'_> {
                 }
                 self.at += len;
                 let value = resolve_plain(word).unwrap_or_else(|| Value::String(word.to_owned()));
-                self.leaf(at, value)
+                self.nodes.leaf(at, value)
             }
         }
-    }
-
-    fn leaf(&mut self, at: Position, value: Value) -> R<Value> {
-        let index = self.begin(at)?;
-        self.positions.end(index);
-        Ok(value)
     }
 
     /// A JSON string on one line, its escapes decoded
@@ -314,15 +274,8 @@ fn escape(rest: &str) -> R<(char, usize)> {
         b'n' => '\n',
         b'r' => '\r',
         b't' => '\t',
-        b'u' => {
-            let hex = rest.get(1..5).ok_or(Decline)?;
-            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(Decline);
-            }
-            let code = u32::from_str_radix(hex, 16).map_err(|_| Decline)?;
-            // a surrogate (half of a pair): YAML reads each `\u` on its own
-            return Ok((char::from_u32(code).ok_or(Decline)?, 5));
-        }
+        // a surrogate (half of a pair) is declined: YAML reads each `\u` on its own
+        b'u' => return hex_escape(rest, 4),
         _ => return Err(Decline),
     };
     Ok((simple, 1))

@@ -207,6 +207,23 @@ fn reads_every_construct_of_the_subset() {
     assert_eq!(agrees_with_saphyr(&file), (1, 1));
 }
 
+/// The number of random edits (`BLOCK_FUZZ_ITERATIONS`, default 3,000) and a random number
+/// source below a bound (xorshift, seeded by `BLOCK_FUZZ_SEED`): runs repeat unless told not to
+fn fuzz_settings() -> (usize, impl FnMut(usize) -> usize) {
+    fn setting<T: std::str::FromStr>(name: &str) -> Option<T> {
+        std::env::var(name).ok()?.parse().ok()
+    }
+    let iterations = setting("BLOCK_FUZZ_ITERATIONS").unwrap_or(3000);
+    let mut state: u64 = setting("BLOCK_FUZZ_SEED").unwrap_or(0x2545_F491_4F6C_DD1D) | 1;
+    let next = move |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        usize::try_from(state % bound.max(1) as u64).unwrap()
+    };
+    (iterations, next)
+}
+
 /// Lines and characters that YAML reads specially, for random edits
 const INSERTS: [&str; 26] = [
     "x: 1",
@@ -245,25 +262,11 @@ const CHARS: [char; 22] = [
 /// fast reader accepts, saphyr reads the same, without a diagnostic
 #[test]
 fn agrees_with_saphyr_on_random_edits() {
-    let iterations: usize = std::env::var("BLOCK_FUZZ_ITERATIONS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(3000);
+    let (iterations, mut next) = fuzz_settings();
     let mut bases = vec![BASE.to_owned()];
     let mut files = Vec::new();
     manifest_files(&repository().join("examples"), &mut files);
     bases.extend(files.iter().filter_map(|p| std::fs::read_to_string(p).ok()));
-    let mut state = std::env::var("BLOCK_FUZZ_SEED")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0x2545_F491_4F6C_DD1Du64)
-        | 1;
-    let mut next = move |bound: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        usize::try_from(state % bound.max(1) as u64).unwrap()
-    };
     let (mut accepted, mut total) = (0, 0);
     for iteration in 0..iterations {
         let mut lines: Vec<String> = bases[iteration % bases.len()]
@@ -356,27 +359,13 @@ fn json_renderings() -> Vec<String> {
 /// reads the same, without a diagnostic
 #[test]
 fn json_agrees_with_saphyr_on_random_edits() {
-    let iterations: usize = std::env::var("BLOCK_FUZZ_ITERATIONS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(3000);
+    let (iterations, mut next) = fuzz_settings();
     let mut bases = json_renderings();
     bases.push(r#"{"a": [1, -2.5e3, 0, true, false, null, "é\u00e9\n\"\/"], "b": {}, "c": [[], {"d": "x"}]}"#.to_owned());
     const JSON_CHARS: [char; 20] = [
         '"', '\'', '#', ':', ' ', '-', '[', ']', '{', '}', ',', '\\', 'e', '.', '0', '1', '+', 'u',
         'x', '\n',
     ];
-    let mut state = std::env::var("BLOCK_FUZZ_SEED")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0x9E37_79B9_7F4A_7C15u64)
-        | 1;
-    let mut next = move |bound: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        usize::try_from(state % bound.max(1) as u64).unwrap()
-    };
     let (mut accepted, mut total) = (0, 0);
     for iteration in 0..iterations {
         let mut text = bases[next(bases.len())].clone();
