@@ -304,15 +304,6 @@ fn agrees_with_saphyr_on_random_edits() {
     }
     eprintln!("{iterations} edits: {accepted} of {total} pieces read fast");
 }
-#[test]
-fn dbg_tmp() {
-    for f in ["/tmp/dbg.yaml", "/tmp/dbg2.yaml", "/tmp/dbg3.yaml"] {
-        eprintln!(
-            "{f}: {:?}",
-            agrees_with_saphyr(&read_file(Path::new(f)).unwrap())
-        );
-    }
-}
 
 /// Every document of the repository's manifests written as JSON three ways (kubectl's
 /// four-space indentation, two spaces, minified): the JSON reader takes all of them and reads
