@@ -4,11 +4,12 @@
 //! scanner (a token queue, plain scalars gathered a character at a time, an event per node)
 //! costs several times what the common subset needs. This reader takes only what it can read
 //! with certainty — block mappings and sequences, one-line plain and quoted scalars, one-line
-//! flow collections, literal and folded block scalars — and declines everything else (anchors,
-//! aliases, tags, multi-line plain and quoted scalars, `|+`, tabs, carriage returns, duplicate
-//! and merge keys, directives, …), which the saphyr path then reads as before, diagnostics included. A
-//! document it accepts has exactly the value, positions and start the saphyr path gives it: a
-//! differential test over the corpora and over random edits holds it to that.
+//! flow collections, literal and folded block scalars — and declines everything else
+//! (anchors, aliases, tags, multi-line plain and quoted scalars, `|+`, tabs, carriage returns,
+//! duplicate and merge keys, directives, …), which the saphyr path then reads as before,
+//! diagnostics included. A document it accepts has exactly the value, positions and start the
+//! saphyr path gives it: the differential tests in `block/tests.rs`, over the corpora and
+//! over random edits, hold it to that.
 
 use crate::loader::{LoadLimits, is_start_marker, key_text, pos, resolve_plain};
 use crate::{Position, Positions};
