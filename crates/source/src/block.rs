@@ -741,20 +741,34 @@ fn single_quoted(text: &str) -> R<(String, usize)> {
     }
 }
 
-fn double_quoted(text: &str) -> R<(String, usize)> {
+/// A double-quoted scalar that closes before any line break or other control character (a
+/// multi-line one folds its line breaks, which is left to saphyr). The JSON reader's strings
+/// too: a JSON string is a YAML double-quoted scalar.
+pub(crate) fn double_quoted(text: &str) -> R<(String, usize)> {
     let bytes = text.as_bytes();
+    if bytes.first() != Some(&b'"') {
+        return Err(Decline);
+    }
     let mut out = String::new();
     let mut from = 1;
     loop {
         let stop = from
-            + memchr::memchr2(b'"', b'\\', bytes.get(from..).ok_or(Decline)?).ok_or(Decline)?;
+            + bytes
+                .get(from..)
+                .ok_or(Decline)?
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .ok_or(Decline)?;
         out.push_str(text.get(from..stop).ok_or(Decline)?);
-        if bytes.get(stop) == Some(&b'"') {
-            return Ok((out, stop + 1));
+        match bytes.get(stop) {
+            Some(b'"') => return Ok((out, stop + 1)),
+            Some(b'\\') => {
+                let (decoded, len) = escape(text.get(stop + 1..).ok_or(Decline)?)?;
+                out.push(decoded);
+                from = stop + 1 + len;
+            }
+            _ => return Err(Decline),
         }
-        let (decoded, len) = escape(text.get(stop + 1..).ok_or(Decline)?)?;
-        out.push(decoded);
-        from = stop + 1 + len;
     }
 }
 
@@ -788,7 +802,7 @@ fn escape(rest: &str) -> R<(char, usize)> {
 
 /// A `\x`, `\u` or `\U` escape of `digits` hex digits (the text after the `\`); a code point
 /// that is not a character (a lone surrogate) is declined
-pub(crate) fn hex_escape(rest: &str, digits: usize) -> R<(char, usize)> {
+fn hex_escape(rest: &str, digits: usize) -> R<(char, usize)> {
     let hex = rest.get(1..=digits).ok_or(Decline)?;
     if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Decline);

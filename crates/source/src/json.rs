@@ -2,13 +2,14 @@
 //!
 //! JSON is YAML 1.2, so saphyr reads it too, but through its general flow-collection scanner:
 //! a JSON cluster dump scanned at less than half the speed of the same objects in YAML. This
-//! reader takes strict JSON and builds exactly the values, positions and start the saphyr path
-//! gives (numbers resolved as YAML plain scalars, as saphyr's are), and declines anything else
-//! — comments, tabs, carriage returns, duplicate keys, surrogate escapes, trailing text — which
-//! saphyr then reads as before. The differential test in `block/tests.rs` holds it to that.
+//! reader takes JSON and builds exactly the values, positions and start the saphyr path gives
+//! (numbers and keywords resolved as YAML plain scalars, strings read as YAML double-quoted
+//! scalars, as saphyr reads them), and declines anything else — comments, tabs, carriage
+//! returns, duplicate keys, surrogate escapes, trailing text — which saphyr then reads as
+//! before. The differential tests in `block/tests.rs` hold it to that.
 
 use crate::Position;
-use crate::block::{Decline, Nodes, R, Read, hex_escape};
+use crate::block::{Decline, Nodes, R, Read, double_quoted};
 use crate::loader::{LoadLimits, pos, resolve_plain};
 use serde_json::map::Entry;
 use serde_json::{Map, Value};
@@ -195,36 +196,9 @@ impl Reader<'_> {
 
     /// A JSON string on one line, its escapes decoded
     fn string(&mut self) -> R<String> {
-        let rest = self.text.get(self.at..).unwrap_or_default();
-        if !rest.starts_with('"') {
-            return Err(Decline);
-        }
-        let bytes = rest.as_bytes();
-        let mut out = String::new();
-        let mut from = 1;
-        loop {
-            let stop = from
-                + bytes
-                    .get(from..)
-                    .ok_or(Decline)?
-                    .iter()
-                    .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-                    .ok_or(Decline)?;
-            out.push_str(rest.get(from..stop).ok_or(Decline)?);
-            match bytes.get(stop) {
-                Some(b'"') => {
-                    self.at += stop + 1;
-                    return Ok(out);
-                }
-                Some(b'\\') => {
-                    let (decoded, len) = escape(rest.get(stop + 1..).ok_or(Decline)?)?;
-                    out.push(decoded);
-                    from = stop + 1 + len;
-                }
-                // a control character (a line break among them): not JSON
-                _ => return Err(Decline),
-            }
-        }
+        let (text, len) = double_quoted(self.text.get(self.at..).unwrap_or_default())?;
+        self.at += len;
+        Ok(text)
     }
 }
 
@@ -261,22 +235,4 @@ fn is_json_number(word: &str) -> bool {
         s = rest.get(exp..).unwrap_or_default();
     }
     s.is_empty()
-}
-
-/// A JSON escape (the text after the `\`): the character and the bytes read
-fn escape(rest: &str) -> R<(char, usize)> {
-    let simple = match rest.as_bytes().first().ok_or(Decline)? {
-        b'"' => '"',
-        b'\\' => '\\',
-        b'/' => '/',
-        b'b' => '\u{8}',
-        b'f' => '\u{c}',
-        b'n' => '\n',
-        b'r' => '\r',
-        b't' => '\t',
-        // a surrogate (half of a pair) is declined: YAML reads each `\u` on its own
-        b'u' => return hex_escape(rest, 4),
-        _ => return Err(Decline),
-    };
-    Ok((simple, 1))
 }

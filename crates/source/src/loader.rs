@@ -4,9 +4,9 @@
 //! document and keep reading the next one, (c) to bound alias expansion and nesting ourselves.
 //! So we drive `saphyr-parser`'s event stream (a maintained YAML 1.2 parser) and build values
 //! directly: one pass, no intermediate tree. JSON is read by the same parser (JSON is YAML 1.2).
-//! Block-style documents, most manifests, are first offered to the fast reader in `block.rs`,
-//! which builds the same values and positions at about a fifth of saphyr's cost and leaves
-//! anything it cannot read with certainty to saphyr.
+//! Every piece is first offered to the fast readers for block-style YAML (`block.rs`) and JSON
+//! (`json.rs`), which build the same values and positions for about a quarter of the
+//! instructions and leave anything they cannot read with certainty to saphyr.
 
 use crate::positions::node_count;
 use crate::{Diagnostic, Position, Positions, SourceFile};
