@@ -27,7 +27,7 @@ const RETAINED_KINDS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct WorkloadSummary {
     /// Which workload
-    pub reference: ResourceRef,
+    pub reference: Arc<ResourceRef>,
     /// Its file
     pub file: Arc<SourceFile>,
     /// Where `metadata` starts (findings about the whole workload point here)
@@ -174,7 +174,7 @@ impl Inventory {
                 .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
                 .collect();
             self.workloads.push(WorkloadSummary {
-                reference: resource.reference(),
+                reference: Arc::new(resource.reference()),
                 file: Arc::clone(&resource.file),
                 position: resource.locate(&JsonPointer::root().key("metadata")),
                 pod_labels,
