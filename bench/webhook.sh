@@ -19,7 +19,7 @@
 #      prints requests/s and p50/p99 latency side by side;
 #   5. soaks `palisade serve` at concurrency 8 for SOAK_SECS and samples its resident memory.
 #
-# Requirements: oha (`cargo install oha`), python3 (generation and result parsing).
+# Requirements: oha (`cargo install oha --locked`), python3 (generation and result parsing).
 # Knobs (environment): DURATION (per run, default 10s), WARMUP (default 2s),
 #   SOAK_SECS (default 600), PORT (default 8443), FLOOR_PORT (default 8444),
 #   KEEP=1 keeps the work directory, PALISADE_LOG=warn turns decision logs off,
@@ -34,7 +34,7 @@ SOAK_SECS=${SOAK_SECS:-600}
 PORT=${PORT:-8443}
 FLOOR_PORT=${FLOOR_PORT:-8444}
 
-command -v oha >/dev/null || { echo "oha not found: cargo install oha" >&2; exit 2; }
+command -v oha >/dev/null || { echo "oha not found: cargo install oha --locked" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "python3 not found" >&2; exit 2; }
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
