@@ -204,9 +204,7 @@ def as_list_items(doc):
 def main():
     args = sys.argv[1:]
     as_json = args[:1] == ["--json-list"]
-    if as_json:
-        args[0] = "--list"
-    as_list = args[:1] == ["--list"]
+    as_list = as_json or args[:1] == ["--list"]
     out, size_mb = args[as_list:][0], float(args[as_list:][1])
     os.makedirs(out, exist_ok=True)
     rng = random.Random(42)

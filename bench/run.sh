@@ -28,6 +28,7 @@ CHECKOV_MAX_MB=${CHECKOV_MAX_MB:-10}
 CHECKOV_TIMEOUT=${CHECKOV_TIMEOUT:-900}
 # Rounds of the scan and the floor in turn (see `paired`)
 ROUNDS=${ROUNDS:-5}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a whole number of at least 1" >&2; exit 2; }
 RUN_CHECKOV=1
 [[ "${1:-}" == "--no-checkov" ]] && RUN_CHECKOV=0
 

@@ -219,7 +219,7 @@ fn fuzz_settings() -> (usize, impl FnMut(usize) -> usize) {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        usize::try_from(state % bound.max(1) as u64).unwrap()
+        usize::try_from(state % bound.max(1) as u64).expect("a remainder below a usize bound")
     };
     (iterations, next)
 }
