@@ -427,6 +427,34 @@ mod tests {
         assert_eq!(v.iter().map(|r| r.msg.as_str()).collect::<Vec<_>>(), ["ok"]);
     }
 
+    /// OPA fails a rule body at an assignment of an undefined value, whether the variable is
+    /// then unused, negated or read. regorus's register VM (0.14) lets the body go on, so
+    /// `not f(r)` holds and this yields `a` and `b` as violations: the reason the templates
+    /// stay on the interpreter (`k8spspallowedusers` with no `ranges` is the library's case).
+    #[test]
+    fn assigning_an_undefined_value_fails_the_body_like_opa() {
+        let t = compile(
+            "package t\n\
+             violation[{\"msg\": \"a\"}] { r := input.parameters.ranges }\n\
+             violation[{\"msg\": \"b\"}] { r := input.parameters.ranges; not f(r) }\n\
+             violation[{\"msg\": \"c\"}] { r := input.parameters.ranges; f(r) }\n\
+             violation[{\"msg\": \"d\"}] { not f(input.parameters.ranges) }\n\
+             violation[{\"msg\": \"e\"}] { r := input.parameters.rule; not f(r) }\n\
+             f(x) { x == 1 }\n",
+        )
+        .unwrap();
+        let mut ev = t.evaluator(&Inventory::new()).unwrap();
+        let review_doc = json!({"apiVersion": "v1", "kind": "Pod"});
+        let review = Review::from_object(&review_doc);
+        let v = ev
+            .evaluate(&review, &constraint(json!({"rule": "RunAsAny"})))
+            .unwrap();
+        let mut msgs: Vec<&str> = v.iter().map(|r| r.msg.as_str()).collect();
+        msgs.sort_unstable();
+        // `d`: the negated-operand hoisting makes the undefined argument fail the body too
+        assert_eq!(msgs, ["e"]);
+    }
+
     #[test]
     fn rego_v1_sources() {
         let t = RegoTemplate::compile(
