@@ -24,26 +24,9 @@ use cel::common::ast::{
     MapEntryExpr, MapExpr,
 };
 use cel::common::types::CelString;
+use palisade_model::ADMISSION_REQUEST_FIELDS;
 use std::collections::BTreeSet;
 
-/// Fields of the typed `request` variable (`kubernetes.AdmissionRequest`)
-const REQUEST_FIELDS: &[&str] = &[
-    "kind",
-    "resource",
-    "subResource",
-    "requestKind",
-    "requestResource",
-    "requestSubResource",
-    "name",
-    "namespace",
-    "operation",
-    "userInfo",
-    "dryRun",
-    "options",
-    "uid",
-    "object",
-    "oldObject",
-];
 const USER_FIELDS: &[&str] = &["username", "uid", "groups", "extra"];
 const GVK_FIELDS: &[&str] = &["group", "version", "kind"];
 const GVR_FIELDS: &[&str] = &["group", "version", "resource"];
@@ -386,7 +369,9 @@ impl<'a> Rewriter<'a> {
     /// For a selection on the typed request (or one of its typed fields), the allowed fields
     fn typed_fields(&self, operand: &IdedExpr) -> Option<&'static [&'static str]> {
         match &operand.expr {
-            Expr::Ident(n) if n == "request" && self.is_root("request") => Some(REQUEST_FIELDS),
+            Expr::Ident(n) if n == "request" && self.is_root("request") => {
+                Some(ADMISSION_REQUEST_FIELDS)
+            }
             Expr::Select(s) if !s.test => {
                 let Expr::Ident(n) = &s.operand.expr else {
                     return None;

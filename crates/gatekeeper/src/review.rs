@@ -11,6 +11,7 @@
 
 use crate::GatekeeperError;
 use crate::input_reads::Reads;
+use palisade_model::ADMISSION_REQUEST_FIELDS;
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -18,25 +19,6 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// Group of `AdmissionReview` objects that gator reviews as requests
 const ADMISSION_GROUP: &str = "admission.k8s.io";
-
-/// Fields of `admission/v1 AdmissionRequest`, for gator's strict decoding
-const REQUEST_FIELDS: &[&str] = &[
-    "uid",
-    "kind",
-    "resource",
-    "subResource",
-    "requestKind",
-    "requestResource",
-    "requestSubResource",
-    "name",
-    "namespace",
-    "operation",
-    "userInfo",
-    "object",
-    "oldObject",
-    "dryRun",
-    "options",
-];
 
 /// One request under review.
 ///
@@ -185,7 +167,7 @@ impl<'o> Review<'o> {
     ) -> Result<Self, GatekeeperError> {
         if let Some(unknown) = fields
             .keys()
-            .find(|k| !REQUEST_FIELDS.contains(&k.as_str()))
+            .find(|k| !ADMISSION_REQUEST_FIELDS.contains(&k.as_str()))
         {
             return Err(GatekeeperError::InvalidReview(format!(
                 "unknown field `request.{unknown}` in the AdmissionReview"

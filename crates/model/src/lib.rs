@@ -12,6 +12,26 @@ pub use resource::{Resource, ResourceRef, resources_from_document};
 
 use serde_json::{Map, Value};
 
+/// The fields of an `admission.k8s.io/v1` AdmissionRequest, in the order of the API's type
+/// (and of the JSON the API server sends)
+pub const ADMISSION_REQUEST_FIELDS: &[&str] = &[
+    "uid",
+    "kind",
+    "resource",
+    "subResource",
+    "requestKind",
+    "requestResource",
+    "requestSubResource",
+    "name",
+    "namespace",
+    "operation",
+    "userInfo",
+    "object",
+    "oldObject",
+    "dryRun",
+    "options",
+];
+
 /// The member `key` of an object (`None` for anything else).
 ///
 /// Same result as `Value::get`, faster on the small maps Kubernetes objects are made of: a

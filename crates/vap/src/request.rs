@@ -406,31 +406,22 @@ fn gvr(group_version_resource: [&str; 3]) -> Value {
 }
 
 /// A mapping with `keys` (in order), every value null
-fn shape(keys: &[&str]) -> Map<String, Value> {
-    keys.iter()
+fn shape<'k>(keys: impl IntoIterator<Item = &'k &'k str>) -> Map<String, Value> {
+    keys.into_iter()
         .map(|k| ((*k).to_owned(), Value::Null))
         .collect()
 }
 
-/// The keys of the CEL `request`, in the order [`RequestView::cel_request`] sets them
+/// The keys of the CEL `request`, in the order [`RequestView::cel_request`] sets them: the
+/// API's order without the objects (bound as variables of their own)
 fn cel_request_shape() -> &'static Map<String, Value> {
     static SHAPE: OnceLock<Map<String, Value>> = OnceLock::new();
     SHAPE.get_or_init(|| {
-        shape(&[
-            "uid",
-            "kind",
-            "resource",
-            "subResource",
-            "requestKind",
-            "requestResource",
-            "requestSubResource",
-            "name",
-            "namespace",
-            "operation",
-            "userInfo",
-            "dryRun",
-            "options",
-        ])
+        shape(
+            palisade_model::ADMISSION_REQUEST_FIELDS
+                .iter()
+                .filter(|k| !matches!(**k, "object" | "oldObject")),
+        )
     })
 }
 
