@@ -1,5 +1,5 @@
 //! From an AdmissionRequest and the selected policies to a response and decision records.
-//! Synchronous and pure: the HTTP layer runs it on a blocking thread under the deadline.
+//! Synchronous and pure: the HTTP layer runs it on an evaluation thread under the deadline.
 
 use crate::index::Key;
 use crate::load::PolicySnapshot;

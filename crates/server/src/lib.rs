@@ -9,7 +9,8 @@
 //! - [`certs`]: the CA and serving certificate behind `palisade certs`
 //!
 //! tokio and the HTTP stack live here and in the CLI only; policies themselves are evaluated by
-//! the pure, synchronous dialect crates on a blocking thread, under a per-request deadline.
+//! the pure, synchronous dialect crates on a few evaluation threads, under a per-request
+//! deadline.
 
 mod app;
 pub mod certs;
@@ -23,6 +24,7 @@ mod load;
 mod logging;
 mod metrics;
 mod policy;
+mod pool;
 pub mod review;
 mod serve;
 mod state;

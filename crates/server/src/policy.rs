@@ -52,7 +52,7 @@ pub trait PolicySet: Send + Sync + fmt::Debug {
     /// Evaluate the selected policies (sorted, distinct indices into [`Self::policies`]) on a
     /// request and record what they decide.
     ///
-    /// Runs on a blocking thread under the request's deadline; must not do I/O. A mutating
+    /// Runs on an evaluation thread under the request's deadline; must not do I/O. A mutating
     /// policy sees the object as patched by the policies before it (sets earlier in load order,
     /// policies earlier in `selected`) and must produce patches against that object.
     fn evaluate(&self, request: &Request<'_>, selected: &[usize], out: &mut Decisions);
@@ -60,9 +60,9 @@ pub trait PolicySet: Send + Sync + fmt::Debug {
     /// True when evaluation is native code whose running time is bounded by the size of the
     /// request (no user-supplied programs, no loops over external data). Requests whose
     /// selected sets are all bounded, and whose body is small, are evaluated on the request's
-    /// own task: the hand-off to a blocking thread would cost more than the evaluation.
-    /// Everything else (Rego, CEL, …: keep the default) runs on a blocking thread behind the
-    /// semaphore, under the deadline.
+    /// own task: the hand-off to an evaluation thread would cost more than the evaluation.
+    /// Everything else (Rego, CEL, …: keep the default) runs on the evaluation threads, under
+    /// the deadline.
     fn bounded_cost(&self) -> bool {
         false
     }

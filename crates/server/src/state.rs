@@ -4,6 +4,7 @@
 use crate::load::{self, NamespaceCache, PolicySnapshot};
 use crate::metrics::Metrics;
 use crate::policy::{Dialect, PolicyLoadError};
+use crate::pool::EvaluationPool;
 use crate::tls::CertStore;
 use arc_swap::{ArcSwap, ArcSwapOption};
 use palisade_kyverno::rbac::RoleIndex;
@@ -12,7 +13,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::Semaphore;
 
 /// Limits that keep one client or one request from hurting the others
 #[derive(Debug, Clone)]
@@ -30,8 +30,9 @@ pub struct Limits {
     pub handshake_timeout: Duration,
     /// Most connections open at once
     pub max_connections: usize,
-    /// Most evaluations running at once (they run on blocking threads)
-    pub max_concurrent_evaluations: usize,
+    /// Threads that evaluate reviews (`pool.rs`): evaluation is CPU-bound, so about
+    /// one per core; at least two, so that one long evaluation does not hold up every review
+    pub evaluation_threads: usize,
     /// How often files are re-checked even without a change notification
     pub poll_interval: Duration,
     /// How long in-flight requests get to finish on shutdown
@@ -48,7 +49,7 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             handshake_timeout: Duration::from_secs(10),
             max_connections: 4096,
-            max_concurrent_evaluations: cores * 4,
+            evaluation_threads: cores.max(2),
             poll_interval: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(20),
         }
@@ -105,7 +106,7 @@ pub struct AppState {
     pub(crate) bindings: ArcSwap<RoleIndex>,
     pub(crate) metrics: Metrics,
     pub(crate) limits: Limits,
-    pub(crate) permits: Arc<Semaphore>,
+    pub(crate) pool: EvaluationPool,
     pub(crate) shutting_down: AtomicBool,
     dialects: Vec<Arc<dyn Dialect>>,
     policies_dir: PathBuf,
@@ -129,7 +130,7 @@ impl AppState {
             namespaces: ArcSwap::from_pointee(NamespaceCache::default()),
             bindings: ArcSwap::from_pointee(RoleIndex::default()),
             metrics: Metrics::default(),
-            permits: Arc::new(Semaphore::new(limits.max_concurrent_evaluations.max(1))),
+            pool: EvaluationPool::new(limits.evaluation_threads),
             limits,
             shutting_down: AtomicBool::new(false),
             dialects,

@@ -584,6 +584,38 @@ async fn starts_unready_without_policies_and_becomes_ready() {
     h.server.shutdown().await;
 }
 
+/// A panic in a policy engine answers the request per the policy's failure policy, and the
+/// evaluation thread goes on: with one thread, the second review is answered too
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_policy_is_answered_per_failure_policy() {
+    let mut setup = Setup {
+        policies: vec![(
+            "crash.yaml",
+            "apiVersion: test.palisade.dev/v1\nkind: Slow\nmetadata: {name: crash}\nspec: {panic: true}\n".to_owned(),
+        )],
+        ..Setup::default()
+    };
+    setup.limits.evaluation_threads = 1;
+    let h = Harness::start(setup).await;
+    h.wait_readyz("ready", |s, _| s == 200).await;
+    let p = restricted_pod("p", "open");
+    for uid in ["c1", "c2"] {
+        let resp = h
+            .client
+            .review("/validate", &review(uid, "CREATE", &p, "alice"))
+            .await;
+        assert_eq!(resp["uid"], uid, "{resp}");
+        assert_eq!(resp["allowed"], false, "{resp}");
+        assert_eq!(resp["status"]["code"], 403, "{resp}");
+        let message = resp["status"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("`crash`") && message.contains("internal error while evaluating"),
+            "{resp}"
+        );
+    }
+    h.server.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_deadline_answers_per_failure_policy() {
     let mut setup = Setup {

@@ -281,7 +281,8 @@ pub fn restricted_pod(name: &str, namespace: &str) -> Value {
     )
 }
 
-/// `apiVersion: test.palisade.dev/v1, kind: Slow`: sleeps `spec.sleepMs`, then denies Pods
+/// `apiVersion: test.palisade.dev/v1, kind: Slow`: sleeps `spec.sleepMs`, then denies Pods (or,
+/// with `spec.panic: true`, panics: a policy engine's bug)
 #[derive(Debug)]
 pub struct SlowDialect;
 
@@ -289,6 +290,7 @@ pub struct SlowDialect;
 struct SlowSet {
     metas: Vec<PolicyMeta>,
     sleeps: Vec<u64>,
+    panics: Vec<bool>,
 }
 
 impl Dialect for SlowDialect {
@@ -304,6 +306,7 @@ impl Dialect for SlowDialect {
     ) -> Result<Arc<dyn PolicySet>, Vec<PolicyLoadError>> {
         let mut metas = Vec::new();
         let mut sleeps = Vec::new();
+        let mut panics = Vec::new();
         for d in documents {
             let failure = match d.get("spec/failurePolicy").and_then(Value::as_str) {
                 Some("Ignore") => FailurePolicy::Ignore,
@@ -319,8 +322,13 @@ impl Dialect for SlowDialect {
                 mutating: false,
             });
             sleeps.push(d.get("spec/sleepMs").and_then(Value::as_u64).unwrap_or(0));
+            panics.push(d.get("spec/panic").and_then(Value::as_bool) == Some(true));
         }
-        Ok(Arc::new(SlowSet { metas, sleeps }))
+        Ok(Arc::new(SlowSet {
+            metas,
+            sleeps,
+            panics,
+        }))
     }
 }
 
@@ -331,6 +339,7 @@ impl PolicySet for SlowSet {
     fn evaluate(&self, _: &Request<'_>, selected: &[usize], out: &mut Decisions) {
         for &i in selected {
             std::thread::sleep(Duration::from_millis(self.sleeps[i]));
+            assert!(!self.panics[i], "a policy engine's bug");
             out.deny(i, "slow", "slow policy denies");
         }
     }
