@@ -348,6 +348,10 @@ pub struct ServeArgs {
     /// Largest accepted request body in bytes
     #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Threads that evaluate reviews [default: the CPUs available to the process, at least 2]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub evaluation_threads: Option<u16>,
 }
 
 /// `palisade certs`

@@ -5,10 +5,10 @@
 //! the last. Under load a thread goes from review to review without sleeping; the only hand-off
 //! left is the answer going back to the request's task. Against tokio's blocking pool behind
 //! a semaphore of four evaluations per core, which it replaced (2026-11-28, 100 mixed
-//! policies, 2 cores, both builds in turn): 13–25% more reviews/s and a 19–23% lower p99 at
-//! concurrency 8, in every round; 1.7× the reviews/s at concurrency 64. More threads than
-//! cores only time-slice the same work (8 threads on 2 cores: p99 2.8–3.2 ms against
-//! 2.0–2.6 ms with 2). Details in `bench/webhook.md`.
+//! policies, 2 cores, both builds in turn): at concurrency 8, 4–25% more reviews/s and a
+//! 13–23% lower p99 in each of 7 rounds; at concurrency 64, 1.04–1.39× the reviews/s. More
+//! threads than cores only time-slice the same work (8 threads on 2 cores: p99 2.8–3.2 ms
+//! against 2.0–2.6 ms with 2). Details in `bench/webhook.md`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

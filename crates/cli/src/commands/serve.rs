@@ -7,10 +7,14 @@ use std::time::Duration;
 
 /// Serve until SIGINT/SIGTERM; returns the exit code
 pub fn run(args: &ServeArgs) -> Result<u8> {
+    let defaults = Limits::default();
     let limits = Limits {
         deadline: Duration::from_millis(args.deadline_ms),
         max_body_bytes: args.max_body_bytes,
-        ..Limits::default()
+        evaluation_threads: args
+            .evaluation_threads
+            .map_or(defaults.evaluation_threads, usize::from),
+        ..defaults
     };
     palisade_server::serve_blocking(ServeOptions {
         policies: args.policies.clone(),
