@@ -429,7 +429,7 @@ mod tests {
 
     /// OPA fails a rule body at an assignment of an undefined value, whether the variable is
     /// then unused, negated or read. regorus's register VM (0.14) lets the body go on, so
-    /// `not f(r)` holds and this yields `a` and `b` as violations: the reason the templates
+    /// `not f(r)` holds and this yields `a`, `b` and `d` besides `e`: the reason the templates
     /// stay on the interpreter (`k8spspallowedusers` with no `ranges` is the library's case).
     #[test]
     fn assigning_an_undefined_value_fails_the_body_like_opa() {

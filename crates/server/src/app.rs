@@ -308,8 +308,8 @@ async fn evaluate_with_deadline(
 ) -> Evaluation {
     if body_len <= INLINE_MAX_BODY && evaluate::all_bounded(&snapshot, endpoint, &ids) {
         // Native checks on a small object take microseconds: less than the hand-off to an
-        // evaluation thread (measured with tokio's blocking pool: 2x the throughput at
-        // concurrency 1 and 8).
+        // evaluation thread (measured 2026-11-28 with 40 such policies: at concurrency 1,
+        // 4.9-5.1k instead of 3.7-3.9k req/s; at 8 the same throughput).
         let cluster = state.cluster_view();
         let progress = Mutex::new(Progress::default());
         return evaluate::evaluate(&snapshot, &cluster, req, endpoint, &ids, &progress);

@@ -16,11 +16,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 pub(crate) type Job = Box<dyn FnOnce() + Send>;
 
 /// A fixed set of evaluation threads fed by one queue. Dropping it lets the threads finish the
-/// queue and exit.
+/// queue and exit. The threads hold the queue's only receivers: with none started, sending
+/// fails and the job runs on the caller.
 #[derive(Debug)]
 pub(crate) struct EvaluationPool {
     queue: crossbeam_channel::Sender<Job>,
-    threads: usize,
 }
 
 impl EvaluationPool {
@@ -28,7 +28,6 @@ impl EvaluationPool {
     /// logged and left out)
     pub(crate) fn new(threads: usize) -> Self {
         let (queue, jobs) = crossbeam_channel::unbounded::<Job>();
-        let mut started = 0;
         for i in 0..threads.max(1) {
             let jobs = jobs.clone();
             let spawned = std::thread::Builder::new()
@@ -38,25 +37,16 @@ impl EvaluationPool {
                         run_caught(job);
                     }
                 });
-            match spawned {
-                Ok(_) => started += 1,
-                Err(e) => {
-                    tracing::error!(target: "palisade::server", error = %e, "cannot start an evaluation thread");
-                }
+            if let Err(e) = spawned {
+                tracing::error!(target: "palisade::server", error = %e, "cannot start an evaluation thread");
             }
         }
-        Self {
-            queue,
-            threads: started,
-        }
+        Self { queue }
     }
 
     /// Queue `job` for the next free thread; run it on the caller's thread when there is no
     /// evaluation thread (none could be started)
     pub(crate) fn run(&self, job: Job) {
-        if self.threads == 0 {
-            return run_caught(job);
-        }
         if let Err(unsent) = self.queue.send(job) {
             run_caught(unsent.into_inner());
         }
