@@ -9,7 +9,7 @@ use palisade::commands;
 use std::process::ExitCode;
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: palisade_alloc::Allocator = palisade_alloc::Allocator;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -42,7 +42,7 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 }
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: palisade_alloc::Allocator = palisade_alloc::Allocator;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -17,7 +17,7 @@ use std::time::Instant;
 use tower::ServiceExt as _;
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: palisade_alloc::Allocator = palisade_alloc::Allocator;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

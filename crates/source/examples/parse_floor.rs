@@ -15,7 +15,7 @@ use std::time::Instant;
 
 // Same allocator as the `palisade` binary, so the floor is a fair one.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: palisade_alloc::Allocator = palisade_alloc::Allocator;
 
 fn files(paths: &[String]) -> Vec<PathBuf> {
     let mut out = Vec::new();
