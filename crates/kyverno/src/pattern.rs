@@ -65,6 +65,11 @@ impl Operator {
         if p.starts_with('!') {
             return Self::NotEqual;
         }
+        // both range forms start with a number: most patterns (`true`, `?*`, names) skip the
+        // two regexes
+        if !p.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') {
+            return Self::Equal;
+        }
         if range_re(true).is_some_and(|r| r.is_match(p)) {
             return Self::NotInRange;
         }
@@ -266,6 +271,24 @@ mod tests {
         assert!(validate(&json!({"a": 1}), &json!({})));
         assert!(!validate(&json!(null), &json!("*")));
         assert!(validate(&json!(null), &json!("<1")));
+    }
+
+    #[test]
+    fn ranges_are_told_from_other_patterns_without_the_regexes_where_they_cannot_match() {
+        for (pattern, op) in [
+            ("1-10", Operator::InRange),
+            ("-5-10", Operator::InRange),
+            ("+1.5Gi-2Gi", Operator::InRange),
+            ("1!-10", Operator::NotInRange),
+            ("-1!-1", Operator::NotInRange),
+            ("10", Operator::Equal),
+            ("1-", Operator::Equal),
+            ("nginx-1", Operator::Equal),
+            ("?*", Operator::Equal),
+            ("!*:latest", Operator::NotEqual),
+        ] {
+            assert_eq!(Operator::from_pattern(pattern), op, "{pattern}");
+        }
     }
 
     #[test]
