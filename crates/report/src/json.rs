@@ -215,8 +215,8 @@ pub(crate) fn write_opt_str(out: &mut Vec<u8>, value: Option<&str>) {
 }
 
 /// A JSON string: copied whole when nothing in it needs escaping, otherwise escaped by
-/// serde_json
-pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
+/// serde_json (so the output is byte for byte serde_json's)
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
     if needs_escape(s.as_bytes()) {
         if serde_json::to_writer(&mut *out, s).is_err() {
             // Writing a string into a Vec cannot fail; keep the document valid if it ever did

@@ -19,6 +19,9 @@ mod testutil;
 mod yaml;
 
 pub use common::Tally;
+/// A string as JSON, appended to a buffer: the renderers' escaper, also used by the webhook's
+/// decision log lines
+pub use json::write_str as write_json_string;
 pub use stream::{Chunk, FindingStream, StreamWriter};
 pub use yaml::to_yaml;
 

@@ -177,7 +177,15 @@ fn log_decisions(endpoint: Endpoint, info: &LogInfo, evaluation: &Evaluation, la
         latency_us: u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
     };
     let prefix = ctx.prefix();
-    let mut out = Vec::with_capacity((prefix.len() + 160) * evaluation.records.len().max(1));
+    // sized for every line up front: growing a buffer of many lines copied it (5k instructions
+    // per request); 64 bytes per line cover the field names and a few escapes
+    let lines = evaluation.records.len().max(1);
+    let texts: usize = evaluation
+        .records
+        .iter()
+        .map(|r| r.policy.len() + r.rule.len() + r.message.len())
+        .sum();
+    let mut out = Vec::with_capacity((prefix.len() + 64) * lines + texts);
     if evaluation.records.is_empty() {
         crate::logging::decision_line(&mut out, &prefix, "", "", "allow", "");
     }

@@ -6,6 +6,9 @@
 //! `allow` line per request), so they skip the generic event formatter: each request renders
 //! its lines into one buffer, handed to the same background writer as the other logs.
 
+// the renderers' escaper: strings that need no escaping (most names and messages) are copied
+// whole, where serde_json tests every byte
+use palisade_report::write_json_string as json_str;
 use std::io::Write as _;
 use std::sync::OnceLock;
 use std::time::SystemTime;
@@ -66,11 +69,6 @@ pub(crate) struct DecisionContext<'a> {
     pub dry_run: bool,
     pub allowed: bool,
     pub latency_us: u64,
-}
-
-fn json_str(out: &mut Vec<u8>, s: &str) {
-    // Writing a string into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 impl DecisionContext<'_> {
