@@ -352,6 +352,11 @@ pub struct ServeArgs {
     /// Threads that evaluate reviews [default: the CPUs available to the process, at least 2]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub evaluation_threads: Option<u16>,
+
+    /// Threads that run connections: TLS, HTTP, parsing, responses [default: half the CPUs
+    /// available to the process, at least 1]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub io_threads: Option<u16>,
 }
 
 /// `palisade certs`

@@ -379,6 +379,48 @@ fn kustomize_without_kubectl_is_a_clear_error() {
 }
 
 #[test]
+fn serve_runs_connections_and_evaluations_on_the_threads_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let out = run(&[
+        "certs",
+        "--dns",
+        "localhost",
+        "--out",
+        certs.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let mut child = bin()
+        .args([
+            "serve",
+            "--policies",
+            "examples/policies",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args(["--io-threads", "1", "--evaluation-threads", "3"])
+        .arg("--tls-cert")
+        .arg(certs.join("tls.crt"))
+        .arg("--tls-key")
+        .arg(certs.join("tls.key"))
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // the start-up line says what the runtime really has (tokio's own count of its workers)
+    let listening = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()))
+        .map_while(Result::ok)
+        .filter_map(|line| serde_json::from_str::<Value>(&line).ok())
+        .find(|line| line["message"] == "listening");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let listening = listening.expect("a `listening` line");
+    assert_eq!(listening["io_threads"], 1, "{listening}");
+    assert_eq!(listening["evaluation_threads"], 3, "{listening}");
+}
+
+#[test]
 fn serve_takes_namespaces_from_a_file_or_a_kubeconfig_not_both() {
     let out = run(&[
         "serve",

@@ -118,7 +118,14 @@ impl Server {
             None => Vec::new(),
         };
         let accept = tokio::spawn(accept_loop(listener, acceptor, Arc::clone(&state), rx));
-        tracing::info!(target: "palisade::server", addr = %local_addr, ready = state.is_ready(), "listening");
+        tracing::info!(
+            target: "palisade::server",
+            addr = %local_addr,
+            ready = state.is_ready(),
+            io_threads = tokio::runtime::Handle::current().metrics().num_workers(),
+            evaluation_threads = state.limits.evaluation_threads,
+            "listening"
+        );
         Ok(Self {
             state,
             local_addr,
@@ -261,6 +268,7 @@ async fn accept_loop(
 /// Run `palisade serve` until SIGINT or SIGTERM: JSON logs on stdout, the default dialects
 pub fn serve_blocking(options: ServeOptions) -> Result<(), ServerError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(options.limits.io_threads.max(1))
         .enable_all()
         .thread_name("palisade")
         .build()

@@ -33,6 +33,11 @@ pub struct Limits {
     /// Threads that evaluate reviews (`pool.rs`): evaluation is CPU-bound, so about
     /// one per core; at least two, so that one long evaluation does not hold up every review
     pub evaluation_threads: usize,
+    /// Threads that run the connections (TLS, HTTP, parsing, responses, decision logs): about
+    /// a third of a review's CPU, so half the cores, at least one. More only wake one another:
+    /// on 2 cores, 1 instead of 2 served 8-22% more reviews at c=8 and c=64 with half the
+    /// voluntary context switches (`bench/webhook.md`, 2026-11-28)
+    pub io_threads: usize,
     /// How often files are re-checked even without a change notification
     pub poll_interval: Duration,
     /// How long in-flight requests get to finish on shutdown
@@ -50,6 +55,7 @@ impl Default for Limits {
             handshake_timeout: Duration::from_secs(10),
             max_connections: 4096,
             evaluation_threads: cores.max(2),
+            io_threads: (cores / 2).max(1),
             poll_interval: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(20),
         }

@@ -14,6 +14,7 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
         evaluation_threads: args
             .evaluation_threads
             .map_or(defaults.evaluation_threads, usize::from),
+        io_threads: args.io_threads.map_or(defaults.io_threads, usize::from),
         ..defaults
     };
     palisade_server::serve_blocking(ServeOptions {
