@@ -34,9 +34,10 @@ pub struct Limits {
     /// one per core; at least two, so that one long evaluation does not hold up every review
     pub evaluation_threads: usize,
     /// Threads that run the connections (TLS, HTTP, parsing, responses, decision logs): about
-    /// a third of a review's CPU, so half the cores, at least one. More only wake one another:
-    /// on 2 cores, 1 instead of 2 served 8-22% more reviews at c=8 and c=64 with half the
-    /// voluntary context switches (`bench/webhook.md`, 2026-11-28)
+    /// a third of a review's CPU, so half the cores, at least one. More mostly wake one
+    /// another: on 2 cores, 1 instead of 2 served 2-22% more reviews/s at c=8 and c=64 with
+    /// half the voluntary context switches, and 3-15% fewer at c=1 (`bench/webhook.md`,
+    /// 2026-11-28)
     pub io_threads: usize,
     /// How often files are re-checked even without a change notification
     pub poll_interval: Duration,
