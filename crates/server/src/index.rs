@@ -40,13 +40,48 @@ impl Bucket {
         }
     }
 
-    fn collect(&self, namespace: &str, out: &mut Vec<u32>) {
-        out.extend_from_slice(&self.any_namespace);
+    fn collect(&self, namespace: &str, out: &mut IdSet) {
+        out.insert_all(&self.any_namespace);
         if !namespace.is_empty()
             && let Some(ids) = self.by_namespace.get(namespace)
         {
-            out.extend_from_slice(ids);
+            out.insert_all(ids);
         }
+    }
+}
+
+/// Policy IDs as a bit set: a policy filed under several buckets is seen once, and reading the
+/// set gives load order, with no sort (sorting and deduplicating the IDs of a Pod's ~60
+/// policies was half the cost of a selection)
+struct IdSet(Vec<u64>);
+
+impl IdSet {
+    fn with_capacity(ids: usize) -> Self {
+        Self(vec![0; ids.div_ceil(64)])
+    }
+
+    fn insert_all(&mut self, ids: &[u32]) {
+        for &id in ids {
+            let id = id as usize;
+            if let Some(word) = self.0.get_mut(id / 64) {
+                *word |= 1 << (id % 64);
+            }
+        }
+    }
+
+    /// The IDs in increasing order
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().enumerate().flat_map(|(i, &word)| {
+            let base = i as u32 * 64;
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest.trailing_zeros();
+                    rest &= rest - 1;
+                    base + bit
+                })
+            })
+        })
     }
 }
 
@@ -133,7 +168,7 @@ impl PolicyIndex {
 
     /// IDs of the policies that may apply, in load order, without duplicates
     pub fn select(&self, key: &Key<'_>) -> Vec<u32> {
-        let mut ids = Vec::new();
+        let mut ids = IdSet::with_capacity(self.entries.len());
         if let Some(b) = self
             .exact
             .get(key.group)
@@ -148,17 +183,16 @@ impl PolicyIndex {
             b.collect(key.namespace, &mut ids);
         }
         self.anything.collect(key.namespace, &mut ids);
-        ids.sort_unstable();
-        ids.dedup();
         let bit = key.operation.bit();
-        ids.retain(|id| {
-            self.entry(*id).is_some_and(|e| {
-                e.operations & bit != 0
-                    && (e.subresources || key.subresource.is_empty())
-                    && !e.excluded_namespaces.iter().any(|n| n == key.namespace)
+        ids.iter()
+            .filter(|id| {
+                self.entry(*id).is_some_and(|e| {
+                    e.operations & bit != 0
+                        && (e.subresources || key.subresource.is_empty())
+                        && !e.excluded_namespaces.iter().any(|n| n == key.namespace)
+                })
             })
-        });
-        ids
+            .collect()
     }
 }
 
