@@ -230,14 +230,38 @@ fn substitute_found(
     opts: Options,
 ) -> Result<Value, SubstitutionError> {
     let with_refs = if needs_references(doc) {
-        substitute_references(doc)?
+        Cow::Owned(substitute_references(doc)?)
     } else {
-        doc.clone()
+        Cow::Borrowed(doc)
     };
-    let is_delete =
-        matches!(ctx.query("request.operation"), Ok(Value::String(ref s)) if s == "DELETE");
-    let mut path = Vec::new();
-    walk_vars(ctx, &with_refs, &mut path, opts, is_delete)
+    let mut walk = Walk {
+        opts,
+        is_delete: None,
+        path: Vec::new(),
+    };
+    walk.vars(ctx, &with_refs)
+}
+
+/// One document's variable substitution
+struct Walk {
+    opts: Options,
+    /// Whether the request is a `DELETE` (variables then read `request.oldObject`), asked of
+    /// the context when the first variable is met: most documents have one or two variables
+    /// among many plain values
+    is_delete: Option<bool>,
+    /// Keys and indexes down to the value being substituted, for `{{@}}` and errors
+    path: Vec<String>,
+}
+
+/// Whether a string or key in `v` holds `{{` (a variable, or an escaped one to unescape):
+/// without one, substitution gives `v` back unchanged
+fn holds_braces(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("{{"),
+        Value::Array(a) => a.iter().any(holds_braces),
+        Value::Object(m) => m.iter().any(|(k, v)| k.contains("{{") || holds_braces(v)),
+        _ => false,
+    }
 }
 
 /// Substitute variables in one string (as a leaf); returns the typed result
@@ -249,122 +273,129 @@ fn needs_references(doc: &Value) -> bool {
     any_string(doc, &|s| s.contains("$("))
 }
 
-fn walk_vars(
-    ctx: &mut Context,
-    v: &Value,
-    path: &mut Vec<String>,
-    opts: Options,
-    is_delete: bool,
-) -> Result<Value, SubstitutionError> {
-    match v {
-        Value::String(s) => substitute_leaf(ctx, s, path, opts, is_delete),
-        Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                path.push(i.to_string());
-                let r = walk_vars(ctx, item, path, opts, is_delete);
-                path.pop();
-                out.push(r?);
-            }
-            Ok(Value::Array(out))
-        }
-        Value::Object(map) => {
-            let mut out = Map::new();
-            for (k, item) in map {
-                let key = if k.contains("{{") {
-                    match substitute_leaf(ctx, k, path, opts, is_delete)? {
-                        Value::String(s) => s,
-                        _ => return Err(SubstitutionError::BadKey(pointer(path))),
-                    }
-                } else {
-                    k.clone()
-                };
-                path.push(key.clone());
-                let r = walk_vars(ctx, item, path, opts, is_delete);
-                path.pop();
-                out.insert(key, r?);
-            }
-            Ok(Value::Object(out))
-        }
-        other => Ok(other.clone()),
-    }
-}
-
 fn pointer(path: &[String]) -> String {
     let mut s = String::from("/");
     s.push_str(&path.join("/"));
     s
 }
 
-fn substitute_leaf(
-    ctx: &mut Context,
-    s: &str,
-    path: &[String],
-    opts: Options,
-    is_delete: bool,
-) -> Result<Value, SubstitutionError> {
-    if !s.contains("{{") {
-        return Ok(Value::String(s.to_owned()));
-    }
-    let mut value = s.to_owned();
-    let mut guard = 0;
-    loop {
-        let matches = var_matches(&value);
-        if matches.is_empty() {
-            break;
-        }
-        guard += 1;
-        if guard > 100 {
-            break;
-        }
-        let original = value.clone();
-        let mut out = String::with_capacity(value.len());
-        let mut last = 0;
-        for (start, end, var) in matches {
-            let mut expr = strip_braces(&var);
-            let shallow = expr.starts_with('-');
-            if shallow {
-                expr = expr[1..].trim().to_owned();
-            }
-            if expr == "@" {
-                expr = at_path(path, opts);
-            }
-            if is_delete {
-                expr = expr.replace("request.object", "request.oldObject");
-            }
-            let resolved = match ctx.query(&expr) {
-                Ok(v) => v,
-                Err(e) => match opts.resolver {
-                    Resolver::EmptyOnError => Value::String(String::new()),
-                    Resolver::Default => {
-                        return Err(SubstitutionError::Resolve {
-                            variable: expr,
-                            path: pointer(path),
-                            source: Box::new(e),
-                        });
+impl Walk {
+    fn vars(&mut self, ctx: &mut Context, v: &Value) -> Result<Value, SubstitutionError> {
+        match v {
+            Value::String(s) => self.leaf(ctx, s),
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    // a value without variables comes out as it went in
+                    if !holds_braces(item) {
+                        out.push(item.clone());
+                        continue;
                     }
-                },
-            };
-            if original == var {
-                // The whole string is the variable: keep the value's type
-                return Ok(resolved);
+                    self.path.push(i.to_string());
+                    let r = self.vars(ctx, item);
+                    self.path.pop();
+                    out.push(r?);
+                }
+                Ok(Value::Array(out))
             }
-            let mut text = match &resolved {
-                Value::String(s) => s.clone(),
-                other => go_json(other),
-            };
-            if shallow {
-                text = text.replace("{{", "\\{{");
+            Value::Object(map) => {
+                let mut out = Map::with_capacity(map.len());
+                for (k, item) in map {
+                    let key = if k.contains("{{") {
+                        match self.leaf(ctx, k)? {
+                            Value::String(s) => s,
+                            _ => return Err(SubstitutionError::BadKey(pointer(&self.path))),
+                        }
+                    } else {
+                        k.clone()
+                    };
+                    if !holds_braces(item) {
+                        out.insert(key, item.clone());
+                        continue;
+                    }
+                    self.path.push(key.clone());
+                    let r = self.vars(ctx, item);
+                    self.path.pop();
+                    out.insert(key, r?);
+                }
+                Ok(Value::Object(out))
             }
-            out.push_str(&original[last..start]);
-            out.push_str(&text);
-            last = end;
+            other => Ok(other.clone()),
         }
-        out.push_str(&original[last..]);
-        value = out;
     }
-    // Unescape `\{{ … }}`
-    Ok(Value::String(unescape(re_escaped_vars(), &value)))
+
+    fn is_delete(&mut self, ctx: &mut Context) -> bool {
+        *self.is_delete.get_or_insert_with(
+            || matches!(ctx.query("request.operation"), Ok(Value::String(ref s)) if s == "DELETE"),
+        )
+    }
+
+    /// A string (a value or a key) with its variables substituted; a string that is one
+    /// whole variable takes the variable's value and type
+    fn leaf(&mut self, ctx: &mut Context, s: &str) -> Result<Value, SubstitutionError> {
+        if !s.contains("{{") {
+            return Ok(Value::String(s.to_owned()));
+        }
+        let mut value = s.to_owned();
+        let mut guard = 0;
+        loop {
+            let matches = var_matches(&value);
+            if matches.is_empty() {
+                break;
+            }
+            guard += 1;
+            if guard > 100 {
+                break;
+            }
+            let original = value.clone();
+            let mut out = String::with_capacity(value.len());
+            let mut last = 0;
+            for (start, end, var) in matches {
+                let mut expr = strip_braces(&var);
+                let shallow = expr.starts_with('-');
+                if shallow {
+                    expr = expr[1..].trim().to_owned();
+                }
+                if expr == "@" {
+                    expr = at_path(&self.path, self.opts);
+                }
+                if self.is_delete(ctx) {
+                    expr = expr.replace("request.object", "request.oldObject");
+                }
+                let resolved = match ctx.query(&expr) {
+                    Ok(v) => v,
+                    Err(e) => match self.opts.resolver {
+                        Resolver::EmptyOnError => Value::String(String::new()),
+                        Resolver::Default => {
+                            return Err(SubstitutionError::Resolve {
+                                variable: expr,
+                                path: pointer(&self.path),
+                                source: Box::new(e),
+                            });
+                        }
+                    },
+                };
+                if original == var {
+                    // The whole string is the variable: keep the value's type
+                    return Ok(resolved);
+                }
+                let mut text = match &resolved {
+                    Value::String(s) => s.clone(),
+                    other => go_json(other),
+                };
+                if shallow {
+                    text = text.replace("{{", "\\{{");
+                }
+                out.push_str(&original[last..start]);
+                out.push_str(&text);
+                last = end;
+            }
+            out.push_str(&original[last..]);
+            value = out;
+        }
+        // Unescape `\{{ … }}`
+        Ok(Value::String(unescape(re_escaped_vars(), &value)))
+    }
 }
 
 /// `{{@}}`: the JMESPath path of the current location
@@ -648,6 +679,38 @@ mod tests {
         )
         .unwrap();
         assert_eq!(v, json!({"key": ""}));
+    }
+
+    #[test]
+    fn plain_values_pass_through_and_variables_are_found_deep_inside() {
+        let mut c = ctx();
+        let doc = json!({
+            "plain": {"z": 1, "a": [true, null, {"k": "v"}]},
+            "any": [{"key": "{{ request.object.spec.n }}", "operator": "Equals", "value": 3}],
+            "escaped": {"m": "x \\{{ y }}"},
+            "{{request.namespace}}": {"pattern": {"metadata": {"name": "{{@}}", "x": 1}}}
+        });
+        let v = substitute_all(&mut c, &doc).unwrap();
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            serde_json::to_string(&json!({
+                "plain": {"z": 1, "a": [true, null, {"k": "v"}]},
+                "any": [{"key": 3, "operator": "Equals", "value": 3}],
+                "escaped": {"m": "x {{ y }}"},
+                "ns1": {"pattern": {"metadata": {"name": "pod1", "x": 1}}}
+            }))
+            .unwrap()
+        );
+    }
+
+    #[test]
+    fn on_delete_variables_read_the_old_object() {
+        let mut c = ctx();
+        c.add_variable("request.operation", json!("DELETE"));
+        c.add_variable("request.oldObject", json!({"spec": {"n": 7}}));
+        let doc = json!({"keep": "as is", "key": "{{ request.object.spec.n }}"});
+        let v = substitute_all(&mut c, &doc).unwrap();
+        assert_eq!(v, json!({"keep": "as is", "key": 7}));
     }
 
     #[test]
