@@ -27,7 +27,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         palisade_server::dialects::defaults(),
         dir.join("policies"),
         Some(dir.join("namespaces.yaml")),
-        Limits::default(),
+        // one evaluation thread: with two, which of them frees what (mimalloc's cross-thread
+        // frees) moved the count by up to 4k instructions per review from run to run
+        Limits {
+            evaluation_threads: 1,
+            ..Limits::default()
+        },
     ));
     state.reload_namespaces();
     if !state.reload_policies() {
