@@ -65,11 +65,6 @@ impl Operator {
         if p.starts_with('!') {
             return Self::NotEqual;
         }
-        // both range forms start with a number: most patterns (`true`, `?*`, names) skip the
-        // two regexes
-        if !p.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') {
-            return Self::Equal;
-        }
         if range_re(true).is_some_and(|r| r.is_match(p)) {
             return Self::NotInRange;
         }
@@ -274,7 +269,7 @@ mod tests {
     }
 
     #[test]
-    fn ranges_are_told_from_other_patterns_without_the_regexes_where_they_cannot_match() {
+    fn ranges_are_told_from_other_patterns() {
         for (pattern, op) in [
             ("1-10", Operator::InRange),
             ("-5-10", Operator::InRange),
