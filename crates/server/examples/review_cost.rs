@@ -28,7 +28,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         dir.join("policies"),
         Some(dir.join("namespaces.yaml")),
         // one evaluation thread: with two, which of them frees what (mimalloc's cross-thread
-        // frees) moved the count by up to 4k instructions per review from run to run
+        // frees) moved the count by up to 1k instructions per review between runs of one
+        // build and by 4k between builds
         Limits {
             evaluation_threads: 1,
             ..Limits::default()

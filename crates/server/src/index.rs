@@ -56,8 +56,9 @@ impl Bucket {
 struct IdSet(Vec<u64>);
 
 impl IdSet {
-    fn with_capacity(ids: usize) -> Self {
-        Self(vec![0; ids.div_ceil(64)])
+    /// An empty set for the IDs below `len` (the index's entries; no other ID is inserted)
+    fn new(len: usize) -> Self {
+        Self(vec![0; len.div_ceil(64)])
     }
 
     fn insert_all(&mut self, ids: &[u32]) {
@@ -168,7 +169,7 @@ impl PolicyIndex {
 
     /// IDs of the policies that may apply, in load order, without duplicates
     pub fn select(&self, key: &Key<'_>) -> Vec<u32> {
-        let mut ids = IdSet::with_capacity(self.entries.len());
+        let mut ids = IdSet::new(self.entries.len());
         if let Some(b) = self
             .exact
             .get(key.group)
