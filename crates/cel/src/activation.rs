@@ -1,6 +1,7 @@
 //! Evaluating programs against one set of inputs.
 
 use crate::budget::{self, Exhausted, Limits};
+use crate::fast::{Documents, V};
 use crate::json::{json_val, val_to_json, value_size};
 use crate::k8s::authz::Authorizer;
 use crate::program::{CelEnv, Program};
@@ -81,6 +82,14 @@ fn error_message(e: &ExecutionError) -> String {
     }
 }
 
+/// A document (or null) as the general evaluator reads it
+fn view<'d>(value: Option<&'d Value>) -> Box<dyn Val + 'd> {
+    match value {
+        Some(v) => json_val(v),
+        None => Box::new(CelNull),
+    }
+}
+
 enum VarState {
     Pending,
     Bound,
@@ -94,6 +103,8 @@ enum VarState {
 /// when an expression that needs it runs.
 pub struct Activation<'d> {
     ctx: Context<'d, 'd>,
+    /// The bound documents, for programs the direct evaluator covers ([`crate::fast`])
+    documents: Documents<'d>,
     host: crate::host::Scope,
     vars: &'d [Variable],
     state: Vec<VarState>,
@@ -108,6 +119,7 @@ impl<'d> Activation<'d> {
     pub fn new(env: &CelEnv, limits: Limits, total_budget: u64) -> Self {
         Self {
             ctx: Context::with_env(std::sync::Arc::clone(&env.env)),
+            documents: Documents::default(),
             host: crate::host::Scope {
                 functions: env.host.clone(),
                 data: None,
@@ -122,16 +134,17 @@ impl<'d> Activation<'d> {
 
     /// Bind `name` to a document (or to null)
     pub fn bind_json(&mut self, name: &str, value: Option<&'d Value>) {
-        let v: Box<dyn Val + 'd> = match value {
-            Some(v) => json_val(v),
-            None => Box::new(CelNull),
-        };
-        self.ctx.add_variable_as_val(name, v);
+        // the usual documents reach the general evaluator only if it runs (most expressions
+        // are answered by the direct one, and boxing the views cost as much as answering)
+        if !self.documents.bind(name, value) {
+            self.ctx.add_variable_as_val(name, view(value));
+        }
     }
 
     /// Bind `name` to a full conversion of a document into CEL values (what evaluators that
     /// cannot view documents do on every evaluation; kept as a baseline for measurements)
     pub fn bind_converted(&mut self, name: &str, value: &Value) {
+        self.documents.unbind(name);
         self.ctx
             .add_variable_as_val(name, crate::json::json_to_owned(value));
     }
@@ -201,6 +214,9 @@ impl<'d> Activation<'d> {
 
     /// Evaluate `program` to an owned value
     fn run(&mut self, program: &Program) -> Result<Box<dyn Val + 'd>, EvalError> {
+        let ctx = &mut self.ctx;
+        self.documents
+            .sync(|name, value| ctx.add_variable_as_val(name, view(value)));
         if self.remaining == 0 {
             return Err(EvalError {
                 message: "validation failed due to running out of cost budget, no further validation rules will be run".into(),
@@ -247,29 +263,101 @@ impl<'d> Activation<'d> {
 
     /// Evaluate a program that must produce a bool
     pub fn eval_bool(&mut self, program: &Program) -> Result<bool, EvalError> {
-        self.eval_with(program, |v| {
-            v.downcast_ref::<CelBool>()
-                .map(|b| *b.inner())
-                .ok_or_else(|| EvalError {
-                    message: format!("expected a bool, got {}", type_name(v)),
-                    kind: EvalErrorKind::Type,
-                })
+        let pick = |v: V<'_>| match v {
+            V::Bool(b) => Some(b),
+            _ => None,
+        };
+        self.eval_either(program, pick, |act, program| {
+            act.eval_with(program, |v| {
+                v.downcast_ref::<CelBool>()
+                    .map(|b| *b.inner())
+                    .ok_or_else(|| EvalError {
+                        message: format!("expected a bool, got {}", type_name(v)),
+                        kind: EvalErrorKind::Type,
+                    })
+            })
         })
     }
 
     /// Evaluate a program that produces a string or null (`None`)
     pub fn eval_string(&mut self, program: &Program) -> Result<Option<String>, EvalError> {
-        self.eval_with(program, |v| {
-            if v.get_type().kind() == Kind::NullType {
-                return Ok(None);
-            }
-            v.downcast_ref::<CelString<'_>>()
-                .map(|s| Some(s.inner().to_owned()))
-                .ok_or_else(|| EvalError {
-                    message: format!("expected a string, got {}", type_name(v)),
-                    kind: EvalErrorKind::Type,
-                })
+        let pick = |v: V<'_>| match v {
+            V::Str(s) => Some(Some(s.to_owned())),
+            V::Null => Some(None),
+            _ => None,
+        };
+        self.eval_either(program, pick, |act, program| {
+            act.eval_with(program, |v| {
+                if v.get_type().kind() == Kind::NullType {
+                    return Ok(None);
+                }
+                v.downcast_ref::<CelString<'_>>()
+                    .map(|s| Some(s.inner().to_owned()))
+                    .ok_or_else(|| EvalError {
+                        message: format!("expected a string, got {}", type_name(v)),
+                        kind: EvalErrorKind::Type,
+                    })
+            })
         })
+    }
+
+    /// `program` by the direct evaluator when it covers the program and decides it (to a value
+    /// `pick` accepts), by `general` otherwise. `general` then starts afresh: what the direct
+    /// run charged is not kept. Debug builds run `general` as well and assert that it gives the
+    /// same answer at the same cost (on a copy of the budget, so that debug and release builds
+    /// charge alike): every test that evaluates CEL checks the direct evaluator.
+    fn eval_either<R>(
+        &mut self,
+        program: &Program,
+        pick: impl FnOnce(V<'_>) -> Option<R>,
+        general: impl FnOnce(&mut Self, &Program) -> Result<R, EvalError>,
+    ) -> Result<R, EvalError>
+    where
+        R: PartialEq + std::fmt::Debug,
+    {
+        let Some((answer, used)) = self.eval_direct(program, pick) else {
+            return general(self, program);
+        };
+        #[cfg(debug_assertions)]
+        {
+            let saved = (self.remaining, self.used);
+            let expected = general(self, program);
+            let general_used = self.used - saved.1;
+            (self.remaining, self.used) = saved;
+            assert_eq!(
+                expected.as_ref(),
+                Ok(&answer),
+                "the direct evaluation of `{}` disagrees with the general one",
+                program.source()
+            );
+            assert_eq!(
+                general_used,
+                used,
+                "the direct evaluation of `{}` is charged differently",
+                program.source()
+            );
+        }
+        self.charge(used);
+        Ok(answer)
+    }
+
+    /// The direct evaluator's answer and what it charged, or `None`
+    fn eval_direct<R>(
+        &self,
+        program: &Program,
+        pick: impl FnOnce(V<'_>) -> Option<R>,
+    ) -> Option<(R, u64)> {
+        let fast = program.fast.as_deref()?;
+        if self.remaining == 0 {
+            return None;
+        }
+        if !fast.charges() {
+            return Some((fast.eval(&self.documents).and_then(pick)?, 0));
+        }
+        let guard = budget::start(self.limits.cost.min(self.remaining), self.limits.timeout);
+        let answer = fast.eval(&self.documents).and_then(pick);
+        let (used, _) = guard.finish();
+        Some((answer?, used))
     }
 
     /// Evaluate a program and convert its value to JSON

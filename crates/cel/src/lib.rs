@@ -9,6 +9,10 @@
 //!   rewrites), evaluate many times on any thread.
 //! * [`Activation`]: the inputs of one evaluation. Documents are viewed in place (no
 //!   conversion of whole objects); composited variables are lazy and memoized.
+//! * Expressions made of field reads, `has()`, logic, comparisons, `in`, `size()`, string tests
+//!   and `all`/`exists`/`exists_one` are also compiled for a direct evaluator over the JSON
+//!   documents (`fast`), about ten times cheaper; it answers only where the `cel` crate would
+//!   answer the same, and debug builds check every answer against it.
 //! * Every evaluation runs under a cost budget and a deadline ([`Limits`]), so a hostile
 //!   expression fails instead of hanging the process.
 //! * Errors are values ([`EvalError`]); what they mean is the caller's failure policy.
@@ -22,6 +26,7 @@
 
 mod activation;
 mod budget;
+mod fast;
 mod host;
 mod json;
 pub mod k8s;

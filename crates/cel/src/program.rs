@@ -74,6 +74,7 @@ impl CelEnv {
         Program {
             source: Arc::from(message),
             expr: Arc::new(expr),
+            fast: None,
             variables: Vec::new(),
         }
     }
@@ -108,6 +109,7 @@ impl CelEnv {
         }
         Ok(Program {
             source: Arc::from(source),
+            fast: crate::fast::compile(&expr).map(Arc::new),
             expr: Arc::new(expr),
             variables: rw.found.variables.into_iter().collect(),
         })
@@ -138,6 +140,8 @@ fn line_column(source: &str, offset: u32) -> (u32, u32) {
 pub struct Program {
     source: Arc<str>,
     pub(crate) expr: Arc<Expression>,
+    /// The same expression for the direct evaluator, when it is within what that covers
+    pub(crate) fast: Option<Arc<crate::fast::FastProgram>>,
     /// Composited variables the expression refers to
     pub(crate) variables: Vec<String>,
 }

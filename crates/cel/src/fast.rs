@@ -1,0 +1,726 @@
+//! A direct evaluator for the expressions most admission policies are made of.
+//!
+//! The `cel` crate evaluates over boxed values: every field read boxes a view of the field,
+//! every `a.b.c` is resolved by trying each dotted prefix as a variable name, every comparison
+//! builds its overload error before it knows whether it fails. That is ≈7k instructions for
+//! `!has(object.spec.hostNetwork) || !object.spec.hostNetwork`, most of a review's CEL cost.
+//! Most expressions are field reads, `has()`, `!`, `&&`, `||`, `?:`, comparisons, `in`,
+//! `size()`, `startsWith`/`endsWith`/`contains` and `all`/`exists`/`exists_one` over lists and
+//! maps; those are compiled here once into a tree read straight off the JSON documents.
+//!
+//! It only ever answers what the `cel` crate answers. An expression using anything else is not
+//! compiled (its program keeps the general path only). At run time the tree gives up — `None`
+//! — on every error (missing key, wrong type, index out of range, budget exhausted) and on every
+//! value outside its few types (unsigned and floating-point numbers, built lists and maps), and
+//! the general evaluator then runs from the start and produces the value or the error in its
+//! own words. Comprehension ranges are charged to the budget exactly as the general path's
+//! `@iter` charges them. Debug builds run both evaluators on every expression the tree answers
+//! and assert that they agree, value and cost (see `Activation`), so every test that evaluates
+//! CEL is also a differential test of this module.
+
+use crate::budget;
+use cel::common::ast::{CallExpr, ComprehensionExpr, Expr, IdedExpr, LiteralValue};
+use serde_json::{Map, Value};
+use std::cmp::Ordering;
+
+/// The documents the tree can read, by slot: what `Activation::bind_json` binds under these
+/// names (the names every caller binds)
+const DOCUMENTS: [&str; 5] = [
+    "object",
+    "oldObject",
+    "request",
+    "params",
+    "namespaceObject",
+];
+
+/// Identifiers that name function namespaces: `strings.x(…)` is a call, not a method
+const NAMESPACES: &[&str] = &[
+    "lists",
+    "sets",
+    "strings",
+    "optional",
+    "ip",
+    "format",
+    "jsonpatch",
+];
+
+/// The bound documents, by slot: unbound (`None`), bound to null (`Some(None)`) or to a
+/// document; and which of them the general evaluator has not been given yet
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Documents<'d> {
+    bound: [Option<Option<&'d Value>>; DOCUMENTS.len()],
+    unsynced: u8,
+}
+
+impl<'d> Documents<'d> {
+    /// Record `name` bound to `value`; false for a name the tree does not read
+    pub(crate) fn bind(&mut self, name: &str, value: Option<&'d Value>) -> bool {
+        let Some(slot) = DOCUMENTS.iter().position(|d| *d == name) else {
+            return false;
+        };
+        if let Some(s) = self.bound.get_mut(slot) {
+            *s = Some(value);
+            self.unsynced |= 1 << slot;
+        }
+        true
+    }
+
+    /// Forget `name` (bound to something the tree cannot read)
+    pub(crate) fn unbind(&mut self, name: &str) {
+        if let Some(slot) = DOCUMENTS.iter().position(|d| *d == name)
+            && let Some(s) = self.bound.get_mut(slot)
+        {
+            *s = None;
+            self.unsynced &= !(1 << slot);
+        }
+    }
+
+    /// Hand `add` every document bound since the last call
+    pub(crate) fn sync(&mut self, mut add: impl FnMut(&'static str, Option<&'d Value>)) {
+        if self.unsynced == 0 {
+            return;
+        }
+        for (slot, (name, bound)) in DOCUMENTS.iter().zip(self.bound).enumerate() {
+            if self.unsynced & (1 << slot) != 0
+                && let Some(value) = bound
+            {
+                add(name, value);
+            }
+        }
+        self.unsynced = 0;
+    }
+}
+
+/// A value as the tree sees it: JSON scalars, and lists and maps of a document
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum V<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// An unsigned or floating-point number: read, never operated on
+    Number,
+    Str(&'a str),
+    List(&'a [Value]),
+    Map(&'a Map<String, Value>),
+}
+
+impl<'a> V<'a> {
+    fn of(v: &'a Value) -> Self {
+        match v {
+            Value::Null => V::Null,
+            Value::Bool(b) => V::Bool(*b),
+            Value::Number(n) => n.as_i64().map_or(V::Number, V::Int),
+            Value::String(s) => V::Str(s),
+            Value::Array(items) => V::List(items),
+            Value::Object(map) => V::Map(map),
+        }
+    }
+
+    fn is_container(self) -> bool {
+        matches!(self, V::List(_) | V::Map(_))
+    }
+}
+
+#[derive(Debug)]
+enum Literal {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str(Box<str>),
+}
+
+impl Literal {
+    fn value(&self) -> V<'_> {
+        match self {
+            Literal::Null => V::Null,
+            Literal::Bool(b) => V::Bool(*b),
+            Literal::Int(i) => V::Int(*i),
+            Literal::Str(s) => V::Str(s),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Compare {
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum StringTest {
+    StartsWith,
+    EndsWith,
+    Contains,
+}
+
+#[derive(Debug)]
+enum Node {
+    Literal(Literal),
+    Document(usize),
+    Local(usize),
+    Select(Box<Node>, Box<str>),
+    /// `@has(x, 'f')`: false on anything but a map
+    Has(Box<Node>, Box<str>),
+    Index(Box<[Node; 2]>),
+    Not(Box<Node>),
+    And(Box<[Node; 2]>),
+    Or(Box<[Node; 2]>),
+    Conditional(Box<[Node; 3]>),
+    /// `==` (`deep`: the rewrite's `@eq`), negated for `!=`
+    Equal {
+        operands: Box<[Node; 2]>,
+        negate: bool,
+        deep: bool,
+    },
+    Compare(Compare, Box<[Node; 2]>),
+    In(Box<[Node; 2]>),
+    InLiterals(Box<Node>, Vec<Literal>),
+    Size(Box<Node>),
+    StringTest(StringTest, Box<[Node; 2]>),
+    Add(Box<[Node; 2]>),
+    NotStrictlyFalse(Box<Node>),
+    Loop(Box<Loop>),
+}
+
+/// A comprehension (what `all`, `exists` and `exists_one` expand to)
+#[derive(Debug)]
+struct Loop {
+    range: Node,
+    item: usize,
+    accumulator: usize,
+    init: Node,
+    condition: Node,
+    step: Node,
+    result: Node,
+}
+
+/// A compiled expression
+#[derive(Debug)]
+pub(crate) struct FastProgram {
+    root: Node,
+    /// Comprehension variables
+    locals: usize,
+    /// Has a comprehension, so charges the budget
+    charges: bool,
+}
+
+/// The tree for `expr` (as rewritten by [`crate::rewrite`]), or `None` when it uses anything
+/// the tree does not cover
+pub(crate) fn compile(expr: &IdedExpr) -> Option<FastProgram> {
+    let mut c = Compiler::default();
+    let root = c.node(expr)?;
+    Some(FastProgram {
+        root,
+        locals: c.locals,
+        charges: c.charges,
+    })
+}
+
+#[derive(Default)]
+struct Compiler<'e> {
+    /// Comprehension variables in scope, innermost last
+    scope: Vec<(&'e str, usize)>,
+    locals: usize,
+    charges: bool,
+}
+
+impl<'e> Compiler<'e> {
+    fn node(&mut self, e: &'e IdedExpr) -> Option<Node> {
+        Some(match &e.expr {
+            Expr::Literal(l) => Node::Literal(literal(l)?),
+            Expr::Ident(name) => self.ident(name)?,
+            Expr::Select(s) if !s.test => {
+                Node::Select(Box::new(self.node(&s.operand)?), s.field.as_str().into())
+            }
+            Expr::Call(call) => self.call(call)?,
+            Expr::Comprehension(c) => self.comprehension(c)?,
+            _ => return None,
+        })
+    }
+
+    fn ident(&self, name: &str) -> Option<Node> {
+        if let Some((_, slot)) = self.scope.iter().rev().find(|(n, _)| *n == name) {
+            return Some(Node::Local(*slot));
+        }
+        DOCUMENTS
+            .iter()
+            .position(|d| *d == name)
+            .map(Node::Document)
+    }
+
+    fn pair(&mut self, a: &'e IdedExpr, b: &'e IdedExpr) -> Option<Box<[Node; 2]>> {
+        Some(Box::new([self.node(a)?, self.node(b)?]))
+    }
+
+    fn call(&mut self, call: &'e CallExpr) -> Option<Node> {
+        let name = call.func_name.as_str();
+        if let Some(target) = &call.target {
+            // `strings.f(x)` and its like are functions, whatever is bound
+            if matches!(&target.expr, Expr::Ident(n) if NAMESPACES.contains(&n.as_str())) {
+                return None;
+            }
+            let test = match (name, call.args.as_slice()) {
+                ("size", []) => return Some(Node::Size(Box::new(self.node(target)?))),
+                ("startsWith", [_]) => StringTest::StartsWith,
+                ("endsWith", [_]) => StringTest::EndsWith,
+                ("contains", [_]) => StringTest::Contains,
+                _ => return None,
+            };
+            let [arg] = call.args.as_slice() else {
+                return None;
+            };
+            return Some(Node::StringTest(test, self.pair(target, arg)?));
+        }
+        Some(match (name, call.args.as_slice()) {
+            ("_&&_", [a, b]) => Node::And(self.pair(a, b)?),
+            ("_||_", [a, b]) => Node::Or(self.pair(a, b)?),
+            ("!_", [a]) => Node::Not(Box::new(self.node(a)?)),
+            ("_?_:_", [c, a, b]) => {
+                Node::Conditional(Box::new([self.node(c)?, self.node(a)?, self.node(b)?]))
+            }
+            ("_==_" | "_!=_" | "@eq" | "@ne", [a, b]) => Node::Equal {
+                operands: self.pair(a, b)?,
+                negate: matches!(name, "_!=_" | "@ne"),
+                deep: name.starts_with('@'),
+            },
+            ("_<_", [a, b]) => Node::Compare(Compare::Less, self.pair(a, b)?),
+            ("_<=_", [a, b]) => Node::Compare(Compare::LessOrEqual, self.pair(a, b)?),
+            ("_>_", [a, b]) => Node::Compare(Compare::Greater, self.pair(a, b)?),
+            ("_>=_", [a, b]) => Node::Compare(Compare::GreaterOrEqual, self.pair(a, b)?),
+            ("@in", [a, b]) => match &b.expr {
+                Expr::List(list) if list.optional_indices.is_empty() => {
+                    let literals = list.elements.iter().map(|e| match &e.expr {
+                        Expr::Literal(l) => literal(l),
+                        _ => None,
+                    });
+                    Node::InLiterals(Box::new(self.node(a)?), literals.collect::<Option<_>>()?)
+                }
+                _ => Node::In(self.pair(a, b)?),
+            },
+            ("size", [a]) => Node::Size(Box::new(self.node(a)?)),
+            ("@has", [a, field]) => match &field.expr {
+                Expr::Literal(LiteralValue::String(f)) => {
+                    Node::Has(Box::new(self.node(a)?), f.inner().into())
+                }
+                _ => return None,
+            },
+            ("_[_]", [a, b]) => Node::Index(self.pair(a, b)?),
+            ("_+_", [a, b]) => Node::Add(self.pair(a, b)?),
+            ("@not_strictly_false", [a]) => Node::NotStrictlyFalse(Box::new(self.node(a)?)),
+            _ => return None,
+        })
+    }
+
+    fn comprehension(&mut self, c: &'e ComprehensionExpr) -> Option<Node> {
+        if c.iter_var2.is_some() {
+            return None;
+        }
+        // the rewrite wraps every range in `@iter`, which charges its size
+        let range = match &c.iter_range.expr {
+            Expr::Call(call) if call.func_name == "@iter" && call.target.is_none() => {
+                match call.args.as_slice() {
+                    [range] => self.node(range)?,
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        let init = self.node(&c.accu_init)?;
+        let (item, accumulator) = (self.locals, self.locals + 1);
+        self.locals += 2;
+        self.scope.push((c.accu_var.as_str(), accumulator));
+        self.scope.push((c.iter_var.as_str(), item));
+        let parts = (|| {
+            Some((
+                self.node(&c.loop_cond)?,
+                self.node(&c.loop_step)?,
+                self.node(&c.result)?,
+            ))
+        })();
+        self.scope.truncate(self.scope.len() - 2);
+        let (condition, step, result) = parts?;
+        self.charges = true;
+        Some(Node::Loop(Box::new(Loop {
+            range,
+            item,
+            accumulator,
+            init,
+            condition,
+            step,
+            result,
+        })))
+    }
+}
+
+fn literal(l: &LiteralValue) -> Option<Literal> {
+    Some(match l {
+        LiteralValue::Null => Literal::Null,
+        LiteralValue::Boolean(b) => Literal::Bool(*b.inner()),
+        LiteralValue::Int(i) => Literal::Int(*i.inner()),
+        LiteralValue::String(s) => Literal::Str(s.inner().into()),
+        LiteralValue::Bytes(_) | LiteralValue::Double(_) | LiteralValue::UInt(_) => return None,
+    })
+}
+
+impl FastProgram {
+    /// Does evaluating it charge the cost budget (so it needs one in force)?
+    pub(crate) fn charges(&self) -> bool {
+        self.charges
+    }
+
+    /// Its value over `documents`, or `None` where the general evaluator must answer
+    pub(crate) fn eval<'a>(&'a self, documents: &Documents<'a>) -> Option<V<'a>> {
+        let mut run = Run {
+            documents,
+            locals: vec![None; self.locals],
+        };
+        run.eval(&self.root)
+    }
+}
+
+struct Run<'r, 'a> {
+    documents: &'r Documents<'a>,
+    locals: Vec<Option<V<'a>>>,
+}
+
+impl<'a> Run<'_, 'a> {
+    fn bool(&mut self, n: &'a Node) -> Option<bool> {
+        match self.eval(n)? {
+            V::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    fn eval(&mut self, n: &'a Node) -> Option<V<'a>> {
+        Some(match n {
+            Node::Literal(l) => l.value(),
+            Node::Document(slot) => match (*self.documents.bound.get(*slot)?)? {
+                Some(doc) => V::of(doc),
+                None => V::Null,
+            },
+            Node::Local(slot) => (*self.locals.get(*slot)?)?,
+            Node::Select(operand, field) => match self.eval(operand)? {
+                V::Map(m) => V::of(palisade_model::member(m, field)?),
+                _ => return None,
+            },
+            Node::Has(operand, field) => match self.eval(operand)? {
+                V::Map(m) => V::Bool(palisade_model::member(m, field).is_some()),
+                _ => V::Bool(false),
+            },
+            Node::Index(operands) => {
+                let [container, index] = &**operands;
+                match (self.eval(container)?, self.eval(index)?) {
+                    (V::Map(m), V::Str(key)) => V::of(palisade_model::member(m, key)?),
+                    (V::List(items), V::Int(i)) => V::of(items.get(usize::try_from(i).ok()?)?),
+                    _ => return None,
+                }
+            }
+            Node::Not(operand) => V::Bool(!self.bool(operand)?),
+            // Short-circuit as the general path does; an operand the tree cannot decide leaves
+            // the whole expression to it (it may absorb an error the tree does not model)
+            Node::And(operands) => {
+                let [a, b] = &**operands;
+                V::Bool(self.bool(a)? && self.bool(b)?)
+            }
+            Node::Or(operands) => {
+                let [a, b] = &**operands;
+                V::Bool(self.bool(a)? || self.bool(b)?)
+            }
+            Node::Conditional(parts) => {
+                let [condition, then, otherwise] = &**parts;
+                if self.bool(condition)? {
+                    self.eval(then)?
+                } else {
+                    self.eval(otherwise)?
+                }
+            }
+            Node::Equal {
+                operands,
+                negate,
+                deep,
+            } => {
+                let [a, b] = &**operands;
+                let (a, b) = (self.eval(a)?, self.eval(b)?);
+                V::Bool(equal(a, b, *deep)? != *negate)
+            }
+            Node::Compare(op, operands) => {
+                let [a, b] = &**operands;
+                let ordering = match (self.eval(a)?, self.eval(b)?) {
+                    (V::Int(x), V::Int(y)) => x.cmp(&y),
+                    (V::Str(x), V::Str(y)) => x.cmp(y),
+                    _ => return None,
+                };
+                V::Bool(match op {
+                    Compare::Less => ordering == Ordering::Less,
+                    Compare::LessOrEqual => ordering != Ordering::Greater,
+                    Compare::Greater => ordering == Ordering::Greater,
+                    Compare::GreaterOrEqual => ordering != Ordering::Less,
+                })
+            }
+            Node::In(operands) => {
+                let [needle, haystack] = &**operands;
+                let needle = self.eval(needle)?;
+                match self.eval(haystack)? {
+                    // a map holds string keys only: anything else is not in it
+                    V::Map(m) => V::Bool(match needle {
+                        V::Str(key) => palisade_model::member(m, key).is_some(),
+                        _ => false,
+                    }),
+                    V::List(items) => {
+                        let mut found = false;
+                        for item in items {
+                            found = equal(needle, V::of(item), true)?;
+                            if found {
+                                break;
+                            }
+                        }
+                        V::Bool(found)
+                    }
+                    _ => return None,
+                }
+            }
+            Node::InLiterals(needle, literals) => {
+                let needle = self.eval(needle)?;
+                let mut found = false;
+                for l in literals {
+                    found = same_kind_equal(needle, l.value())?;
+                    if found {
+                        break;
+                    }
+                }
+                V::Bool(found)
+            }
+            Node::Size(operand) => V::Int(match self.eval(operand)? {
+                V::Str(s) => i64::try_from(s.chars().count()).ok()?,
+                V::List(items) => i64::try_from(items.len()).ok()?,
+                V::Map(m) => i64::try_from(m.len()).ok()?,
+                _ => return None,
+            }),
+            Node::StringTest(test, operands) => {
+                let [target, arg] = &**operands;
+                let (V::Str(s), V::Str(x)) = (self.eval(target)?, self.eval(arg)?) else {
+                    return None;
+                };
+                V::Bool(match test {
+                    StringTest::StartsWith => s.starts_with(x),
+                    StringTest::EndsWith => s.ends_with(x),
+                    StringTest::Contains => s.contains(x),
+                })
+            }
+            Node::Add(operands) => {
+                let [a, b] = &**operands;
+                match (self.eval(a)?, self.eval(b)?) {
+                    (V::Int(x), V::Int(y)) => V::Int(x.checked_add(y)?),
+                    _ => return None,
+                }
+            }
+            Node::NotStrictlyFalse(operand) => V::Bool(self.bool(operand)?),
+            Node::Loop(l) => self.run_loop(l)?,
+        })
+    }
+
+    /// One turn of a comprehension: false when its condition ends it before this item
+    fn iterate(&mut self, l: &'a Loop, item: V<'a>) -> Option<bool> {
+        if !self.bool(&l.condition)? {
+            return Some(false);
+        }
+        *self.locals.get_mut(l.item)? = Some(item);
+        let accumulated = self.eval(&l.step)?;
+        *self.locals.get_mut(l.accumulator)? = Some(accumulated);
+        Some(true)
+    }
+
+    fn run_loop(&mut self, l: &'a Loop) -> Option<V<'a>> {
+        let init = self.eval(&l.init)?;
+        let range = self.eval(&l.range)?;
+        let len = match range {
+            V::List(items) => items.len(),
+            V::Map(m) => m.len(),
+            _ => return None,
+        };
+        // what `@iter` charges
+        budget::charge(u64::try_from(len).ok()?.saturating_add(1)).ok()?;
+        *self.locals.get_mut(l.accumulator)? = Some(init);
+        *self.locals.get_mut(l.item)? = None;
+        match range {
+            V::List(items) => {
+                for item in items {
+                    if !self.iterate(l, V::of(item))? {
+                        break;
+                    }
+                }
+            }
+            V::Map(m) => {
+                for key in m.keys() {
+                    if !self.iterate(l, V::Str(key))? {
+                        break;
+                    }
+                }
+            }
+            _ => return None,
+        }
+        self.eval(&l.result)
+    }
+}
+
+/// `a == b` where the tree knows the answer: scalars of one kind; with `deep` (the rewrite's
+/// `@eq`, and list membership), a list or map is unequal to a scalar
+fn equal(a: V<'_>, b: V<'_>, deep: bool) -> Option<bool> {
+    if deep && a.is_container() != b.is_container() {
+        return Some(false);
+    }
+    same_kind_equal(a, b)
+}
+
+fn same_kind_equal(a: V<'_>, b: V<'_>) -> Option<bool> {
+    Some(match (a, b) {
+        (V::Null, V::Null) => true,
+        (V::Bool(x), V::Bool(y)) => x == y,
+        (V::Int(x), V::Int(y)) => x == y,
+        (V::Str(x), V::Str(y)) => x == y,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CelEnv, Declarations};
+    use serde_json::json;
+
+    fn program(source: &str) -> crate::Program {
+        let env = CelEnv::kubernetes().expect("environment");
+        let decls = Declarations {
+            roots: ["object", "oldObject", "request", "params", "authorizer"]
+                .map(String::from)
+                .to_vec(),
+            variables: vec![],
+            typed_request: true,
+        };
+        env.compile(source, &decls).expect("compiles")
+    }
+
+    fn fast_value(source: &str, object: &Value) -> Option<Value> {
+        let p = program(source);
+        let fast = p.fast.as_deref()?;
+        let mut docs = Documents::default();
+        docs.bind("object", Some(object));
+        let guard = budget::start(u64::MAX, std::time::Duration::from_secs(5));
+        let v = fast.eval(&docs);
+        let _ = guard.finish();
+        v.map(|v| match v {
+            V::Null => Value::Null,
+            V::Bool(b) => json!(b),
+            V::Int(i) => json!(i),
+            V::Str(s) => json!(s),
+            V::Number => json!("number"),
+            V::List(items) => Value::Array(items.to_vec()),
+            V::Map(m) => Value::Object(m.clone()),
+        })
+    }
+
+    #[test]
+    fn common_expressions_compile_to_the_tree() {
+        for source in [
+            "!has(object.spec.hostNetwork) || !object.spec.hostNetwork",
+            "object.spec.replicas <= 50",
+            "!has(object.spec.type) || object.spec.type != 'LoadBalancer'",
+            "!has(object.data) || size(object.data) < 100",
+            "object.spec.containers.all(c, has(c.resources) && has(c.resources.limits))",
+            "object.spec.containers.exists_one(c, c.name.startsWith('app'))",
+            "'team' in object.metadata.labels && object.metadata.labels['team'] in ['a', 'b']",
+            "object.metadata.name.size() > 3 ? object.kind == 'Pod' : false",
+            "object.spec.containers.all(c, c.ports.all(p, p.containerPort != 22))",
+        ] {
+            assert!(program(source).fast.is_some(), "{source}");
+        }
+    }
+
+    #[test]
+    fn what_the_tree_does_not_cover_keeps_the_general_path_only() {
+        for source in [
+            "object.spec.containers.map(c, c.name).size() > 0",
+            "object.metadata.name.matches('^a')",
+            "double(object.spec.replicas) > 1.5",
+            "strings.quote(object.metadata.name) != ''",
+            "authorizer.group('').resource('pods').check('get').allowed()",
+            "object.spec.containers.all(i, c, c.name != '')",
+        ] {
+            assert!(program(source).fast.is_none(), "{source}");
+        }
+    }
+
+    #[test]
+    fn reads_documents_and_gives_up_where_the_general_path_errs() {
+        let pod = json!({"kind": "Pod", "metadata": {"name": "web", "labels": {"team": "a"}},
+            "spec": {"replicas": 3, "ratio": 1.5, "containers": [
+                {"name": "app", "image": "nginx:latest", "ports": [{"containerPort": 80}]},
+                {"name": "side", "image": "envoy:1", "resources": {"limits": {"cpu": "1"}}}]}});
+        for (source, expected) in [
+            (
+                "!has(object.spec.hostNetwork) || !object.spec.hostNetwork",
+                Some(json!(true)),
+            ),
+            ("object.spec.replicas <= 2", Some(json!(false))),
+            (
+                "object.spec.containers.all(c, has(c.resources))",
+                Some(json!(false)),
+            ),
+            (
+                "object.spec.containers.exists(c, has(c.resources) && has(c.resources.limits))",
+                Some(json!(true)),
+            ),
+            // the first item errs (no `resources`), the general path's `exists` absorbs it
+            (
+                "object.spec.containers.exists(c, has(c.resources.limits))",
+                None,
+            ),
+            (
+                "object.spec.containers.exists_one(c, c.image.endsWith(':latest'))",
+                Some(json!(true)),
+            ),
+            (
+                "object.metadata.labels['team'] in ['a', 'b']",
+                Some(json!(true)),
+            ),
+            ("'team' in object.metadata.labels", Some(json!(true))),
+            ("'app' in object.spec.containers.map(c, c.name)", None),
+            ("size(object.metadata.name) == 3", Some(json!(true))),
+            ("object.spec.containers[1].name", Some(json!("side"))),
+            (
+                "object.metadata.labels.all(k, k.size() > 1)",
+                Some(json!(true)),
+            ),
+            // errors in the general path: the tree gives up
+            ("object.spec.hostNetwork", None),
+            ("object.spec.containers[2].name == 'x'", None),
+            ("object.spec.replicas == 'three'", None),
+            ("object.spec.ratio > 1", None),
+            (
+                "object.spec.containers.all(c, c.resources.limits.cpu == '1')",
+                None,
+            ),
+        ] {
+            assert_eq!(fast_value(source, &pod), expected, "{source}");
+        }
+    }
+
+    #[test]
+    fn a_comprehension_charges_what_iter_charges() {
+        let pod = json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}]}});
+        let p = program("object.spec.containers.all(c, c.name != '')");
+        let fast = p.fast.as_deref().expect("fast");
+        assert!(fast.charges());
+        let mut docs = Documents::default();
+        docs.bind("object", Some(&pod));
+        let guard = budget::start(u64::MAX, std::time::Duration::from_secs(5));
+        assert_eq!(fast.eval(&docs), Some(V::Bool(true)));
+        assert_eq!(guard.finish().0, 3);
+        // out of budget: the tree gives up, the general path reports it
+        let guard = budget::start(2, std::time::Duration::from_secs(5));
+        assert_eq!(fast.eval(&docs), None);
+        let _ = guard.finish();
+    }
+}
