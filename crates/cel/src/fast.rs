@@ -5,8 +5,9 @@
 //! builds its overload error before it knows whether it fails. That is ≈7k instructions for
 //! `!has(object.spec.hostNetwork) || !object.spec.hostNetwork`, most of a review's CEL cost.
 //! Most expressions are field reads, `has()`, `!`, `&&`, `||`, `?:`, comparisons, `in`,
-//! `size()`, `startsWith`/`endsWith`/`contains` and `all`/`exists`/`exists_one` over lists and
-//! maps; those are compiled here once into a tree read straight off the JSON documents.
+//! `size()`, `startsWith`/`endsWith`/`contains`, `all`/`exists`/`exists_one` over lists and
+//! maps and optional chains (`x.?f`, `x[?k]`, `.orValue(d)`, `.hasValue()`, `.value()`); those
+//! are compiled here once into a tree read straight off the JSON documents.
 //!
 //! It only ever answers what the `cel` crate answers. An expression using anything else is not
 //! compiled (its program keeps the general path only). At run time the tree gives up — `None`
@@ -102,6 +103,10 @@ pub(crate) enum V<'a> {
     Str(&'a str),
     List(&'a [Value]),
     Map(&'a Map<String, Value>),
+    /// `optional.none()`
+    NoValue,
+    /// `optional.of(…)` of a document's node
+    Optional(&'a Value),
 }
 
 impl<'a> V<'a> {
@@ -113,6 +118,15 @@ impl<'a> V<'a> {
             Value::String(s) => V::Str(s),
             Value::Array(items) => V::List(items),
             Value::Object(map) => V::Map(map),
+        }
+    }
+
+    /// What selecting from it reads: an optional's value, none for an empty optional
+    fn unwrapped(self) -> Option<Self> {
+        match self {
+            V::NoValue => None,
+            V::Optional(v) => Some(V::of(v)),
+            v => Some(v),
         }
     }
 
@@ -158,11 +172,24 @@ enum StringTest {
 #[derive(Debug)]
 enum Node {
     Literal(Literal),
+    EmptyList,
     Document(usize),
     Local(usize),
     Select(Box<Node>, Box<str>),
-    /// `@has(x, 'f')`: false on anything but a map
+    /// `@has(x, 'f')`: false on anything but a map (or an optional of one)
     Has(Box<Node>, Box<str>),
+    /// `x.?f`
+    OptionalSelect(Box<Node>, Box<str>),
+    /// `x[?k]`
+    OptionalIndex(Box<[Node; 2]>),
+    /// `@optPresent(x)`: the rewrite's test for `orValue`, true for a non-optional
+    OptionalPresent(Box<Node>),
+    /// `@optGet(x)`: the rewrite's value for `orValue`, a non-optional as it is
+    OptionalGet(Box<Node>),
+    /// `x.hasValue()`
+    HasValue(Box<Node>),
+    /// `x.value()`
+    OptionalValue(Box<Node>),
     Index(Box<[Node; 2]>),
     Not(Box<Node>),
     And(Box<[Node; 2]>),
@@ -187,7 +214,8 @@ enum Node {
 /// A comprehension (what `all`, `exists` and `exists_one` expand to)
 #[derive(Debug)]
 struct Loop {
-    range: Node,
+    /// The range, charged; none for an empty list literal
+    range: Option<Node>,
     item: usize,
     accumulator: usize,
     init: Node,
@@ -236,6 +264,8 @@ impl<'e> Compiler<'e> {
             }
             Expr::Call(call) => self.call(call)?,
             Expr::Comprehension(c) => self.comprehension(c)?,
+            // `[]`, as in `x.?items.orValue([])`
+            Expr::List(list) if list.elements.is_empty() => Node::EmptyList,
             _ => return None,
         })
     }
@@ -263,6 +293,8 @@ impl<'e> Compiler<'e> {
             }
             let test = match (name, call.args.as_slice()) {
                 ("size", []) => return Some(Node::Size(Box::new(self.node(target)?))),
+                ("hasValue", []) => return Some(Node::HasValue(Box::new(self.node(target)?))),
+                ("value", []) => return Some(Node::OptionalValue(Box::new(self.node(target)?))),
                 ("startsWith", [_]) => StringTest::StartsWith,
                 ("endsWith", [_]) => StringTest::EndsWith,
                 ("contains", [_]) => StringTest::Contains,
@@ -307,6 +339,15 @@ impl<'e> Compiler<'e> {
                 _ => return None,
             },
             ("_[_]", [a, b]) => Node::Index(self.pair(a, b)?),
+            ("_[?_]", [a, b]) => Node::OptionalIndex(self.pair(a, b)?),
+            ("_?._", [a, field]) => match &field.expr {
+                Expr::Literal(LiteralValue::String(f)) => {
+                    Node::OptionalSelect(Box::new(self.node(a)?), f.inner().into())
+                }
+                _ => return None,
+            },
+            ("@optPresent", [a]) => Node::OptionalPresent(Box::new(self.node(a)?)),
+            ("@optGet", [a]) => Node::OptionalGet(Box::new(self.node(a)?)),
             ("_+_", [a, b]) => Node::Add(self.pair(a, b)?),
             ("@not_strictly_false", [a]) => Node::NotStrictlyFalse(Box::new(self.node(a)?)),
             _ => return None,
@@ -317,14 +358,16 @@ impl<'e> Compiler<'e> {
         if c.iter_var2.is_some() {
             return None;
         }
-        // the rewrite wraps every range in `@iter`, which charges its size
+        // the rewrite wraps every range in `@iter`, which charges its size; its own binding of
+        // `orValue`'s receiver is a comprehension over an empty list, which charges nothing
         let range = match &c.iter_range.expr {
             Expr::Call(call) if call.func_name == "@iter" && call.target.is_none() => {
                 match call.args.as_slice() {
-                    [range] => self.node(range)?,
+                    [range] => Some(self.node(range)?),
                     _ => return None,
                 }
             }
+            Expr::List(list) if list.elements.is_empty() => None,
             _ => return None,
         };
         let init = self.node(&c.accu_init)?;
@@ -341,7 +384,7 @@ impl<'e> Compiler<'e> {
         })();
         self.scope.truncate(self.scope.len() - 2);
         let (condition, step, result) = parts?;
-        self.charges = true;
+        self.charges |= range.is_some();
         Some(Node::Loop(Box::new(Loop {
             range,
             item,
@@ -396,6 +439,7 @@ impl<'a> Run<'_, 'a> {
     fn eval(&mut self, n: &'a Node) -> Option<V<'a>> {
         Some(match n {
             Node::Literal(l) => l.value(),
+            Node::EmptyList => V::List(&[]),
             Node::Document(slot) => match (*self.documents.bound.get(*slot)?)? {
                 Some(doc) => V::of(doc),
                 None => V::Null,
@@ -407,7 +451,45 @@ impl<'a> Run<'_, 'a> {
             },
             Node::Has(operand, field) => match self.eval(operand)? {
                 V::Map(m) => V::Bool(palisade_model::member(m, field).is_some()),
+                V::Optional(v) => V::Bool(
+                    matches!(v, Value::Object(m) if palisade_model::member(m, field).is_some()),
+                ),
                 _ => V::Bool(false),
+            },
+            // an optional's value is read through; any other failure is an empty optional
+            Node::OptionalSelect(operand, field) => match self.eval(operand)?.unwrapped() {
+                Some(V::Map(m)) => palisade_model::member(m, field).map_or(V::NoValue, V::Optional),
+                _ => V::NoValue,
+            },
+            Node::OptionalIndex(operands) => {
+                let [container, index] = &**operands;
+                let container = self.eval(container)?;
+                let index = self.eval(index)?;
+                let found = match (container.unwrapped(), index) {
+                    (Some(V::Map(m)), V::Str(key)) => palisade_model::member(m, key),
+                    // an unsigned index may still select
+                    (Some(V::List(_)), V::Number) => return None,
+                    (Some(V::List(items)), V::Int(i)) => {
+                        usize::try_from(i).ok().and_then(|i| items.get(i))
+                    }
+                    _ => None,
+                };
+                found.map_or(V::NoValue, V::Optional)
+            }
+            Node::OptionalPresent(operand) => V::Bool(!matches!(self.eval(operand)?, V::NoValue)),
+            Node::OptionalGet(operand) => match self.eval(operand)? {
+                V::NoValue => return None,
+                V::Optional(v) => V::of(v),
+                v => v,
+            },
+            Node::HasValue(operand) => match self.eval(operand)? {
+                V::NoValue => V::Bool(false),
+                V::Optional(_) => V::Bool(true),
+                _ => return None,
+            },
+            Node::OptionalValue(operand) => match self.eval(operand)? {
+                V::Optional(v) => V::of(v),
+                _ => return None,
             },
             Node::Index(operands) => {
                 let [container, index] = &**operands;
@@ -534,7 +616,11 @@ impl<'a> Run<'_, 'a> {
 
     fn run_loop(&mut self, l: &'a Loop) -> Option<V<'a>> {
         let init = self.eval(&l.init)?;
-        let range = self.eval(&l.range)?;
+        let Some(range) = &l.range else {
+            *self.locals.get_mut(l.accumulator)? = Some(init);
+            return self.eval(&l.result);
+        };
+        let range = self.eval(range)?;
         let len = match range {
             V::List(items) => items.len(),
             V::Map(m) => m.len(),
@@ -618,6 +704,8 @@ mod tests {
             V::Number => json!("number"),
             V::List(items) => Value::Array(items.to_vec()),
             V::Map(m) => Value::Object(m.clone()),
+            V::NoValue => json!("optional.none()"),
+            V::Optional(v) => json!({"optional.of": v}),
         })
     }
 
@@ -633,6 +721,10 @@ mod tests {
             "'team' in object.metadata.labels && object.metadata.labels['team'] in ['a', 'b']",
             "object.metadata.name.size() > 3 ? object.kind == 'Pod' : false",
             "object.spec.containers.all(c, c.ports.all(p, p.containerPort != 22))",
+            "object.spec.?securityContext.?fsGroup.orValue(1) > 0",
+            "object.spec.?securityContext.?runAsNonRoot.orValue(false) == true",
+            "object.spec.containers.all(c, c.?ports.orValue([]).all(p, p.?hostPort.orValue(0) == 0))",
+            "object.metadata.?labels[?'team'].hasValue()",
         ] {
             assert!(program(source).fast.is_some(), "{source}");
         }
@@ -693,6 +785,32 @@ mod tests {
                 "object.metadata.labels.all(k, k.size() > 1)",
                 Some(json!(true)),
             ),
+            (
+                "object.spec.?securityContext.?fsGroup.orValue(1) > 0",
+                Some(json!(true)),
+            ),
+            ("object.spec.?replicas.orValue(0)", Some(json!(3))),
+            (
+                "object.spec.containers.all(c, c.?ports.orValue([]).all(p, p.?hostPort.orValue(0) == 0))",
+                Some(json!(true)),
+            ),
+            (
+                "object.metadata.?labels[?'team'].hasValue()",
+                Some(json!(true)),
+            ),
+            (
+                "object.metadata.?labels[?'nope'].hasValue()",
+                Some(json!(false)),
+            ),
+            (
+                "object.spec.containers[?5].orValue(null) == null",
+                Some(json!(true)),
+            ),
+            (
+                "object.metadata.?name.?first.hasValue()",
+                Some(json!(false)),
+            ),
+            ("object.spec.?missing.value()", None),
             // errors in the general path: the tree gives up
             ("object.spec.hostNetwork", None),
             ("object.spec.containers[2].name == 'x'", None),
@@ -704,6 +822,17 @@ mod tests {
             ),
         ] {
             assert_eq!(fast_value(source, &pod), expected, "{source}");
+            // through an activation, where debug builds also run the general evaluator and
+            // assert that it agrees
+            let env = CelEnv::kubernetes().expect("environment");
+            let mut act = crate::Activation::new(&env, crate::Limits::default(), u64::MAX);
+            act.bind_json("object", Some(&pod));
+            let p = program(source);
+            match expected {
+                Some(Value::Bool(b)) => assert_eq!(act.eval_bool(&p), Ok(b), "{source}"),
+                Some(Value::String(s)) => assert_eq!(act.eval_string(&p), Ok(Some(s)), "{source}"),
+                _ => {}
+            }
         }
     }
 
