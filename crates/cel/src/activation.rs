@@ -1,7 +1,7 @@
 //! Evaluating programs against one set of inputs.
 
 use crate::budget::{self, Exhausted, Limits};
-use crate::fast::{Documents, V};
+use crate::fast::{Documents, V, to_val};
 use crate::json::{json_val, val_to_json, value_size};
 use crate::k8s::authz::Authorizer;
 use crate::program::{CelEnv, Program};
@@ -92,6 +92,8 @@ fn view<'d>(value: Option<&'d Value>) -> Box<dyn Val + 'd> {
 
 enum VarState {
     Pending,
+    /// Evaluated by the direct evaluator (and charged), not yet given to the general one
+    Direct,
     Bound,
     Failed(String),
 }
@@ -108,6 +110,8 @@ pub struct Activation<'d> {
     host: crate::host::Scope,
     vars: &'d [Variable],
     state: Vec<VarState>,
+    /// Values of the composited variables the direct evaluator computed, by index of `vars`
+    direct: Vec<Option<V<'d>>>,
     limits: Limits,
     remaining: u64,
     used: u64,
@@ -126,6 +130,7 @@ impl<'d> Activation<'d> {
             },
             vars: &[],
             state: Vec::new(),
+            direct: Vec::new(),
             limits,
             remaining: total_budget,
             used: 0,
@@ -164,6 +169,7 @@ impl<'d> Activation<'d> {
     pub fn set_variables(&mut self, vars: &'d [Variable]) {
         self.vars = vars;
         self.state = vars.iter().map(|_| VarState::Pending).collect();
+        self.direct = vec![None; vars.len()];
     }
 
     /// Cost used so far by this activation's evaluations
@@ -179,13 +185,25 @@ impl<'d> Activation<'d> {
             let Some(i) = self.vars.iter().position(|v| v.name == *name) else {
                 continue;
             };
-            if !matches!(self.state.get(i), Some(VarState::Pending)) {
-                continue;
-            }
             let vars: &'d [Variable] = self.vars;
             let Some(var) = vars.get(i) else {
                 continue;
             };
+            match self.state.get(i) {
+                Some(VarState::Pending) => {}
+                // charged when the direct evaluator computed it
+                Some(VarState::Direct) => {
+                    if let Some(Some(v)) = self.direct.get(i) {
+                        self.ctx
+                            .add_variable_as_val(format!("variables.{}", var.name), to_val(*v));
+                    }
+                    if let Some(s) = self.state.get_mut(i) {
+                        *s = VarState::Bound;
+                    }
+                    continue;
+                }
+                _ => continue,
+            }
             self.ensure_vars(&var.program.variables, depth + 1);
             let state = match self.run(&var.program) {
                 Ok(val) => {
@@ -205,6 +223,53 @@ impl<'d> Activation<'d> {
                 *s = state;
             }
         }
+    }
+
+    /// The composited variables `names` (and those they refer to) by the direct evaluator, as
+    /// [`Self::ensure_vars`] evaluates them for the general one: in the same order, each under
+    /// its own budget, charged the same. `None` when one of them is not for the direct evaluator
+    /// (not covered, not decided, already evaluated by the general one, failed).
+    fn ensure_direct(&mut self, names: &[String], depth: usize) -> Option<()> {
+        if depth > 64 {
+            return None;
+        }
+        for name in names {
+            let i = self.vars.iter().position(|v| v.name == *name)?;
+            if self.direct.get(i)?.is_some() {
+                continue;
+            }
+            if !matches!(self.state.get(i)?, VarState::Pending) {
+                return None;
+            }
+            let vars: &'d [Variable] = self.vars;
+            let var = vars.get(i)?;
+            let fast = var.program.fast.as_deref()?;
+            self.ensure_direct(&var.program.variables, depth + 1)?;
+            if self.remaining == 0 {
+                return None;
+            }
+            let guard = budget::start(self.limits.cost.min(self.remaining), self.limits.timeout);
+            let value = fast.eval(&self.documents, &|n| self.direct_variable(n));
+            let (used, _) = guard.finish();
+            let value = value?;
+            self.charge(used);
+            let size = crate::fast::value_size(value, self.limits.cost);
+            self.charge(size);
+            if size > self.remaining {
+                *self.state.get_mut(i)? =
+                    VarState::Failed("operation cancelled: actual cost limit exceeded".into());
+                return None;
+            }
+            *self.direct.get_mut(i)? = Some(value);
+            *self.state.get_mut(i)? = VarState::Direct;
+        }
+        Some(())
+    }
+
+    /// `variables.<name>` as the direct evaluator computed it
+    fn direct_variable(&self, name: &str) -> Option<V<'d>> {
+        let i = self.vars.iter().position(|v| v.name == name)?;
+        *self.direct.get(i)?
     }
 
     fn charge(&mut self, units: u64) {
@@ -343,19 +408,23 @@ impl<'d> Activation<'d> {
 
     /// The direct evaluator's answer and what it charged, or `None`
     fn eval_direct<R>(
-        &self,
+        &mut self,
         program: &Program,
         pick: impl FnOnce(V<'_>) -> Option<R>,
     ) -> Option<(R, u64)> {
         let fast = program.fast.as_deref()?;
+        if !program.variables.is_empty() {
+            self.ensure_direct(&program.variables, 0)?;
+        }
         if self.remaining == 0 {
             return None;
         }
+        let variable = |n: &str| self.direct_variable(n);
         if !fast.charges() {
-            return Some((fast.eval(&self.documents).and_then(pick)?, 0));
+            return Some((fast.eval(&self.documents, &variable).and_then(pick)?, 0));
         }
         let guard = budget::start(self.limits.cost.min(self.remaining), self.limits.timeout);
-        let answer = fast.eval(&self.documents).and_then(pick);
+        let answer = fast.eval(&self.documents, &variable).and_then(pick);
         let (used, _) = guard.finish();
         Some((answer?, used))
     }
@@ -368,5 +437,67 @@ impl<'d> Activation<'d> {
                 kind: EvalErrorKind::Type,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Declarations;
+    use serde_json::json;
+
+    fn compile(env: &CelEnv, source: &str, variables: &[&str]) -> Program {
+        let decls = Declarations {
+            roots: vec!["object".into()],
+            variables: variables.iter().map(|v| (*v).to_owned()).collect(),
+            typed_request: true,
+        };
+        env.compile(source, &decls).expect("compiles")
+    }
+
+    #[test]
+    fn composited_variables_are_computed_once_by_the_direct_evaluator_and_charged_alike() {
+        let env = CelEnv::kubernetes().expect("environment");
+        let pod = json!({"spec": {
+            "containers": [{"name": "a"}, {"name": "b", "securityContext": {"privileged": false}}],
+            "initContainers": [{"name": "init", "securityContext": {"privileged": true}}]}});
+        let vars = vec![Variable {
+            name: "allContainers".into(),
+            program: compile(
+                &env,
+                "object.spec.containers + object.spec.?initContainers.orValue([]) + object.spec.?ephemeralContainers.orValue([])",
+                &[],
+            ),
+        }];
+        let checks = [
+            (
+                "variables.allContainers.all(c, c.?securityContext.?privileged.orValue(false) == false)",
+                false,
+            ),
+            ("size(variables.allContainers) == 3", true),
+            ("variables.allContainers[2].name == 'init'", true),
+        ];
+        let programs: Vec<Program> = checks
+            .iter()
+            .map(|(source, _)| compile(&env, source, &["allContainers"]))
+            .collect();
+        let mut costs = Vec::new();
+        for direct in [true, false] {
+            let mut act = Activation::new(&env, Limits::default(), 10_000_000);
+            if direct {
+                act.bind_json("object", Some(&pod));
+            } else {
+                // a document the direct evaluator cannot read: the general path throughout
+                act.bind_converted("object", &pod);
+            }
+            act.set_variables(&vars);
+            for (program, (source, expected)) in programs.iter().zip(checks) {
+                assert_eq!(act.eval_bool(program), Ok(expected), "{source}");
+            }
+            assert_eq!(act.direct.first().is_some_and(Option::is_some), direct);
+            costs.push(act.cost_used());
+        }
+        assert!(costs.iter().all(|c| *c > 0), "{costs:?}");
+        assert_eq!(costs.first(), costs.get(1));
     }
 }

@@ -20,7 +20,10 @@
 //! CEL is also a differential test of this module.
 
 use crate::budget;
+use crate::json::json_val;
 use cel::common::ast::{CallExpr, ComprehensionExpr, Expr, IdedExpr, LiteralValue};
+use cel::common::types::{CelBool, CelInt, CelList, CelNull, CelOptional, CelString};
+use cel::common::value::Val;
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
 
@@ -99,9 +102,11 @@ pub(crate) enum V<'a> {
     Bool(bool),
     Int(i64),
     /// An unsigned or floating-point number: read, never operated on
-    Number,
+    Number(&'a Value),
     Str(&'a str),
     List(&'a [Value]),
+    /// Lists joined by `+`
+    Chain(Chain<'a>),
     Map(&'a Map<String, Value>),
     /// `optional.none()`
     NoValue,
@@ -114,7 +119,7 @@ impl<'a> V<'a> {
         match v {
             Value::Null => V::Null,
             Value::Bool(b) => V::Bool(*b),
-            Value::Number(n) => n.as_i64().map_or(V::Number, V::Int),
+            Value::Number(n) => n.as_i64().map_or(V::Number(v), V::Int),
             Value::String(s) => V::Str(s),
             Value::Array(items) => V::List(items),
             Value::Object(map) => V::Map(map),
@@ -131,7 +136,64 @@ impl<'a> V<'a> {
     }
 
     fn is_container(self) -> bool {
-        matches!(self, V::List(_) | V::Map(_))
+        matches!(self, V::List(_) | V::Chain(_) | V::Map(_))
+    }
+
+    /// A list's parts (one for a document's list)
+    fn list(self) -> Option<Chain<'a>> {
+        match self {
+            V::List(items) => Some(Chain::of(items)),
+            V::Chain(chain) => Some(chain),
+            _ => None,
+        }
+    }
+}
+
+/// Up to four lists joined: `object.spec.containers + object.spec.?initContainers.orValue([])`
+/// without building a list (a longer chain leaves the expression to the general evaluator)
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Chain<'a> {
+    parts: [&'a [Value]; 4],
+    count: usize,
+}
+
+impl<'a> Chain<'a> {
+    fn of(items: &'a [Value]) -> Self {
+        Self {
+            parts: [items, &[], &[], &[]],
+            count: 1,
+        }
+    }
+
+    fn parts(&self) -> &[&'a [Value]] {
+        self.parts.get(..self.count).unwrap_or_default()
+    }
+
+    fn join(self, other: Self) -> Option<Self> {
+        let mut out = self;
+        for part in other.parts() {
+            *out.parts.get_mut(out.count)? = part;
+            out.count += 1;
+        }
+        Some(out)
+    }
+
+    fn len(&self) -> usize {
+        self.parts().iter().map(|p| p.len()).sum()
+    }
+
+    fn get(&self, mut i: usize) -> Option<&'a Value> {
+        for part in self.parts() {
+            match part.get(i) {
+                Some(v) => return Some(v),
+                None => i -= part.len(),
+            }
+        }
+        None
+    }
+
+    fn iter(self) -> impl Iterator<Item = &'a Value> {
+        self.parts.into_iter().take(self.count).flatten()
     }
 }
 
@@ -174,6 +236,8 @@ enum Node {
     Literal(Literal),
     EmptyList,
     Document(usize),
+    /// `variables.<name>`, as the activation has it
+    Variable(Box<str>),
     Local(usize),
     Select(Box<Node>, Box<str>),
     /// `@has(x, 'f')`: false on anything but a map (or an optional of one)
@@ -259,15 +323,22 @@ impl<'e> Compiler<'e> {
         Some(match &e.expr {
             Expr::Literal(l) => Node::Literal(literal(l)?),
             Expr::Ident(name) => self.ident(name)?,
-            Expr::Select(s) if !s.test => {
-                Node::Select(Box::new(self.node(&s.operand)?), s.field.as_str().into())
-            }
+            Expr::Select(s) if !s.test => match &s.operand.expr {
+                Expr::Ident(root) if root == "variables" && !self.in_scope(root) => {
+                    Node::Variable(s.field.as_str().into())
+                }
+                _ => Node::Select(Box::new(self.node(&s.operand)?), s.field.as_str().into()),
+            },
             Expr::Call(call) => self.call(call)?,
             Expr::Comprehension(c) => self.comprehension(c)?,
             // `[]`, as in `x.?items.orValue([])`
             Expr::List(list) if list.elements.is_empty() => Node::EmptyList,
             _ => return None,
         })
+    }
+
+    fn in_scope(&self, name: &str) -> bool {
+        self.scope.iter().any(|(n, _)| *n == name)
     }
 
     fn ident(&self, name: &str) -> Option<Node> {
@@ -413,10 +484,16 @@ impl FastProgram {
         self.charges
     }
 
-    /// Its value over `documents`, or `None` where the general evaluator must answer
-    pub(crate) fn eval<'a>(&'a self, documents: &Documents<'a>) -> Option<V<'a>> {
+    /// Its value over `documents` and the composited variables `variable` gives (none when
+    /// the direct evaluator does not have it), or `None` where the general evaluator must answer
+    pub(crate) fn eval<'a>(
+        &'a self,
+        documents: &Documents<'a>,
+        variable: &dyn Fn(&str) -> Option<V<'a>>,
+    ) -> Option<V<'a>> {
         let mut run = Run {
             documents,
+            variable,
             locals: vec![None; self.locals],
         };
         run.eval(&self.root)
@@ -425,6 +502,7 @@ impl FastProgram {
 
 struct Run<'r, 'a> {
     documents: &'r Documents<'a>,
+    variable: &'r dyn Fn(&str) -> Option<V<'a>>,
     locals: Vec<Option<V<'a>>>,
 }
 
@@ -445,6 +523,7 @@ impl<'a> Run<'_, 'a> {
                 None => V::Null,
             },
             Node::Local(slot) => (*self.locals.get(*slot)?)?,
+            Node::Variable(name) => (self.variable)(name)?,
             Node::Select(operand, field) => match self.eval(operand)? {
                 V::Map(m) => V::of(palisade_model::member(m, field)?),
                 _ => return None,
@@ -468,9 +547,10 @@ impl<'a> Run<'_, 'a> {
                 let found = match (container.unwrapped(), index) {
                     (Some(V::Map(m)), V::Str(key)) => palisade_model::member(m, key),
                     // an unsigned index may still select
-                    (Some(V::List(_)), V::Number) => return None,
-                    (Some(V::List(items)), V::Int(i)) => {
-                        usize::try_from(i).ok().and_then(|i| items.get(i))
+                    (Some(V::List(_) | V::Chain(_)), V::Number(_)) => return None,
+                    (Some(list @ (V::List(_) | V::Chain(_))), V::Int(i)) => {
+                        let list = list.list()?;
+                        usize::try_from(i).ok().and_then(|i| list.get(i))
                     }
                     _ => None,
                 };
@@ -495,7 +575,7 @@ impl<'a> Run<'_, 'a> {
                 let [container, index] = &**operands;
                 match (self.eval(container)?, self.eval(index)?) {
                     (V::Map(m), V::Str(key)) => V::of(palisade_model::member(m, key)?),
-                    (V::List(items), V::Int(i)) => V::of(items.get(usize::try_from(i).ok()?)?),
+                    (list, V::Int(i)) => V::of(list.list()?.get(usize::try_from(i).ok()?)?),
                     _ => return None,
                 }
             }
@@ -550,9 +630,9 @@ impl<'a> Run<'_, 'a> {
                         V::Str(key) => palisade_model::member(m, key).is_some(),
                         _ => false,
                     }),
-                    V::List(items) => {
+                    list @ (V::List(_) | V::Chain(_)) => {
                         let mut found = false;
-                        for item in items {
+                        for item in list.list()?.iter() {
                             found = equal(needle, V::of(item), true)?;
                             if found {
                                 break;
@@ -576,7 +656,7 @@ impl<'a> Run<'_, 'a> {
             }
             Node::Size(operand) => V::Int(match self.eval(operand)? {
                 V::Str(s) => i64::try_from(s.chars().count()).ok()?,
-                V::List(items) => i64::try_from(items.len()).ok()?,
+                list @ (V::List(_) | V::Chain(_)) => i64::try_from(list.list()?.len()).ok()?,
                 V::Map(m) => i64::try_from(m.len()).ok()?,
                 _ => return None,
             }),
@@ -595,7 +675,7 @@ impl<'a> Run<'_, 'a> {
                 let [a, b] = &**operands;
                 match (self.eval(a)?, self.eval(b)?) {
                     (V::Int(x), V::Int(y)) => V::Int(x.checked_add(y)?),
-                    _ => return None,
+                    (x, y) => V::Chain(x.list()?.join(y.list()?)?),
                 }
             }
             Node::NotStrictlyFalse(operand) => V::Bool(self.bool(operand)?),
@@ -622,17 +702,16 @@ impl<'a> Run<'_, 'a> {
         };
         let range = self.eval(range)?;
         let len = match range {
-            V::List(items) => items.len(),
             V::Map(m) => m.len(),
-            _ => return None,
+            list => list.list()?.len(),
         };
         // what `@iter` charges
         budget::charge(u64::try_from(len).ok()?.saturating_add(1)).ok()?;
         *self.locals.get_mut(l.accumulator)? = Some(init);
         *self.locals.get_mut(l.item)? = None;
         match range {
-            V::List(items) => {
-                for item in items {
+            V::List(_) | V::Chain(_) => {
+                for item in range.list()?.iter() {
                     if !self.iterate(l, V::of(item))? {
                         break;
                     }
@@ -648,6 +727,49 @@ impl<'a> Run<'_, 'a> {
             _ => return None,
         }
         self.eval(&l.result)
+    }
+}
+
+/// What binding a composited variable to `v` charges: [`crate::json::value_size`] of the
+/// value the general evaluator would hold (the same walk, over the same nodes)
+pub(crate) fn value_size(v: V<'_>, cap: u64) -> u64 {
+    fn go(v: V<'_>, acc: &mut u64, cap: u64, depth: usize) {
+        if *acc >= cap || depth > 64 {
+            return;
+        }
+        match v {
+            V::Str(s) => *acc += s.len() as u64 / 8 + 1,
+            V::List(_) | V::Chain(_) => {
+                *acc += 1;
+                for item in v.list().into_iter().flat_map(Chain::iter) {
+                    go(V::of(item), acc, cap, depth + 1);
+                }
+            }
+            V::Map(m) => *acc += m.len() as u64 + 1,
+            _ => *acc += 1,
+        }
+    }
+    let mut acc = 0;
+    go(v, &mut acc, cap, 0);
+    acc
+}
+
+/// `v` as the general evaluator holds the same value: views of the documents' nodes, a built
+/// list of views for a chain (what its `+` builds)
+pub(crate) fn to_val(v: V<'_>) -> Box<dyn Val + '_> {
+    match v {
+        V::Null => Box::new(CelNull),
+        V::Bool(b) => Box::new(CelBool::from(b)),
+        V::Int(i) => Box::new(CelInt::from(i)),
+        V::Number(n) => json_val(n),
+        V::Str(s) => Box::new(CelString::from(s)),
+        V::List(items) => Box::new(crate::json::JsonList::new(items)),
+        V::Chain(chain) => Box::new(CelList::from(
+            chain.iter().map(json_val).collect::<Vec<_>>(),
+        )),
+        V::Map(m) => Box::new(crate::json::JsonMap::new(m)),
+        V::NoValue => Box::new(CelOptional::none()),
+        V::Optional(v) => Box::new(CelOptional::of(json_val(v))),
     }
 }
 
@@ -694,14 +816,15 @@ mod tests {
         let mut docs = Documents::default();
         docs.bind("object", Some(object));
         let guard = budget::start(u64::MAX, std::time::Duration::from_secs(5));
-        let v = fast.eval(&docs);
+        let v = fast.eval(&docs, &|_| None);
         let _ = guard.finish();
         v.map(|v| match v {
             V::Null => Value::Null,
             V::Bool(b) => json!(b),
             V::Int(i) => json!(i),
             V::Str(s) => json!(s),
-            V::Number => json!("number"),
+            V::Number(n) => n.clone(),
+            V::Chain(chain) => Value::Array(chain.iter().cloned().collect()),
             V::List(items) => Value::Array(items.to_vec()),
             V::Map(m) => Value::Object(m.clone()),
             V::NoValue => json!("optional.none()"),
@@ -845,11 +968,11 @@ mod tests {
         let mut docs = Documents::default();
         docs.bind("object", Some(&pod));
         let guard = budget::start(u64::MAX, std::time::Duration::from_secs(5));
-        assert_eq!(fast.eval(&docs), Some(V::Bool(true)));
+        assert_eq!(fast.eval(&docs, &|_| None), Some(V::Bool(true)));
         assert_eq!(guard.finish().0, 3);
         // out of budget: the tree gives up, the general path reports it
         let guard = budget::start(2, std::time::Duration::from_secs(5));
-        assert_eq!(fast.eval(&docs), None);
+        assert_eq!(fast.eval(&docs, &|_| None), None);
         let _ = guard.finish();
     }
 }
