@@ -107,6 +107,8 @@ pub(crate) enum V<'a> {
     List(&'a [Value]),
     /// Lists joined by `+`
     Chain(Chain<'a>),
+    /// A list literal of scalars (`['a', 'b']`)
+    Literals(&'a [Literal]),
     Map(&'a Map<String, Value>),
     /// `optional.none()`
     NoValue,
@@ -136,7 +138,7 @@ impl<'a> V<'a> {
     }
 
     fn is_container(self) -> bool {
-        matches!(self, V::List(_) | V::Chain(_) | V::Map(_))
+        matches!(self, V::List(_) | V::Chain(_) | V::Literals(_) | V::Map(_))
     }
 
     /// A list's parts (one for a document's list)
@@ -197,8 +199,8 @@ impl<'a> Chain<'a> {
     }
 }
 
-#[derive(Debug)]
-enum Literal {
+#[derive(Debug, PartialEq)]
+pub(crate) enum Literal {
     Null,
     Bool(bool),
     Int(i64),
@@ -235,6 +237,7 @@ enum StringTest {
 enum Node {
     Literal(Literal),
     EmptyList,
+    ListLiterals(Vec<Literal>),
     Document(usize),
     /// `variables.<name>`, as the activation has it
     Variable(Box<str>),
@@ -267,7 +270,7 @@ enum Node {
     },
     Compare(Compare, Box<[Node; 2]>),
     In(Box<[Node; 2]>),
-    InLiterals(Box<Node>, Vec<Literal>),
+
     Size(Box<Node>),
     StringTest(StringTest, Box<[Node; 2]>),
     Add(Box<[Node; 2]>),
@@ -333,6 +336,13 @@ impl<'e> Compiler<'e> {
             Expr::Comprehension(c) => self.comprehension(c)?,
             // `[]`, as in `x.?items.orValue([])`
             Expr::List(list) if list.elements.is_empty() => Node::EmptyList,
+            Expr::List(list) if list.optional_indices.is_empty() => {
+                let literals = list.elements.iter().map(|e| match &e.expr {
+                    Expr::Literal(l) => literal(l),
+                    _ => None,
+                });
+                Node::ListLiterals(literals.collect::<Option<_>>()?)
+            }
             _ => return None,
         })
     }
@@ -392,16 +402,7 @@ impl<'e> Compiler<'e> {
             ("_<=_", [a, b]) => Node::Compare(Compare::LessOrEqual, self.pair(a, b)?),
             ("_>_", [a, b]) => Node::Compare(Compare::Greater, self.pair(a, b)?),
             ("_>=_", [a, b]) => Node::Compare(Compare::GreaterOrEqual, self.pair(a, b)?),
-            ("@in", [a, b]) => match &b.expr {
-                Expr::List(list) if list.optional_indices.is_empty() => {
-                    let literals = list.elements.iter().map(|e| match &e.expr {
-                        Expr::Literal(l) => literal(l),
-                        _ => None,
-                    });
-                    Node::InLiterals(Box::new(self.node(a)?), literals.collect::<Option<_>>()?)
-                }
-                _ => Node::In(self.pair(a, b)?),
-            },
+            ("@in", [a, b]) => Node::In(self.pair(a, b)?),
             ("size", [a]) => Node::Size(Box::new(self.node(a)?)),
             ("@has", [a, field]) => match &field.expr {
                 Expr::Literal(LiteralValue::String(f)) => {
@@ -518,6 +519,7 @@ impl<'a> Run<'_, 'a> {
         Some(match n {
             Node::Literal(l) => l.value(),
             Node::EmptyList => V::List(&[]),
+            Node::ListLiterals(literals) => V::Literals(literals),
             Node::Document(slot) => match (*self.documents.bound.get(*slot)?)? {
                 Some(doc) => V::of(doc),
                 None => V::Null,
@@ -526,6 +528,12 @@ impl<'a> Run<'_, 'a> {
             Node::Variable(name) => (self.variable)(name)?,
             Node::Select(operand, field) => match self.eval(operand)? {
                 V::Map(m) => V::of(palisade_model::member(m, field)?),
+                // a plain selection on an optional stays optional (a scalar inside errs)
+                V::NoValue => V::NoValue,
+                V::Optional(Value::Object(m)) => {
+                    palisade_model::member(m, field).map_or(V::NoValue, V::Optional)
+                }
+                V::Optional(Value::Array(_)) => V::NoValue,
                 _ => return None,
             },
             Node::Has(operand, field) => match self.eval(operand)? {
@@ -575,6 +583,9 @@ impl<'a> Run<'_, 'a> {
                 let [container, index] = &**operands;
                 match (self.eval(container)?, self.eval(index)?) {
                     (V::Map(m), V::Str(key)) => V::of(palisade_model::member(m, key)?),
+                    (V::Literals(literals), V::Int(i)) => {
+                        literals.get(usize::try_from(i).ok()?)?.value()
+                    }
                     (list, V::Int(i)) => V::of(list.list()?.get(usize::try_from(i).ok()?)?),
                     _ => return None,
                 }
@@ -640,23 +651,24 @@ impl<'a> Run<'_, 'a> {
                         }
                         V::Bool(found)
                     }
+                    // a built list: its own equality, which the tree knows for one kind only
+                    V::Literals(literals) => {
+                        let mut found = false;
+                        for l in literals {
+                            found = same_kind_equal(needle, l.value())?;
+                            if found {
+                                break;
+                            }
+                        }
+                        V::Bool(found)
+                    }
                     _ => return None,
                 }
-            }
-            Node::InLiterals(needle, literals) => {
-                let needle = self.eval(needle)?;
-                let mut found = false;
-                for l in literals {
-                    found = same_kind_equal(needle, l.value())?;
-                    if found {
-                        break;
-                    }
-                }
-                V::Bool(found)
             }
             Node::Size(operand) => V::Int(match self.eval(operand)? {
                 V::Str(s) => i64::try_from(s.chars().count()).ok()?,
                 list @ (V::List(_) | V::Chain(_)) => i64::try_from(list.list()?.len()).ok()?,
+                V::Literals(literals) => i64::try_from(literals.len()).ok()?,
                 V::Map(m) => i64::try_from(m.len()).ok()?,
                 _ => return None,
             }),
@@ -703,6 +715,7 @@ impl<'a> Run<'_, 'a> {
         let range = self.eval(range)?;
         let len = match range {
             V::Map(m) => m.len(),
+            V::Literals(literals) => literals.len(),
             list => list.list()?.len(),
         };
         // what `@iter` charges
@@ -713,6 +726,13 @@ impl<'a> Run<'_, 'a> {
             V::List(_) | V::Chain(_) => {
                 for item in range.list()?.iter() {
                     if !self.iterate(l, V::of(item))? {
+                        break;
+                    }
+                }
+            }
+            V::Literals(literals) => {
+                for literal in literals {
+                    if !self.iterate(l, literal.value())? {
                         break;
                     }
                 }
@@ -745,6 +765,12 @@ pub(crate) fn value_size(v: V<'_>, cap: u64) -> u64 {
                     go(V::of(item), acc, cap, depth + 1);
                 }
             }
+            V::Literals(literals) => {
+                *acc += 1;
+                for l in literals {
+                    go(l.value(), acc, cap, depth + 1);
+                }
+            }
             V::Map(m) => *acc += m.len() as u64 + 1,
             _ => *acc += 1,
         }
@@ -766,6 +792,12 @@ pub(crate) fn to_val(v: V<'_>) -> Box<dyn Val + '_> {
         V::List(items) => Box::new(crate::json::JsonList::new(items)),
         V::Chain(chain) => Box::new(CelList::from(
             chain.iter().map(json_val).collect::<Vec<_>>(),
+        )),
+        V::Literals(literals) => Box::new(CelList::from(
+            literals
+                .iter()
+                .map(|l| to_val(l.value()))
+                .collect::<Vec<_>>(),
         )),
         V::Map(m) => Box::new(crate::json::JsonMap::new(m)),
         V::NoValue => Box::new(CelOptional::none()),
@@ -825,6 +857,7 @@ mod tests {
             V::Str(s) => json!(s),
             V::Number(n) => n.clone(),
             V::Chain(chain) => Value::Array(chain.iter().cloned().collect()),
+            V::Literals(_) => json!("literals"),
             V::List(items) => Value::Array(items.to_vec()),
             V::Map(m) => Value::Object(m.clone()),
             V::NoValue => json!("optional.none()"),
@@ -934,6 +967,19 @@ mod tests {
                 Some(json!(false)),
             ),
             ("object.spec.?missing.value()", None),
+            ("object.?spec.replicas.orValue(0) == 3", Some(json!(true))),
+            ("object.?spec.missing.orValue(7) == 7", Some(json!(true))),
+            ("object.?metadata.name.first.hasValue()", None),
+            (
+                "['a', 'b', 'c'].exists(x, x == object.metadata.labels.team)",
+                Some(json!(true)),
+            ),
+            (
+                "size(['a', 'b']) == 2 && ['a', 'b'][1] == 'b'",
+                Some(json!(true)),
+            ),
+            ("object.metadata.name in ['web', 1]", Some(json!(true))),
+            ("object.metadata.name in [1, 'web']", None),
             // errors in the general path: the tree gives up
             ("object.spec.hostNetwork", None),
             ("object.spec.containers[2].name == 'x'", None),
