@@ -195,7 +195,7 @@ impl<'d> Activation<'d> {
                 Some(VarState::Direct) => {
                     if let Some(Some(v)) = self.direct.get(i) {
                         self.ctx
-                            .add_variable_as_val(format!("variables.{}", var.name), to_val(*v));
+                            .add_variable_as_val(format!("variables.{}", var.name), to_val(v));
                     }
                     if let Some(s) = self.state.get_mut(i) {
                         *s = VarState::Bound;
@@ -253,7 +253,7 @@ impl<'d> Activation<'d> {
             let (used, _) = guard.finish();
             let value = value?;
             self.charge(used);
-            let size = crate::fast::value_size(value, self.limits.cost);
+            let size = crate::fast::value_size(&value, self.limits.cost);
             self.charge(size);
             if size > self.remaining {
                 *self.state.get_mut(i)? =
@@ -269,7 +269,7 @@ impl<'d> Activation<'d> {
     /// `variables.<name>` as the direct evaluator computed it
     fn direct_variable(&self, name: &str) -> Option<V<'d>> {
         let i = self.vars.iter().position(|v| v.name == name)?;
-        *self.direct.get(i)?
+        self.direct.get(i)?.clone()
     }
 
     fn charge(&mut self, units: u64) {

@@ -26,6 +26,7 @@ use cel::common::types::{CelBool, CelInt, CelList, CelNull, CelOptional, CelStri
 use cel::common::value::Val;
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
+use std::rc::Rc;
 
 /// The documents the tree can read, by slot: what `Activation::bind_json` binds under these
 /// names (the names every caller binds)
@@ -95,8 +96,8 @@ impl<'d> Documents<'d> {
     }
 }
 
-/// A value as the tree sees it: JSON scalars, and lists and maps of a document
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A value as the tree sees it: JSON scalars, lists and maps of a document, lists it built
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum V<'a> {
     Null,
     Bool(bool),
@@ -104,16 +105,60 @@ pub(crate) enum V<'a> {
     /// An unsigned or floating-point number: read, never operated on
     Number(&'a Value),
     Str(&'a str),
-    List(&'a [Value]),
-    /// Lists joined by `+`
-    Chain(Chain<'a>),
-    /// A list literal of scalars (`['a', 'b']`)
-    Literals(&'a [Literal]),
+    List(List<'a>),
     Map(&'a Map<String, Value>),
     /// `optional.none()`
     NoValue,
     /// `optional.of(…)` of a document's node
     Optional(&'a Value),
+}
+
+/// The lists the tree reads
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum List<'a> {
+    /// A document's list
+    Json(&'a [Value]),
+    /// A list literal of scalars (`['a', 'b']`)
+    Literals(&'a [Literal]),
+    /// A list built by `+`, `map` or `filter`
+    Built(Rc<[V<'a>]>),
+}
+
+/// The longest list the tree builds; longer ones are left to the general evaluator (whose
+/// `map` and `filter` append in place where the tree copies)
+const MAX_BUILT: usize = 256;
+
+impl<'a> List<'a> {
+    fn len(&self) -> usize {
+        match self {
+            List::Json(items) => items.len(),
+            List::Literals(literals) => literals.len(),
+            List::Built(items) => items.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<V<'a>> {
+        match self {
+            List::Json(items) => items.get(i).map(V::of),
+            List::Literals(literals) => literals.get(i).map(Literal::value),
+            List::Built(items) => items.get(i).cloned(),
+        }
+    }
+
+    /// `self + other`, built
+    fn join(&self, other: &Self) -> Option<Self> {
+        let len = self.len() + other.len();
+        if len > MAX_BUILT {
+            return None;
+        }
+        let mut items = Vec::with_capacity(len);
+        for list in [self, other] {
+            for i in 0..list.len() {
+                items.push(list.get(i)?);
+            }
+        }
+        Some(List::Built(items.into()))
+    }
 }
 
 impl<'a> V<'a> {
@@ -123,7 +168,7 @@ impl<'a> V<'a> {
             Value::Bool(b) => V::Bool(*b),
             Value::Number(n) => n.as_i64().map_or(V::Number(v), V::Int),
             Value::String(s) => V::Str(s),
-            Value::Array(items) => V::List(items),
+            Value::Array(items) => V::List(List::Json(items)),
             Value::Object(map) => V::Map(map),
         }
     }
@@ -137,65 +182,8 @@ impl<'a> V<'a> {
         }
     }
 
-    fn is_container(self) -> bool {
-        matches!(self, V::List(_) | V::Chain(_) | V::Literals(_) | V::Map(_))
-    }
-
-    /// A list's parts (one for a document's list)
-    fn list(self) -> Option<Chain<'a>> {
-        match self {
-            V::List(items) => Some(Chain::of(items)),
-            V::Chain(chain) => Some(chain),
-            _ => None,
-        }
-    }
-}
-
-/// Up to four lists joined: `object.spec.containers + object.spec.?initContainers.orValue([])`
-/// without building a list (a longer chain leaves the expression to the general evaluator)
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Chain<'a> {
-    parts: [&'a [Value]; 4],
-    count: usize,
-}
-
-impl<'a> Chain<'a> {
-    fn of(items: &'a [Value]) -> Self {
-        Self {
-            parts: [items, &[], &[], &[]],
-            count: 1,
-        }
-    }
-
-    fn parts(&self) -> &[&'a [Value]] {
-        self.parts.get(..self.count).unwrap_or_default()
-    }
-
-    fn join(self, other: Self) -> Option<Self> {
-        let mut out = self;
-        for part in other.parts() {
-            *out.parts.get_mut(out.count)? = part;
-            out.count += 1;
-        }
-        Some(out)
-    }
-
-    fn len(&self) -> usize {
-        self.parts().iter().map(|p| p.len()).sum()
-    }
-
-    fn get(&self, mut i: usize) -> Option<&'a Value> {
-        for part in self.parts() {
-            match part.get(i) {
-                Some(v) => return Some(v),
-                None => i -= part.len(),
-            }
-        }
-        None
-    }
-
-    fn iter(self) -> impl Iterator<Item = &'a Value> {
-        self.parts.into_iter().take(self.count).flatten()
+    fn is_container(&self) -> bool {
+        matches!(self, V::List(_) | V::Map(_))
     }
 }
 
@@ -238,6 +226,8 @@ enum Node {
     Literal(Literal),
     EmptyList,
     ListLiterals(Vec<Literal>),
+    /// `[x, y]` with other than literals
+    ListOf(Vec<Node>),
     Document(usize),
     /// `variables.<name>`, as the activation has it
     Variable(Box<str>),
@@ -341,7 +331,15 @@ impl<'e> Compiler<'e> {
                     Expr::Literal(l) => literal(l),
                     _ => None,
                 });
-                Node::ListLiterals(literals.collect::<Option<_>>()?)
+                match literals.collect::<Option<_>>() {
+                    Some(literals) => Node::ListLiterals(literals),
+                    None => Node::ListOf(
+                        list.elements
+                            .iter()
+                            .map(|e| self.node(e))
+                            .collect::<Option<_>>()?,
+                    ),
+                }
             }
             _ => return None,
         })
@@ -518,13 +516,20 @@ impl<'a> Run<'_, 'a> {
     fn eval(&mut self, n: &'a Node) -> Option<V<'a>> {
         Some(match n {
             Node::Literal(l) => l.value(),
-            Node::EmptyList => V::List(&[]),
-            Node::ListLiterals(literals) => V::Literals(literals),
+            Node::EmptyList => V::List(List::Json(&[])),
+            Node::ListLiterals(literals) => V::List(List::Literals(literals)),
+            Node::ListOf(nodes) => {
+                let items = nodes
+                    .iter()
+                    .map(|n| self.eval(n))
+                    .collect::<Option<Vec<_>>>()?;
+                V::List(List::Built(items.into()))
+            }
             Node::Document(slot) => match (*self.documents.bound.get(*slot)?)? {
                 Some(doc) => V::of(doc),
                 None => V::Null,
             },
-            Node::Local(slot) => (*self.locals.get(*slot)?)?,
+            Node::Local(slot) => self.locals.get(*slot)?.clone()?,
             Node::Variable(name) => (self.variable)(name)?,
             Node::Select(operand, field) => match self.eval(operand)? {
                 V::Map(m) => V::of(palisade_model::member(m, field)?),
@@ -552,17 +557,20 @@ impl<'a> Run<'_, 'a> {
                 let [container, index] = &**operands;
                 let container = self.eval(container)?;
                 let index = self.eval(index)?;
-                let found = match (container.unwrapped(), index) {
-                    (Some(V::Map(m)), V::Str(key)) => palisade_model::member(m, key),
-                    // an unsigned index may still select
-                    (Some(V::List(_) | V::Chain(_)), V::Number(_)) => return None,
-                    (Some(list @ (V::List(_) | V::Chain(_))), V::Int(i)) => {
-                        let list = list.list()?;
-                        usize::try_from(i).ok().and_then(|i| list.get(i))
+                match (container.unwrapped(), index) {
+                    (Some(V::Map(m)), V::Str(key)) => {
+                        palisade_model::member(m, key).map_or(V::NoValue, V::Optional)
                     }
-                    _ => None,
-                };
-                found.map_or(V::NoValue, V::Optional)
+                    // an unsigned index may still select
+                    (Some(V::List(_)), V::Number(_)) => return None,
+                    (Some(V::List(List::Json(items))), V::Int(i)) => usize::try_from(i)
+                        .ok()
+                        .and_then(|i| items.get(i))
+                        .map_or(V::NoValue, V::Optional),
+                    // an item of a built list is not a document's node
+                    (Some(V::List(_)), V::Int(_)) => return None,
+                    _ => V::NoValue,
+                }
             }
             Node::OptionalPresent(operand) => V::Bool(!matches!(self.eval(operand)?, V::NoValue)),
             Node::OptionalGet(operand) => match self.eval(operand)? {
@@ -583,10 +591,7 @@ impl<'a> Run<'_, 'a> {
                 let [container, index] = &**operands;
                 match (self.eval(container)?, self.eval(index)?) {
                     (V::Map(m), V::Str(key)) => V::of(palisade_model::member(m, key)?),
-                    (V::Literals(literals), V::Int(i)) => {
-                        literals.get(usize::try_from(i).ok()?)?.value()
-                    }
-                    (list, V::Int(i)) => V::of(list.list()?.get(usize::try_from(i).ok()?)?),
+                    (V::List(list), V::Int(i)) => list.get(usize::try_from(i).ok()?)?,
                     _ => return None,
                 }
             }
@@ -616,7 +621,7 @@ impl<'a> Run<'_, 'a> {
             } => {
                 let [a, b] = &**operands;
                 let (a, b) = (self.eval(a)?, self.eval(b)?);
-                V::Bool(equal(a, b, *deep)? != *negate)
+                V::Bool(equal(&a, &b, *deep)? != *negate)
             }
             Node::Compare(op, operands) => {
                 let [a, b] = &**operands;
@@ -641,21 +646,10 @@ impl<'a> Run<'_, 'a> {
                         V::Str(key) => palisade_model::member(m, key).is_some(),
                         _ => false,
                     }),
-                    list @ (V::List(_) | V::Chain(_)) => {
+                    V::List(list) => {
                         let mut found = false;
-                        for item in list.list()?.iter() {
-                            found = equal(needle, V::of(item), true)?;
-                            if found {
-                                break;
-                            }
-                        }
-                        V::Bool(found)
-                    }
-                    // a built list: its own equality, which the tree knows for one kind only
-                    V::Literals(literals) => {
-                        let mut found = false;
-                        for l in literals {
-                            found = same_kind_equal(needle, l.value())?;
+                        for i in 0..list.len() {
+                            found = equal(&needle, &list.get(i)?, true)?;
                             if found {
                                 break;
                             }
@@ -667,8 +661,7 @@ impl<'a> Run<'_, 'a> {
             }
             Node::Size(operand) => V::Int(match self.eval(operand)? {
                 V::Str(s) => i64::try_from(s.chars().count()).ok()?,
-                list @ (V::List(_) | V::Chain(_)) => i64::try_from(list.list()?.len()).ok()?,
-                V::Literals(literals) => i64::try_from(literals.len()).ok()?,
+                V::List(list) => i64::try_from(list.len()).ok()?,
                 V::Map(m) => i64::try_from(m.len()).ok()?,
                 _ => return None,
             }),
@@ -687,7 +680,8 @@ impl<'a> Run<'_, 'a> {
                 let [a, b] = &**operands;
                 match (self.eval(a)?, self.eval(b)?) {
                     (V::Int(x), V::Int(y)) => V::Int(x.checked_add(y)?),
-                    (x, y) => V::Chain(x.list()?.join(y.list()?)?),
+                    (V::List(x), V::List(y)) => V::List(x.join(&y)?),
+                    _ => return None,
                 }
             }
             Node::NotStrictlyFalse(operand) => V::Bool(self.bool(operand)?),
@@ -713,26 +707,19 @@ impl<'a> Run<'_, 'a> {
             return self.eval(&l.result);
         };
         let range = self.eval(range)?;
-        let len = match range {
+        let len = match &range {
             V::Map(m) => m.len(),
-            V::Literals(literals) => literals.len(),
-            list => list.list()?.len(),
+            V::List(list) => list.len(),
+            _ => return None,
         };
         // what `@iter` charges
         budget::charge(u64::try_from(len).ok()?.saturating_add(1)).ok()?;
         *self.locals.get_mut(l.accumulator)? = Some(init);
         *self.locals.get_mut(l.item)? = None;
         match range {
-            V::List(_) | V::Chain(_) => {
-                for item in range.list()?.iter() {
-                    if !self.iterate(l, V::of(item))? {
-                        break;
-                    }
-                }
-            }
-            V::Literals(literals) => {
-                for literal in literals {
-                    if !self.iterate(l, literal.value())? {
+            V::List(list) => {
+                for i in 0..list.len() {
+                    if !self.iterate(l, list.get(i)?)? {
                         break;
                     }
                 }
@@ -752,23 +739,19 @@ impl<'a> Run<'_, 'a> {
 
 /// What binding a composited variable to `v` charges: [`crate::json::value_size`] of the
 /// value the general evaluator would hold (the same walk, over the same nodes)
-pub(crate) fn value_size(v: V<'_>, cap: u64) -> u64 {
-    fn go(v: V<'_>, acc: &mut u64, cap: u64, depth: usize) {
+pub(crate) fn value_size(v: &V<'_>, cap: u64) -> u64 {
+    fn go(v: &V<'_>, acc: &mut u64, cap: u64, depth: usize) {
         if *acc >= cap || depth > 64 {
             return;
         }
         match v {
             V::Str(s) => *acc += s.len() as u64 / 8 + 1,
-            V::List(_) | V::Chain(_) => {
+            V::List(list) => {
                 *acc += 1;
-                for item in v.list().into_iter().flat_map(Chain::iter) {
-                    go(V::of(item), acc, cap, depth + 1);
-                }
-            }
-            V::Literals(literals) => {
-                *acc += 1;
-                for l in literals {
-                    go(l.value(), acc, cap, depth + 1);
+                for i in 0..list.len() {
+                    if let Some(item) = list.get(i) {
+                        go(&item, acc, cap, depth + 1);
+                    }
                 }
             }
             V::Map(m) => *acc += m.len() as u64 + 1,
@@ -780,23 +763,20 @@ pub(crate) fn value_size(v: V<'_>, cap: u64) -> u64 {
     acc
 }
 
-/// `v` as the general evaluator holds the same value: views of the documents' nodes, a built
-/// list of views for a chain (what its `+` builds)
-pub(crate) fn to_val(v: V<'_>) -> Box<dyn Val + '_> {
+/// `v` as the general evaluator holds the same value: views of the documents' nodes, a list of
+/// its items for a list the tree built (what the general `+`, `map` and `filter` build)
+pub(crate) fn to_val<'a>(v: &V<'a>) -> Box<dyn Val + 'a> {
     match v {
         V::Null => Box::new(CelNull),
-        V::Bool(b) => Box::new(CelBool::from(b)),
-        V::Int(i) => Box::new(CelInt::from(i)),
+        V::Bool(b) => Box::new(CelBool::from(*b)),
+        V::Int(i) => Box::new(CelInt::from(*i)),
         V::Number(n) => json_val(n),
-        V::Str(s) => Box::new(CelString::from(s)),
-        V::List(items) => Box::new(crate::json::JsonList::new(items)),
-        V::Chain(chain) => Box::new(CelList::from(
-            chain.iter().map(json_val).collect::<Vec<_>>(),
-        )),
-        V::Literals(literals) => Box::new(CelList::from(
-            literals
-                .iter()
-                .map(|l| to_val(l.value()))
+        V::Str(s) => Box::new(CelString::from(*s)),
+        V::List(List::Json(items)) => Box::new(crate::json::JsonList::new(items)),
+        V::List(list) => Box::new(CelList::from(
+            (0..list.len())
+                .filter_map(|i| list.get(i))
+                .map(|item| to_val(&item))
                 .collect::<Vec<_>>(),
         )),
         V::Map(m) => Box::new(crate::json::JsonMap::new(m)),
@@ -807,14 +787,10 @@ pub(crate) fn to_val(v: V<'_>) -> Box<dyn Val + '_> {
 
 /// `a == b` where the tree knows the answer: scalars of one kind; with `deep` (the rewrite's
 /// `@eq`, and list membership), a list or map is unequal to a scalar
-fn equal(a: V<'_>, b: V<'_>, deep: bool) -> Option<bool> {
+fn equal(a: &V<'_>, b: &V<'_>, deep: bool) -> Option<bool> {
     if deep && a.is_container() != b.is_container() {
         return Some(false);
     }
-    same_kind_equal(a, b)
-}
-
-fn same_kind_equal(a: V<'_>, b: V<'_>) -> Option<bool> {
     Some(match (a, b) {
         (V::Null, V::Null) => true,
         (V::Bool(x), V::Bool(y)) => x == y,
@@ -851,17 +827,9 @@ mod tests {
         let v = fast.eval(&docs, &|_| None);
         let _ = guard.finish();
         v.map(|v| match v {
-            V::Null => Value::Null,
-            V::Bool(b) => json!(b),
-            V::Int(i) => json!(i),
-            V::Str(s) => json!(s),
-            V::Number(n) => n.clone(),
-            V::Chain(chain) => Value::Array(chain.iter().cloned().collect()),
-            V::Literals(_) => json!("literals"),
-            V::List(items) => Value::Array(items.to_vec()),
-            V::Map(m) => Value::Object(m.clone()),
             V::NoValue => json!("optional.none()"),
             V::Optional(v) => json!({"optional.of": v}),
+            other => crate::json::val_to_json(to_val(&other).as_ref()).expect("JSON"),
         })
     }
 
@@ -881,6 +849,8 @@ mod tests {
             "object.spec.?securityContext.?runAsNonRoot.orValue(false) == true",
             "object.spec.containers.all(c, c.?ports.orValue([]).all(p, p.?hostPort.orValue(0) == 0))",
             "object.metadata.?labels[?'team'].hasValue()",
+            "size(object.spec.containers.filter(c, !has(c.resources))) == 0",
+            "object.spec.containers.map(c, c.name).all(n, n != '')",
         ] {
             assert!(program(source).fast.is_some(), "{source}");
         }
@@ -889,7 +859,7 @@ mod tests {
     #[test]
     fn what_the_tree_does_not_cover_keeps_the_general_path_only() {
         for source in [
-            "object.spec.containers.map(c, c.name).size() > 0",
+            "object.spec.containers.map(c, c.name).join(',') != ''",
             "object.metadata.name.matches('^a')",
             "double(object.spec.replicas) > 1.5",
             "strings.quote(object.metadata.name) != ''",
@@ -934,7 +904,22 @@ mod tests {
                 Some(json!(true)),
             ),
             ("'team' in object.metadata.labels", Some(json!(true))),
-            ("'app' in object.spec.containers.map(c, c.name)", None),
+            (
+                "'app' in object.spec.containers.map(c, c.name)",
+                Some(json!(true)),
+            ),
+            (
+                "size(object.spec.containers.filter(c, c.image.endsWith(':latest'))) == 1",
+                Some(json!(true)),
+            ),
+            (
+                "object.spec.containers.map(c, c.name) == ['app', 'side']",
+                None,
+            ),
+            (
+                "(object.spec.containers + object.spec.containers).map(c, c.name)[3]",
+                Some(json!("side")),
+            ),
             ("size(object.metadata.name) == 3", Some(json!(true))),
             ("object.spec.containers[1].name", Some(json!("side"))),
             (
