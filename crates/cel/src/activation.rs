@@ -347,9 +347,8 @@ impl<'d> Activation<'d> {
     /// Evaluate a program that produces a string or null (`None`)
     pub fn eval_string(&mut self, program: &Program) -> Result<Option<String>, EvalError> {
         let pick = |v: V<'_>| match v {
-            V::Str(s) => Some(Some(s.to_owned())),
             V::Null => Some(None),
-            _ => None,
+            v => v.str().map(|s| Some(s.to_owned())),
         };
         self.eval_either(program, pick, |act, program| {
             act.eval_with(program, |v| {

@@ -105,6 +105,8 @@ pub(crate) enum V<'a> {
     /// An unsigned or floating-point number: read, never operated on
     Number(&'a Value),
     Str(&'a str),
+    /// A string the tree built (`+`, `string()`, `replace`, `join`)
+    Text(Rc<str>),
     List(List<'a>),
     Map(&'a Map<String, Value>),
     /// `optional.none()`
@@ -179,6 +181,15 @@ impl<'a> V<'a> {
             V::NoValue => None,
             V::Optional(v) => Some(V::of(v)),
             v => Some(v),
+        }
+    }
+
+    /// A string's text
+    pub(crate) fn str(&self) -> Option<&str> {
+        match self {
+            V::Str(s) => Some(s),
+            V::Text(s) => Some(s),
+            _ => None,
         }
     }
 
@@ -263,6 +274,12 @@ enum Node {
 
     Size(Box<Node>),
     StringTest(StringTest, Box<[Node; 2]>),
+    /// `string(x)` of a string, an int or a bool
+    ToString(Box<Node>),
+    /// `s.replace(from, to)`
+    Replace(Box<[Node; 3]>),
+    /// `list.join()`, `list.join(separator)`
+    Join(Box<Node>, Option<Box<Node>>),
     Add(Box<[Node; 2]>),
     NotStrictlyFalse(Box<Node>),
     Loop(Box<Loop>),
@@ -373,6 +390,15 @@ impl<'e> Compiler<'e> {
             let test = match (name, call.args.as_slice()) {
                 ("size", []) => return Some(Node::Size(Box::new(self.node(target)?))),
                 ("hasValue", []) => return Some(Node::HasValue(Box::new(self.node(target)?))),
+                ("replace", [from, to]) => {
+                    let parts = [self.node(target)?, self.node(from)?, self.node(to)?];
+                    return Some(Node::Replace(Box::new(parts)));
+                }
+                ("join", []) => return Some(Node::Join(Box::new(self.node(target)?), None)),
+                ("join", [separator]) => {
+                    let separator = Box::new(self.node(separator)?);
+                    return Some(Node::Join(Box::new(self.node(target)?), Some(separator)));
+                }
                 ("value", []) => return Some(Node::OptionalValue(Box::new(self.node(target)?))),
                 ("startsWith", [_]) => StringTest::StartsWith,
                 ("endsWith", [_]) => StringTest::EndsWith,
@@ -402,6 +428,7 @@ impl<'e> Compiler<'e> {
             ("_>=_", [a, b]) => Node::Compare(Compare::GreaterOrEqual, self.pair(a, b)?),
             ("@in", [a, b]) => Node::In(self.pair(a, b)?),
             ("size", [a]) => Node::Size(Box::new(self.node(a)?)),
+            ("string", [a]) => Node::ToString(Box::new(self.node(a)?)),
             ("@has", [a, field]) => match &field.expr {
                 Expr::Literal(LiteralValue::String(f)) => {
                     Node::Has(Box::new(self.node(a)?), f.inner().into())
@@ -558,8 +585,8 @@ impl<'a> Run<'_, 'a> {
                 let container = self.eval(container)?;
                 let index = self.eval(index)?;
                 match (container.unwrapped(), index) {
-                    (Some(V::Map(m)), V::Str(key)) => {
-                        palisade_model::member(m, key).map_or(V::NoValue, V::Optional)
+                    (Some(V::Map(m)), key @ (V::Str(_) | V::Text(_))) => {
+                        palisade_model::member(m, key.str()?).map_or(V::NoValue, V::Optional)
                     }
                     // an unsigned index may still select
                     (Some(V::List(_)), V::Number(_)) => return None,
@@ -590,7 +617,9 @@ impl<'a> Run<'_, 'a> {
             Node::Index(operands) => {
                 let [container, index] = &**operands;
                 match (self.eval(container)?, self.eval(index)?) {
-                    (V::Map(m), V::Str(key)) => V::of(palisade_model::member(m, key)?),
+                    (V::Map(m), key @ (V::Str(_) | V::Text(_))) => {
+                        V::of(palisade_model::member(m, key.str()?)?)
+                    }
                     (V::List(list), V::Int(i)) => list.get(usize::try_from(i).ok()?)?,
                     _ => return None,
                 }
@@ -627,8 +656,7 @@ impl<'a> Run<'_, 'a> {
                 let [a, b] = &**operands;
                 let ordering = match (self.eval(a)?, self.eval(b)?) {
                     (V::Int(x), V::Int(y)) => x.cmp(&y),
-                    (V::Str(x), V::Str(y)) => x.cmp(y),
-                    _ => return None,
+                    (x, y) => x.str()?.cmp(y.str()?),
                 };
                 V::Bool(match op {
                     Compare::Less => ordering == Ordering::Less,
@@ -642,9 +670,9 @@ impl<'a> Run<'_, 'a> {
                 let needle = self.eval(needle)?;
                 match self.eval(haystack)? {
                     // a map holds string keys only: anything else is not in it
-                    V::Map(m) => V::Bool(match needle {
-                        V::Str(key) => palisade_model::member(m, key).is_some(),
-                        _ => false,
+                    V::Map(m) => V::Bool(match needle.str() {
+                        Some(key) => palisade_model::member(m, key).is_some(),
+                        None => false,
                     }),
                     V::List(list) => {
                         let mut found = false;
@@ -660,16 +688,17 @@ impl<'a> Run<'_, 'a> {
                 }
             }
             Node::Size(operand) => V::Int(match self.eval(operand)? {
-                V::Str(s) => i64::try_from(s.chars().count()).ok()?,
+                text @ (V::Str(_) | V::Text(_)) => {
+                    i64::try_from(text.str()?.chars().count()).ok()?
+                }
                 V::List(list) => i64::try_from(list.len()).ok()?,
                 V::Map(m) => i64::try_from(m.len()).ok()?,
                 _ => return None,
             }),
             Node::StringTest(test, operands) => {
                 let [target, arg] = &**operands;
-                let (V::Str(s), V::Str(x)) = (self.eval(target)?, self.eval(arg)?) else {
-                    return None;
-                };
+                let (target, arg) = (self.eval(target)?, self.eval(arg)?);
+                let (s, x) = (target.str()?, arg.str()?);
                 V::Bool(match test {
                     StringTest::StartsWith => s.starts_with(x),
                     StringTest::EndsWith => s.ends_with(x),
@@ -681,8 +710,37 @@ impl<'a> Run<'_, 'a> {
                 match (self.eval(a)?, self.eval(b)?) {
                     (V::Int(x), V::Int(y)) => V::Int(x.checked_add(y)?),
                     (V::List(x), V::List(y)) => V::List(x.join(&y)?),
-                    _ => return None,
+                    (x, y) => V::Text([x.str()?, y.str()?].concat().into()),
                 }
+            }
+            Node::ToString(operand) => match self.eval(operand)? {
+                text @ (V::Str(_) | V::Text(_)) => text,
+                V::Int(i) => V::Text(i.to_string().into()),
+                V::Bool(b) => V::Str(if b { "true" } else { "false" }),
+                _ => return None,
+            },
+            Node::Replace(parts) => {
+                let [target, from, to] = &**parts;
+                let (target, from, to) = (self.eval(target)?, self.eval(from)?, self.eval(to)?);
+                V::Text(target.str()?.replace(from.str()?, to.str()?).into())
+            }
+            Node::Join(list, separator) => {
+                let V::List(list) = self.eval(list)? else {
+                    return None;
+                };
+                let separator = match separator {
+                    Some(s) => Some(self.eval(s)?),
+                    None => None,
+                };
+                let separator = match &separator {
+                    Some(s) => s.str()?,
+                    None => "",
+                };
+                let items = (0..list.len())
+                    .map(|i| list.get(i))
+                    .collect::<Option<Vec<_>>>()?;
+                let parts = items.iter().map(V::str).collect::<Option<Vec<_>>>()?;
+                V::Text(parts.join(separator).into())
             }
             Node::NotStrictlyFalse(operand) => V::Bool(self.bool(operand)?),
             Node::Loop(l) => self.run_loop(l)?,
@@ -745,7 +803,7 @@ pub(crate) fn value_size(v: &V<'_>, cap: u64) -> u64 {
             return;
         }
         match v {
-            V::Str(s) => *acc += s.len() as u64 / 8 + 1,
+            V::Str(_) | V::Text(_) => *acc += v.str().map_or(0, str::len) as u64 / 8 + 1,
             V::List(list) => {
                 *acc += 1;
                 for i in 0..list.len() {
@@ -772,6 +830,7 @@ pub(crate) fn to_val<'a>(v: &V<'a>) -> Box<dyn Val + 'a> {
         V::Int(i) => Box::new(CelInt::from(*i)),
         V::Number(n) => json_val(n),
         V::Str(s) => Box::new(CelString::from(*s)),
+        V::Text(s) => Box::new(CelString::from(s.to_string())),
         V::List(List::Json(items)) => Box::new(crate::json::JsonList::new(items)),
         V::List(list) => Box::new(CelList::from(
             (0..list.len())
@@ -795,8 +854,7 @@ fn equal(a: &V<'_>, b: &V<'_>, deep: bool) -> Option<bool> {
         (V::Null, V::Null) => true,
         (V::Bool(x), V::Bool(y)) => x == y,
         (V::Int(x), V::Int(y)) => x == y,
-        (V::Str(x), V::Str(y)) => x == y,
-        _ => return None,
+        (x, y) => x.str()? == y.str()?,
     })
 }
 
@@ -851,6 +909,8 @@ mod tests {
             "object.metadata.?labels[?'team'].hasValue()",
             "size(object.spec.containers.filter(c, !has(c.resources))) == 0",
             "object.spec.containers.map(c, c.name).all(n, n != '')",
+            "object.spec.containers.map(c, c.name).join(', ') != ''",
+            "string(object.metadata.name).replace('w', 'W') + '!' == 'Web!'",
         ] {
             assert!(program(source).fast.is_some(), "{source}");
         }
@@ -859,7 +919,6 @@ mod tests {
     #[test]
     fn what_the_tree_does_not_cover_keeps_the_general_path_only() {
         for source in [
-            "object.spec.containers.map(c, c.name).join(',') != ''",
             "object.metadata.name.matches('^a')",
             "double(object.spec.replicas) > 1.5",
             "strings.quote(object.metadata.name) != ''",
@@ -965,6 +1024,19 @@ mod tests {
             ),
             ("object.metadata.name in ['web', 1]", Some(json!(true))),
             ("object.metadata.name in [1, 'web']", None),
+            (
+                "object.spec.containers.map(c, c.name).join(', ')",
+                Some(json!("app, side")),
+            ),
+            (
+                "'pod ' + object.metadata.name + ' has ' + string(size(object.spec.containers))",
+                Some(json!("pod web has 2")),
+            ),
+            (
+                "string(object.metadata.name).replace('e', 'E') == 'wEb'",
+                Some(json!(true)),
+            ),
+            ("object.spec.containers.map(c, c.ports).join(',')", None),
             // errors in the general path: the tree gives up
             ("object.spec.hostNetwork", None),
             ("object.spec.containers[2].name == 'x'", None),
