@@ -5,22 +5,25 @@
 //! builds its overload error before it knows whether it fails. That is ≈7k instructions for
 //! `!has(object.spec.hostNetwork) || !object.spec.hostNetwork`, most of a review's CEL cost.
 //! Most expressions are field reads, `has()`, `!`, `&&`, `||`, `?:`, comparisons, `in`,
-//! `size()`, `startsWith`/`endsWith`/`contains`, `all`/`exists`/`exists_one` over lists and
-//! maps and optional chains (`x.?f`, `x[?k]`, `.orValue(d)`, `.hasValue()`, `.value()`); those
-//! are compiled here once into a tree read straight off the JSON documents.
+//! `size()`, string tests and building (`startsWith`, `endsWith`, `contains`, `+`, `string()`,
+//! `replace`, `join`), comprehensions (`all`, `exists`, `exists_one`, `map`, `filter`), optional
+//! chains (`x.?f`, `x[?k]`, `.orValue(d)`, `.hasValue()`, `.value()`) and composited
+//! variables; those are compiled here once into a tree read straight off the JSON documents.
 //!
 //! It only ever answers what the `cel` crate answers. An expression using anything else is not
 //! compiled (its program keeps the general path only). At run time the tree gives up — `None`
 //! — on every error (missing key, wrong type, index out of range, budget exhausted) and on every
-//! value outside its few types (unsigned and floating-point numbers, built lists and maps), and
-//! the general evaluator then runs from the start and produces the value or the error in its
-//! own words. Comprehension ranges are charged to the budget exactly as the general path's
-//! `@iter` charges them. Debug builds run both evaluators on every expression the tree answers
-//! and assert that they agree, value and cost (see `Activation`), so every test that evaluates
-//! CEL is also a differential test of this module.
+//! value outside its few types (unsigned and floating-point numbers, maps it would have to
+//! build, lists longer than `MAX_BUILT`), and the general evaluator then runs from the start
+//! and produces the value or the error in its own words. Comprehension ranges are charged to
+//! the budget exactly as the general path's `@iter` charges them. Debug builds run both
+//! evaluators on every expression the tree answers and assert that they agree, value and cost
+//! (see `Activation`), so every test that evaluates CEL is also a differential test of this
+//! module.
 
 use crate::budget;
 use crate::json::json_val;
+use crate::rewrite::NAMESPACES;
 use cel::common::ast::{CallExpr, ComprehensionExpr, Expr, IdedExpr, LiteralValue};
 use cel::common::types::{CelBool, CelInt, CelList, CelNull, CelOptional, CelString};
 use cel::common::value::Val;
@@ -36,17 +39,6 @@ const DOCUMENTS: [&str; 5] = [
     "request",
     "params",
     "namespaceObject",
-];
-
-/// Identifiers that name function namespaces: `strings.x(…)` is a call, not a method
-const NAMESPACES: &[&str] = &[
-    "lists",
-    "sets",
-    "strings",
-    "optional",
-    "ip",
-    "format",
-    "jsonpatch",
 ];
 
 /// The bound documents, by slot: unbound (`None`), bound to null (`Some(None)`) or to a
@@ -271,7 +263,6 @@ enum Node {
     },
     Compare(Compare, Box<[Node; 2]>),
     In(Box<[Node; 2]>),
-
     Size(Box<Node>),
     StringTest(StringTest, Box<[Node; 2]>),
     /// `string(x)` of a string, an int or a bool
@@ -285,7 +276,8 @@ enum Node {
     Loop(Box<Loop>),
 }
 
-/// A comprehension (what `all`, `exists` and `exists_one` expand to)
+/// A comprehension (what `all`, `exists`, `exists_one`, `map` and `filter` expand to, and the
+/// rewrite's binding of an `orValue` receiver)
 #[derive(Debug)]
 struct Loop {
     /// The range, charged; none for an empty list literal

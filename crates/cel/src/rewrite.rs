@@ -32,7 +32,7 @@ const GVK_FIELDS: &[&str] = &["group", "version", "kind"];
 const GVR_FIELDS: &[&str] = &["group", "version", "resource"];
 
 /// Function namespaces: `ns.f(x)` is a call to the function `ns.f`, not a method of `ns`
-const NAMESPACES: &[&str] = &[
+pub(crate) const NAMESPACES: &[&str] = &[
     "lists",
     "sets",
     "strings",
