@@ -6,7 +6,7 @@
 //! `!has(object.spec.hostNetwork) || !object.spec.hostNetwork`, most of a review's CEL cost.
 //! Most expressions are field reads, `has()`, `!`, `&&`, `||`, `?:`, comparisons, `in`,
 //! `size()`, string tests and building (`startsWith`, `endsWith`, `contains`, `+`, `string()`,
-//! `replace`, `join`), comprehensions (`all`, `exists`, `exists_one`, `map`, `filter`), optional
+//! `replace`, `join`, `matches` with a literal pattern, compiled once), comprehensions (`all`, `exists`, `exists_one`, `map`, `filter`), optional
 //! chains (`x.?f`, `x[?k]`, `.orValue(d)`, `.hasValue()`, `.value()`) and composited
 //! variables; those are compiled here once into a tree read straight off the JSON documents.
 //!
@@ -27,6 +27,7 @@ use crate::rewrite::NAMESPACES;
 use cel::common::ast::{CallExpr, ComprehensionExpr, Expr, IdedExpr, LiteralValue};
 use cel::common::types::{CelBool, CelInt, CelList, CelNull, CelOptional, CelString};
 use cel::common::value::Val;
+use regex::Regex;
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -265,6 +266,9 @@ enum Node {
     In(Box<[Node; 2]>),
     Size(Box<Node>),
     StringTest(StringTest, Box<[Node; 2]>),
+    /// `s.matches('literal')`, the expression compiled once (the `cel` crate compiles it on
+    /// every call, with the same `regex` crate)
+    Matches(Box<Node>, Box<Regex>),
     /// `string(x)` of a string, an int or a bool
     ToString(Box<Node>),
     /// `s.replace(from, to)`
@@ -387,6 +391,7 @@ impl<'e> Compiler<'e> {
                     return Some(Node::Replace(Box::new(parts)));
                 }
                 ("join", []) => return Some(Node::Join(Box::new(self.node(target)?), None)),
+                ("matches", [pattern]) => return self.matches(target, pattern),
                 ("join", [separator]) => {
                     let separator = Box::new(self.node(separator)?);
                     return Some(Node::Join(Box::new(self.node(target)?), Some(separator)));
@@ -421,6 +426,7 @@ impl<'e> Compiler<'e> {
             ("@in", [a, b]) => Node::In(self.pair(a, b)?),
             ("size", [a]) => Node::Size(Box::new(self.node(a)?)),
             ("string", [a]) => Node::ToString(Box::new(self.node(a)?)),
+            ("matches", [a, pattern]) => return self.matches(a, pattern),
             ("@has", [a, field]) => match &field.expr {
                 Expr::Literal(LiteralValue::String(f)) => {
                     Node::Has(Box::new(self.node(a)?), f.inner().into())
@@ -441,6 +447,16 @@ impl<'e> Compiler<'e> {
             ("@not_strictly_false", [a]) => Node::NotStrictlyFalse(Box::new(self.node(a)?)),
             _ => return None,
         })
+    }
+
+    /// `text.matches(pattern)` with a literal pattern that compiles (an invalid one is the
+    /// general path's error to report)
+    fn matches(&mut self, text: &'e IdedExpr, pattern: &'e IdedExpr) -> Option<Node> {
+        let Expr::Literal(LiteralValue::String(pattern)) = &pattern.expr else {
+            return None;
+        };
+        let regex = Regex::new(pattern.inner()).ok()?;
+        Some(Node::Matches(Box::new(self.node(text)?), Box::new(regex)))
     }
 
     fn comprehension(&mut self, c: &'e ComprehensionExpr) -> Option<Node> {
@@ -705,6 +721,7 @@ impl<'a> Run<'_, 'a> {
                     (x, y) => V::Text([x.str()?, y.str()?].concat().into()),
                 }
             }
+            Node::Matches(text, regex) => V::Bool(regex.is_match(self.eval(text)?.str()?)),
             Node::ToString(operand) => match self.eval(operand)? {
                 text @ (V::Str(_) | V::Text(_)) => text,
                 V::Int(i) => V::Text(i.to_string().into()),
@@ -903,6 +920,8 @@ mod tests {
             "object.spec.containers.map(c, c.name).all(n, n != '')",
             "object.spec.containers.map(c, c.name).join(', ') != ''",
             "string(object.metadata.name).replace('w', 'W') + '!' == 'Web!'",
+            "object.spec.containers.all(c, c.image.matches('^[a-z]+:[a-z0-9.]+$'))",
+            "matches(object.metadata.name, 'e')",
         ] {
             assert!(program(source).fast.is_some(), "{source}");
         }
@@ -911,7 +930,8 @@ mod tests {
     #[test]
     fn what_the_tree_does_not_cover_keeps_the_general_path_only() {
         for source in [
-            "object.metadata.name.matches('^a')",
+            "object.metadata.name.matches(object.kind)",
+            "object.metadata.name.matches('(')",
             "double(object.spec.replicas) > 1.5",
             "strings.quote(object.metadata.name) != ''",
             "authorizer.group('').resource('pods').check('get').allowed()",
@@ -1029,6 +1049,16 @@ mod tests {
                 Some(json!(true)),
             ),
             ("object.spec.containers.map(c, c.ports).join(',')", None),
+            (
+                "object.spec.containers.all(c, c.image.matches('^[a-z]+:[a-z0-9.]+$'))",
+                Some(json!(true)),
+            ),
+            (
+                "object.spec.containers.exists(c, c.image.matches('^envoy:'))",
+                Some(json!(true)),
+            ),
+            ("matches(object.metadata.name, '^w.b$')", Some(json!(true))),
+            ("object.spec.replicas.matches('3')", None),
             // errors in the general path: the tree gives up
             ("object.spec.hostNetwork", None),
             ("object.spec.containers[2].name == 'x'", None),
