@@ -6,20 +6,21 @@
 //! `!has(object.spec.hostNetwork) || !object.spec.hostNetwork`, most of a review's CEL cost.
 //! Most expressions are field reads, `has()`, `!`, `&&`, `||`, `?:`, comparisons, `in`,
 //! `size()`, string tests and building (`startsWith`, `endsWith`, `contains`, `+`, `string()`,
-//! `replace`, `join`, `matches` with a literal pattern, compiled once), comprehensions (`all`, `exists`, `exists_one`, `map`, `filter`), optional
-//! chains (`x.?f`, `x[?k]`, `.orValue(d)`, `.hasValue()`, `.value()`) and composited
-//! variables; those are compiled here once into a tree read straight off the JSON documents.
+//! `replace`, `join`, `matches` with a literal pattern, compiled once), comprehensions (`all`,
+//! `exists`, `exists_one`, `map`, `filter`), optional chains (`x.?f`, `x[?k]`, `.orValue(d)`,
+//! `.hasValue()`, `.value()`) and composited variables; those are compiled here once into a
+//! tree read straight off the JSON documents.
 //!
 //! It only ever answers what the `cel` crate answers. An expression using anything else is not
 //! compiled (its program keeps the general path only). At run time the tree gives up — `None`
 //! — on every error (missing key, wrong type, index out of range, budget exhausted) and on every
 //! value outside its few types (unsigned and floating-point numbers, maps it would have to
-//! build, lists longer than `MAX_BUILT`), and the general evaluator then runs from the start
-//! and produces the value or the error in its own words. Comprehension ranges are charged to
-//! the budget exactly as the general path's `@iter` charges them. Debug builds run both
-//! evaluators on every expression the tree answers and assert that they agree, value and cost
-//! (see `Activation`), so every test that evaluates CEL is also a differential test of this
-//! module.
+//! build, lists longer than `MAX_BUILT` built by `+`), and the general evaluator then runs
+//! from the start and produces the value or the error in its own words. Comprehension ranges
+//! are charged to the budget exactly as the general path's `@iter` charges them. Debug builds
+//! run both evaluators on every expression the tree answers and assert that they agree, value
+//! and cost (see `Activation`), so every test that evaluates CEL is also a differential test of
+//! this module.
 
 use crate::budget;
 use crate::json::json_val;
@@ -119,8 +120,9 @@ pub(crate) enum List<'a> {
     Built(Rc<[V<'a>]>),
 }
 
-/// The longest list the tree builds; longer ones are left to the general evaluator (whose
-/// `map` and `filter` append in place where the tree copies)
+/// The longest list the tree builds by `+` (by which `map` and `filter` step); longer ones are
+/// left to the general evaluator, whose `map` and `filter` append in place where `+` copies
+/// (a literal `[x, y, …]` is as long as its source)
 const MAX_BUILT: usize = 256;
 
 impl<'a> List<'a> {
@@ -141,7 +143,7 @@ impl<'a> List<'a> {
     }
 
     /// `self + other`, built
-    fn join(&self, other: &Self) -> Option<Self> {
+    fn concat(&self, other: &Self) -> Option<Self> {
         let len = self.len() + other.len();
         if len > MAX_BUILT {
             return None;
@@ -717,7 +719,7 @@ impl<'a> Run<'_, 'a> {
                 let [a, b] = &**operands;
                 match (self.eval(a)?, self.eval(b)?) {
                     (V::Int(x), V::Int(y)) => V::Int(x.checked_add(y)?),
-                    (V::List(x), V::List(y)) => V::List(x.join(&y)?),
+                    (V::List(x), V::List(y)) => V::List(x.concat(&y)?),
                     (x, y) => V::Text([x.str()?, y.str()?].concat().into()),
                 }
             }
