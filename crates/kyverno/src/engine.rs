@@ -5,8 +5,8 @@ use crate::conditions::{self, ConditionError};
 use crate::context::Context;
 use crate::contextload::{self, OfflineData};
 use crate::matching::{self, MatchInput, RequestInfo, RuleMatch};
-use crate::policy::{FailureAction, KindRule, Policy};
-use crate::validate::{MatchResult, match_pattern};
+use crate::policy::{FailureAction, KindRule, Policy, PreparedPatterns};
+use crate::validate::{MatchResult, Pattern};
 use crate::variables;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -1047,6 +1047,7 @@ fn validate_rule(
         pattern_substitutes: kr.pattern_substitutes,
         any_pattern: parts.any_pattern.as_ref(),
         any_pattern_substitutes: kr.any_pattern_substitutes,
+        prepared: Some(&kr.prepared),
         deny: parts.deny.as_ref(),
         foreach: parts
             .foreach
@@ -1069,6 +1070,13 @@ struct State<'a> {
     adm: &'a Admission,
 }
 
+/// The message of a validation that passed. `concat` rather than `format!`: it is built for
+/// every passing rule of every request, and the formatting machinery cost several times the
+/// copying.
+fn passed_message(name: &str) -> String {
+    ["validation rule '", name, "' passed."].concat()
+}
+
 struct Validator<'r> {
     rule: &'r Value,
     /// The rule's name
@@ -1082,6 +1090,8 @@ struct Validator<'r> {
     any_pattern: Option<&'r Value>,
     /// [`variables::has_substitutions`] of `any_pattern`
     any_pattern_substitutes: bool,
+    /// The rule's own patterns prepared (none for `foreach` elements)
+    prepared: Option<&'r PreparedPatterns>,
     deny: Option<&'r Value>,
     foreach: Option<&'r [Value]>,
     nesting: usize,
@@ -1167,6 +1177,28 @@ impl<'r> Validator<'r> {
                 // the webhook has no new object to match patterns against
                 return None;
             }
+            // a pattern that was not substituted is the rule's own, prepared with the policy
+            let pattern = pattern.map(|written| match (&written, self.prepared) {
+                (
+                    Cow::Borrowed(_),
+                    Some(PreparedPatterns {
+                        pattern: Some(p), ..
+                    }),
+                ) => Cow::Borrowed(p),
+                _ => Cow::Owned(Pattern::new(&written)),
+            });
+            let any = any.and_then(|written| match (&written, self.prepared) {
+                (
+                    Cow::Borrowed(_),
+                    Some(PreparedPatterns {
+                        any_pattern: Some(p),
+                        ..
+                    }),
+                ) => Some(Cow::Borrowed(p.as_slice())),
+                (_, _) => written
+                    .as_array()
+                    .map(|items| Cow::Owned(items.iter().map(Pattern::new).collect())),
+            });
             let target = st.element.as_ref().unwrap_or(st.resource);
             let resp = self.validate_patterns(ctx, target, pattern.as_deref(), any.as_deref());
             if st.adm.op() == "UPDATE"
@@ -1226,7 +1258,7 @@ impl<'r> Validator<'r> {
                 name,
                 RuleType::Validation,
                 RuleStatus::Pass,
-                format!("validation rule '{name}' passed."),
+                passed_message(name),
             ),
         }
     }
@@ -1282,17 +1314,17 @@ impl<'r> Validator<'r> {
         &self,
         ctx: &mut dyn ContextSlot,
         resource: &Value,
-        pattern: Option<&Value>,
-        any: Option<&Value>,
+        pattern: Option<&Pattern>,
+        any: Option<&[Pattern]>,
     ) -> RuleResponse {
         let name = self.name();
         if let Some(p) = pattern {
-            return match match_pattern(resource, p) {
+            return match p.check(resource) {
                 MatchResult::Pass => RuleResponse::new(
                     name,
                     RuleType::Validation,
                     RuleStatus::Pass,
-                    format!("validation rule '{name}' passed."),
+                    passed_message(name),
                 ),
                 MatchResult::Skip(m) => {
                     RuleResponse::new(name, RuleType::Validation, RuleStatus::Skip, m)
@@ -1308,7 +1340,7 @@ impl<'r> Validator<'r> {
                 }
             };
         }
-        let Some(Value::Array(patterns)) = any else {
+        let Some(patterns) = any else {
             return RuleResponse::new(
                 name,
                 RuleType::Validation,
@@ -1319,7 +1351,7 @@ impl<'r> Validator<'r> {
         let mut failed = Vec::new();
         let mut skipped = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
-            match match_pattern(resource, p) {
+            match p.check(resource) {
                 MatchResult::Pass => {
                     return RuleResponse::new(
                         name,
@@ -1428,6 +1460,7 @@ impl<'r> Validator<'r> {
             pattern_substitutes: pattern.is_some_and(variables::has_substitutions),
             any_pattern,
             any_pattern_substitutes: any_pattern.is_some_and(variables::has_substitutions),
+            prepared: None,
             deny: fe.get("deny"),
             foreach: nested,
             nesting: self.nesting + 1,

@@ -89,62 +89,155 @@ impl Operator {
 
 /// `pattern.Validate`: does a resource value satisfy a scalar (or map) pattern
 pub fn validate(value: &Value, pattern: &Value) -> bool {
-    match pattern {
-        Value::Bool(p) => value.as_bool() == Some(*p),
-        Value::Number(p) => {
-            let p = p.as_f64().unwrap_or(0.0);
-            match value {
-                Value::Number(v) => v.as_f64() == Some(p),
-                Value::String(s) => go_parse_float(s) == Some(p),
+    ScalarPattern::new(pattern).matches(value)
+}
+
+/// A scalar pattern parsed once: a policy's patterns are matched against every resource, and
+/// a string pattern's operators, ranges, durations and quantities do not change between them
+#[derive(Debug, Clone)]
+pub enum ScalarPattern {
+    /// `true` / `false`: the same boolean
+    Bool(bool),
+    /// A number: numbers and numeric strings of the same value
+    Number(f64),
+    /// `null`: the zero value of any scalar type
+    Null,
+    /// A map: any map
+    Object,
+    /// A list: nothing
+    Array,
+    /// A string: itself, or any `|`-separated alternative whose `&`-separated conditions all hold
+    String {
+        /// The whole pattern (a resource string equal to it matches before any parsing)
+        whole: String,
+        /// Alternatives of conditions
+        any_of: Vec<Vec<Condition>>,
+    },
+}
+
+impl ScalarPattern {
+    /// Parse a pattern value
+    pub fn new(pattern: &Value) -> Self {
+        match pattern {
+            Value::Bool(p) => Self::Bool(*p),
+            Value::Number(p) => Self::Number(p.as_f64().unwrap_or(0.0)),
+            Value::Null => Self::Null,
+            Value::Object(_) => Self::Object,
+            Value::Array(_) => Self::Array,
+            Value::String(p) => Self::String {
+                whole: p.clone(),
+                any_of: p
+                    .split('|')
+                    .map(|alternative| {
+                        alternative
+                            .trim_matches(' ')
+                            .split('&')
+                            .map(|c| Condition::new(c.trim_matches(' ')))
+                            .collect()
+                    })
+                    .collect(),
+            },
+        }
+    }
+
+    /// Does a resource value satisfy the pattern
+    pub fn matches(&self, value: &Value) -> bool {
+        match self {
+            Self::Bool(p) => value.as_bool() == Some(*p),
+            Self::Number(p) => match value {
+                Value::Number(v) => v.as_f64() == Some(*p),
+                Value::String(s) => go_parse_float(s) == Some(*p),
                 _ => false,
+            },
+            Self::Null => match value {
+                Value::Number(n) => n.as_f64() == Some(0.0),
+                Value::String(s) => s.is_empty(),
+                Value::Bool(b) => !b,
+                Value::Null => true,
+                _ => false,
+            },
+            Self::Object => value.is_object(),
+            Self::Array => false,
+            Self::String { whole, any_of } => {
+                if let Value::String(s) = value
+                    && s == whole
+                {
+                    return true;
+                }
+                any_of
+                    .iter()
+                    .any(|all| all.iter().all(|c| c.matches(value)))
             }
         }
-        Value::Null => match value {
-            Value::Number(n) => n.as_f64() == Some(0.0),
-            Value::String(s) => s.is_empty(),
-            Value::Bool(b) => !b,
-            Value::Null => true,
-            _ => false,
-        },
-        Value::Object(_) => value.is_object(),
-        Value::String(p) => validate_string_patterns(value, p),
-        Value::Array(_) => false,
     }
 }
 
-fn validate_string_patterns(value: &Value, pattern: &str) -> bool {
-    if let Value::String(s) = value
-        && s == pattern
-    {
-        return true;
-    }
-    pattern.split('|').any(|cond| {
-        cond.trim_matches(' ')
-            .split('&')
-            .all(|c| validate_string_pattern(value, c.trim_matches(' ')))
-    })
+/// One condition of a string pattern (`>= 1Gi`, `!*:latest`, `1-10`)
+#[derive(Debug, Clone)]
+pub enum Condition {
+    /// `a-b`: both `>= a` and `<= b`
+    InRange(Box<(Condition, Condition)>),
+    /// `a!-b`: `< a` or `> b`
+    NotInRange(Box<(Condition, Condition)>),
+    /// An operator and its operand, parsed as a duration and as a quantity when they parse
+    Compare {
+        /// The operator
+        op: Operator,
+        /// The operand, trimmed
+        operand: String,
+        /// The operand as a duration
+        duration: Option<i64>,
+        /// The operand as a quantity
+        quantity: Option<Quantity>,
+    },
 }
 
-fn validate_string_pattern(value: &Value, pattern: &str) -> bool {
-    let op = Operator::from_pattern(pattern);
-    match op {
-        Operator::InRange => {
-            let mut parts = pattern.split('-');
-            let (a, b) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            validate_string_pattern(value, &format!(">= {a}"))
-                && validate_string_pattern(value, &format!("<= {b}"))
+impl Condition {
+    fn new(pattern: &str) -> Self {
+        let op = Operator::from_pattern(pattern);
+        match op {
+            Operator::InRange => {
+                let mut parts = pattern.split('-');
+                let (a, b) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                Self::InRange(Box::new((
+                    Self::new(&format!(">= {a}")),
+                    Self::new(&format!("<= {b}")),
+                )))
+            }
+            Operator::NotInRange => {
+                let mut parts = pattern.split("!-");
+                let (a, b) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                Self::NotInRange(Box::new((
+                    Self::new(&format!("< {a}")),
+                    Self::new(&format!("> {b}")),
+                )))
+            }
+            _ => {
+                let operand = pattern[op.as_str().len()..].trim();
+                Self::Compare {
+                    op,
+                    operand: operand.to_owned(),
+                    duration: duration::parse(operand),
+                    quantity: Quantity::parse(operand),
+                }
+            }
         }
-        Operator::NotInRange => {
-            let mut parts = pattern.split("!-");
-            let (a, b) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            validate_string_pattern(value, &format!("< {a}"))
-                || validate_string_pattern(value, &format!("> {b}"))
-        }
-        _ => {
-            let p = pattern[op.as_str().len()..].trim();
-            compare_duration(value, p, op)
-                || compare_quantity(value, p, op)
-                || compare_string(value, p, op)
+    }
+
+    fn matches(&self, value: &Value) -> bool {
+        match self {
+            Self::InRange(bounds) => bounds.0.matches(value) && bounds.1.matches(value),
+            Self::NotInRange(bounds) => bounds.0.matches(value) || bounds.1.matches(value),
+            Self::Compare {
+                op,
+                operand,
+                duration,
+                quantity,
+            } => {
+                duration.is_some_and(|p| compare_duration(value, p, *op))
+                    || quantity.is_some_and(|p| compare_quantity(value, &p, *op))
+                    || compare_string(value, operand, *op)
+            }
         }
     }
 }
@@ -171,37 +264,30 @@ fn number_to_string(v: &Value) -> Option<String> {
     }
 }
 
-fn compare_duration(value: &Value, pattern: &str, op: Operator) -> bool {
-    let Some(p) = duration::parse(pattern) else {
-        return false;
-    };
+fn compare_duration(value: &Value, p: i64, op: Operator) -> bool {
     let Some(v) = number_to_string(value).and_then(|s| duration::parse(&s)) else {
         return false;
     };
     ordering_matches(v.cmp(&p), op)
 }
 
-fn compare_quantity(value: &Value, pattern: &str, op: Operator) -> bool {
-    let Some(p) = Quantity::parse(pattern) else {
-        return false;
-    };
+fn compare_quantity(value: &Value, p: &Quantity, op: Operator) -> bool {
     let Some(v) = number_to_string(value).and_then(|s| Quantity::parse(&s)) else {
         return false;
     };
-    ordering_matches(v.cmp_value(&p), op)
+    ordering_matches(v.cmp_value(p), op)
 }
 
 fn compare_string(value: &Value, pattern: &str, op: Operator) -> bool {
     if !matches!(op, Operator::Equal | Operator::NotEqual) {
         return false;
     }
-    let s = match value {
-        Value::Number(n) => go_format_e(n.as_f64().unwrap_or(0.0)),
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => b.to_string(),
+    let m = match value {
+        Value::Number(n) => wildcard::matches(pattern, &go_format_e(n.as_f64().unwrap_or(0.0))),
+        Value::String(s) => wildcard::matches(pattern, s),
+        Value::Bool(b) => wildcard::matches(pattern, if *b { "true" } else { "false" }),
         _ => return false,
     };
-    let m = wildcard::matches(pattern, &s);
     if op == Operator::NotEqual { !m } else { m }
 }
 

@@ -5,6 +5,7 @@
 use crate::autogen;
 use crate::cel::KindSpec;
 use crate::matching::RuleMatch;
+use crate::validate::Pattern;
 use crate::variables;
 use palisade_source::{Diagnostic, JsonPointer, LoadedDocument, Positions, SourceFile};
 use regex::Regex;
@@ -34,6 +35,9 @@ pub struct KindRule {
     pub(crate) pattern_substitutes: bool,
     /// Whether `validate.anyPattern` has variables or references to substitute
     pub(crate) any_pattern_substitutes: bool,
+    /// `validate.pattern` and `validate.anyPattern`, prepared once when they have nothing to
+    /// substitute
+    pub(crate) prepared: PreparedPatterns,
     /// `name`
     pub(crate) name: String,
     /// `validate`, when it is an object (a copy: validation reads its keys without looking
@@ -80,6 +84,16 @@ pub(crate) struct ValidateParts {
     pub(crate) foreach: Option<Value>,
 }
 
+/// A rule's patterns prepared when the policy loads ([`KindRule::prepared`]); those with
+/// variables are prepared after each substitution instead
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PreparedPatterns {
+    /// `validate.pattern`
+    pub(crate) pattern: Option<Pattern>,
+    /// The items of `validate.anyPattern`, when it is a list
+    pub(crate) any_pattern: Option<Vec<Pattern>>,
+}
+
 impl ValidateParts {
     /// Take the parts out of a `validate` object
     fn take(validate: Option<&mut Value>) -> Self {
@@ -122,11 +136,27 @@ impl KindRule {
                 .and_then(|v| v.get(key))
                 .is_some_and(variables::has_substitutions)
         };
+        let (pattern_substitutes, any_pattern_substitutes) =
+            (substitutes("pattern"), substitutes("anyPattern"));
+        let prepared = PreparedPatterns {
+            pattern: validate_parts
+                .pattern
+                .as_ref()
+                .filter(|_| !pattern_substitutes)
+                .map(Pattern::new),
+            any_pattern: match &validate_parts.any_pattern {
+                Some(Value::Array(items)) if !any_pattern_substitutes => {
+                    Some(items.iter().map(Pattern::new).collect())
+                }
+                _ => None,
+            },
+        };
         Self {
             matcher: RuleMatch::parse(&rule),
             failure_action: policy.rule_failure_action(&rule),
-            pattern_substitutes: substitutes("pattern"),
-            any_pattern_substitutes: substitutes("anyPattern"),
+            pattern_substitutes,
+            any_pattern_substitutes,
+            prepared,
             name: rule
                 .get("name")
                 .and_then(Value::as_str)

@@ -6,11 +6,10 @@
 //! the pattern never occurred in the resource.
 
 use crate::anchor::{Anchor, AnchorKind};
-use crate::pattern;
+use crate::pattern::ScalarPattern;
 use crate::wildcard;
 use palisade_model::member;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 
 /// Kind of a walk error
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,66 +61,206 @@ pub enum MatchResult {
     },
 }
 
+/// A `validate.pattern` prepared once: each map's keys in the order the walk visits them, with
+/// their anchors parsed, and every scalar pattern parsed ([`ScalarPattern`]). A rule's pattern
+/// without variables is prepared when the policy loads and matched against every resource;
+/// one with variables is prepared after each substitution.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    root: Node,
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    Map(MapNode),
+    Array(Vec<Node>),
+    Scalar {
+        pattern: ScalarPattern,
+        /// The pattern as written, for messages
+        written: Value,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct MapNode {
+    /// Condition, existence and negation anchors (`(key)`, `^(key)`, `X(key)`) and their keys:
+    /// whether the resource ever has them decides between a failure and an error
+    tracked: Vec<(String, String)>,
+    /// The keys, in the order the walk visits them
+    entries: Vec<Entry>,
+    /// The map as written, when its `metadata` has wildcard label or annotation keys: those
+    /// take the names of the resource's keys, so the keys and their order depend on the resource
+    expands: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    /// The resource key (without its anchor)
+    key: String,
+    /// A validation anchor (`+(key)` is a plain key in validation)
+    anchor: Option<AnchorKind>,
+    node: Node,
+    /// The pattern is `"*"`: any value but null
+    any_value: bool,
+}
+
+impl Pattern {
+    /// Prepare a pattern
+    pub fn new(pattern: &Value) -> Self {
+        Self {
+            root: Node::new(pattern),
+        }
+    }
+
+    /// `MatchPattern`
+    pub fn check(&self, resource: &Value) -> MatchResult {
+        let mut ac = AnchorMap::default();
+        // room for the usual depth, so that the walk does not grow it key by key
+        let mut path = String::with_capacity(128);
+        path.push('/');
+        match element(resource, &self.root, &mut path, &mut ac) {
+            Ok(()) => MatchResult::Pass,
+            Err((path, e)) => match e.kind {
+                ErrKind::Conditional | ErrKind::Global => MatchResult::Skip(e.message),
+                ErrKind::Negation => MatchResult::Fail {
+                    path,
+                    message: e.message,
+                },
+                ErrKind::Other | ErrKind::ArraySkip => MatchResult::Fail {
+                    path: if ac.keys_are_missing() {
+                        String::new()
+                    } else {
+                        path
+                    },
+                    message: e.message,
+                },
+            },
+        }
+    }
+}
+
+impl Node {
+    fn new(pattern: &Value) -> Self {
+        match pattern {
+            Value::Object(map) => Self::Map(MapNode::new(map)),
+            Value::Array(items) => Self::Array(items.iter().map(Self::new).collect()),
+            scalar => Self::Scalar {
+                pattern: ScalarPattern::new(scalar),
+                written: scalar.clone(),
+            },
+        }
+    }
+}
+
+impl MapNode {
+    fn new(pattern: &Map<String, Value>) -> Self {
+        let tracked = pattern
+            .keys()
+            .filter_map(|anchored| {
+                Anchor::parse(anchored)
+                    .filter(|a| {
+                        matches!(
+                            a.kind,
+                            AnchorKind::Condition | AnchorKind::Existence | AnchorKind::Negation
+                        )
+                    })
+                    .map(|a| (anchored.clone(), a.key.to_owned()))
+            })
+            .collect();
+        let entries = walk_order(pattern)
+            .into_iter()
+            .map(|(key, anchor, value)| Entry {
+                key: key.to_owned(),
+                anchor,
+                node: Node::new(value),
+                any_value: value == "*",
+            })
+            .collect();
+        Self {
+            tracked,
+            entries,
+            expands: expands_in_metadata(pattern).then(|| pattern.clone()),
+        }
+    }
+}
+
+/// The keys of a pattern map in the order the walk visits them, with their validation anchors
+/// (`+(key)` stays a plain key): with one key, that key; otherwise the non-global anchors (by
+/// key), then global anchors and keys with nested anchors, then the other keys (by key)
+fn walk_order(pmap: &Map<String, Value>) -> Vec<(&str, Option<AnchorKind>, &Value)> {
+    if pmap.len() == 1
+        && let Some((k, v)) = pmap.iter().next()
+    {
+        let (key, anchor) = plain_or_anchored(k);
+        return vec![(key, anchor, v)];
+    }
+    let mut anchors: Vec<(&String, &Value)> = Vec::new();
+    let mut rest: Vec<(&String, &Value)> = Vec::with_capacity(pmap.len());
+    for (k, v) in pmap {
+        match Anchor::parse(k) {
+            Some(a) if is_validation_anchor(a.kind) && a.kind != AnchorKind::Global => {
+                anchors.push((k, v));
+            }
+            _ => rest.push((k, v)),
+        }
+    }
+    anchors.sort_by(|a, b| a.0.cmp(b.0));
+    rest.sort_by(|a, b| a.0.cmp(b.0));
+    let mut front: Vec<(&String, &Value)> = Vec::new();
+    let mut back: Vec<(&String, &Value)> = Vec::with_capacity(rest.len());
+    for (k, v) in rest {
+        let global = Anchor::parse(k).is_some_and(|a| a.kind == AnchorKind::Global);
+        if global || has_nested_anchors(v) {
+            front.insert(0, (k, v));
+        } else {
+            back.push((k, v));
+        }
+    }
+    anchors
+        .into_iter()
+        .chain(front)
+        .chain(back)
+        .map(|(k, v)| {
+            let (key, anchor) = plain_or_anchored(k);
+            (key, anchor, v)
+        })
+        .collect()
+}
+
+/// A pattern key without its validation anchor, and the anchor
+fn plain_or_anchored(k: &str) -> (&str, Option<AnchorKind>) {
+    match Anchor::parse(k) {
+        Some(a) if is_validation_anchor(a.kind) => (a.key, Some(a.kind)),
+        _ => (k, None),
+    }
+}
+
 /// Tracks whether anchor keys of the pattern ever occurred in the resource
 #[derive(Default)]
 struct AnchorMap {
-    seen: HashMap<String, bool>,
+    /// Anchored key and whether its key was present; a pattern has few anchors
+    seen: Vec<(String, bool)>,
 }
 
 impl AnchorMap {
-    fn check(&mut self, pattern: &Map<String, Value>, resource: &Map<String, Value>) {
-        for key in pattern.keys() {
-            if let Some(a) = Anchor::parse(key)
-                && matches!(
-                    a.kind,
-                    AnchorKind::Condition | AnchorKind::Existence | AnchorKind::Negation
-                )
-            {
-                let entry = self.seen.entry(key.clone()).or_insert(false);
-                if *entry {
-                    continue;
-                }
-                if resource.contains_key(a.key) {
-                    *entry = true;
-                }
+    fn check(&mut self, tracked: &[(String, String)], resource: &Map<String, Value>) {
+        for (anchored, key) in tracked {
+            let present = member(resource, key).is_some();
+            match self.seen.iter_mut().find(|(k, _)| k == anchored) {
+                Some((_, seen)) => *seen |= present,
+                None => self.seen.push((anchored.clone(), present)),
             }
         }
     }
 
     fn keys_are_missing(&self) -> bool {
-        self.seen.values().any(|v| !v)
+        self.seen.iter().any(|(_, seen)| !seen)
     }
 }
 
-/// `MatchPattern`
+/// `MatchPattern` of a pattern used once (see [`Pattern`])
 pub fn match_pattern(resource: &Value, pattern: &Value) -> MatchResult {
-    let mut ac = AnchorMap::default();
-    // room for the usual depth, so that the walk does not grow it key by key
-    let mut path = String::with_capacity(128);
-    path.push('/');
-    match element(resource, pattern, &mut path, &mut ac) {
-        Ok(()) => MatchResult::Pass,
-        Err((path, e)) => match e.kind {
-            ErrKind::Conditional | ErrKind::Global => MatchResult::Skip(e.message),
-            ErrKind::Negation => MatchResult::Fail {
-                path,
-                message: e.message,
-            },
-            ErrKind::Other | ErrKind::ArraySkip => {
-                if ac.keys_are_missing() {
-                    MatchResult::Fail {
-                        path: String::new(),
-                        message: e.message,
-                    }
-                } else {
-                    MatchResult::Fail {
-                        path,
-                        message: e.message,
-                    }
-                }
-            }
-        },
-    }
+    Pattern::new(pattern).check(resource)
 }
 
 type Walk = Result<(), (String, WalkError)>;
@@ -161,9 +300,9 @@ fn is_skip(e: &WalkError) -> bool {
     matches!(e.kind, ErrKind::Conditional | ErrKind::Global)
 }
 
-fn element(resource: &Value, pattern: &Value, path: &mut String, ac: &mut AnchorMap) -> Walk {
-    match pattern {
-        Value::Object(pmap) => {
+fn element(resource: &Value, node: &Node, path: &mut String, ac: &mut AnchorMap) -> Walk {
+    match node {
+        Node::Map(map) => {
             let Value::Object(rmap) = resource else {
                 return Err((
                     path.to_owned(),
@@ -173,10 +312,10 @@ fn element(resource: &Value, pattern: &Value, path: &mut String, ac: &mut Anchor
                     )),
                 ));
             };
-            ac.check(pmap, rmap);
-            validate_map(rmap, pmap, path, ac)
+            ac.check(&map.tracked, rmap);
+            validate_map(rmap, map, path, ac)
         }
-        Value::Array(parr) => {
+        Node::Array(items) => {
             let Value::Array(rarr) = resource else {
                 return Err((
                     path.to_owned(),
@@ -185,85 +324,56 @@ fn element(resource: &Value, pattern: &Value, path: &mut String, ac: &mut Anchor
                     )),
                 ));
             };
-            validate_array(rarr, parr, path, ac)
+            validate_array(rarr, items, path, ac)
         }
-        _ => {
+        Node::Scalar { pattern, written } => {
             let ok = match resource {
-                Value::Array(items) => items.iter().all(|r| pattern::validate(r, pattern)),
-                other => pattern::validate(other, pattern),
+                Value::Array(items) => items.iter().all(|r| pattern.matches(r)),
+                other => pattern.matches(other),
             };
             if ok {
                 Ok(())
             } else {
-                Err((
-                    path.to_owned(),
-                    WalkError::other(format!(
-                        "resource value '{}' does not match '{}' at path {path}",
-                        crate::value::go_sprint(resource),
-                        crate::value::go_sprint(pattern)
-                    )),
-                ))
+                Err(scalar_mismatch(resource, written, path))
             }
         }
     }
 }
 
+fn scalar_mismatch(resource: &Value, written: &Value, path: &str) -> (String, WalkError) {
+    (
+        path.to_owned(),
+        WalkError::other(format!(
+            "resource value '{}' does not match '{}' at path {path}",
+            crate::value::go_sprint(resource),
+            crate::value::go_sprint(written)
+        )),
+    )
+}
+
 fn validate_map(
     rmap: &Map<String, Value>,
-    pmap: &Map<String, Value>,
+    map: &MapNode,
     path: &mut String,
     ac: &mut AnchorMap,
 ) -> Walk {
-    let expanded;
-    let pmap = match expand_in_metadata(pmap, rmap) {
-        Some(m) => {
-            expanded = m;
-            &expanded
-        }
-        None => pmap,
-    };
-    if pmap.len() == 1
-        && let Some((k, v)) = pmap.iter().next()
+    if let Some(written) = &map.expands
+        && let Some(expanded) = expand_in_metadata(written, rmap)
     {
-        // one key: no order to decide
-        return match Anchor::parse(k) {
-            Some(a) if is_validation_anchor(a.kind) => handle(rmap, a.key, Some(a), v, path, ac),
-            _ => handle(rmap, k, None, v, path, ac),
-        };
+        return walk_entries(rmap, &MapNode::new(&expanded).entries, path, ac);
     }
-    let mut anchors: Vec<(&String, &Value, Anchor<'_>)> = Vec::new();
-    let mut rest: Vec<(&String, &Value)> = Vec::with_capacity(pmap.len());
-    for (k, v) in pmap {
-        match Anchor::parse(k) {
-            Some(a) if is_validation_anchor(a.kind) && a.kind != AnchorKind::Global => {
-                anchors.push((k, v, a));
-            }
-            _ => rest.push((k, v)),
-        }
-    }
-    anchors.sort_by(|a, b| a.0.cmp(b.0));
-    for (_, v, a) in &anchors {
-        handle(rmap, a.key, Some(*a), v, path, ac)?;
-    }
-    // global anchors first, then keys with nested anchors, then the rest (sorted)
-    rest.sort_by(|a, b| a.0.cmp(b.0));
-    let mut front: Vec<(&String, &Value)> = Vec::new();
-    let mut back: Vec<(&String, &Value)> = Vec::with_capacity(rest.len());
-    for (k, v) in rest {
-        let global = Anchor::parse(k).is_some_and(|a| a.kind == AnchorKind::Global);
-        if global || has_nested_anchors(v) {
-            front.insert(0, (k, v));
-        } else {
-            back.push((k, v));
-        }
-    }
-    for (k, v) in front.into_iter().chain(back) {
-        match Anchor::parse(k) {
-            Some(a) if a.kind == AnchorKind::Global => handle(rmap, a.key, Some(a), v, path, ac)?,
-            _ => handle(rmap, k, None, v, path, ac)?,
-        }
-    }
-    Ok(())
+    walk_entries(rmap, &map.entries, path, ac)
+}
+
+fn walk_entries(
+    rmap: &Map<String, Value>,
+    entries: &[Entry],
+    path: &mut String,
+    ac: &mut AnchorMap,
+) -> Walk {
+    entries
+        .iter()
+        .try_for_each(|entry| handle(rmap, entry, path, ac))
 }
 
 /// Anchors a validate pattern acts on (all but the mutate-only `+(key)`). In a map of several
@@ -292,18 +402,11 @@ fn has_nested_anchors(v: &Value) -> bool {
     }
 }
 
-fn handle(
-    rmap: &Map<String, Value>,
-    key: &str,
-    anchor: Option<Anchor<'_>>,
-    pattern: &Value,
-    path: &mut String,
-    ac: &mut AnchorMap,
-) -> Walk {
-    if let Some(AnchorKind::AddIfNotPresent) | None = anchor.map(|a| a.kind) {
-        // default handler; `+()` keys are plain keys in validation
+fn handle(rmap: &Map<String, Value>, entry: &Entry, path: &mut String, ac: &mut AnchorMap) -> Walk {
+    let key = entry.key.as_str();
+    let Some(anchor) = entry.anchor else {
         let actual = member(rmap, key);
-        if pattern == "*" {
+        if entry.any_value {
             return match actual {
                 Some(v) if !v.is_null() => Ok(()),
                 _ => Err((
@@ -313,11 +416,11 @@ fn handle(
             };
         }
         return under(path, key, |current| {
-            element(actual.unwrap_or(&Value::Null), pattern, current, ac)
+            element(actual.unwrap_or(&Value::Null), &entry.node, current, ac)
         });
-    }
+    };
     under(path, key, |current| {
-        handle_anchor(rmap, key, anchor, pattern, current, ac)
+        handle_anchor(rmap, key, anchor, &entry.node, current, ac)
     })
 }
 
@@ -325,14 +428,14 @@ fn handle(
 fn handle_anchor(
     rmap: &Map<String, Value>,
     key: &str,
-    anchor: Option<Anchor<'_>>,
-    pattern: &Value,
+    anchor: AnchorKind,
+    node: &Node,
     current: &mut String,
     ac: &mut AnchorMap,
 ) -> Walk {
-    match anchor.map(|a| a.kind) {
-        Some(AnchorKind::Negation) => {
-            if rmap.contains_key(key) {
+    match anchor {
+        AnchorKind::Negation => {
+            if member(rmap, key).is_some() {
                 return Err((
                     current.clone(),
                     WalkError {
@@ -343,12 +446,12 @@ fn handle_anchor(
             }
             Ok(())
         }
-        Some(AnchorKind::Equality) => match member(rmap, key) {
-            Some(v) => element(v, pattern, current, ac),
+        AnchorKind::Equality => match member(rmap, key) {
+            Some(v) => element(v, node, current, ac),
             None => Ok(()),
         },
-        Some(AnchorKind::Condition) => match member(rmap, key) {
-            Some(v) => element(v, pattern, current, ac).map_err(|(p, e)| {
+        AnchorKind::Condition => match member(rmap, key) {
+            Some(v) => element(v, node, current, ac).map_err(|(p, e)| {
                 (
                     p,
                     WalkError {
@@ -365,8 +468,8 @@ fn handle_anchor(
                 },
             )),
         },
-        Some(AnchorKind::Global) => match member(rmap, key) {
-            Some(v) => element(v, pattern, current, ac).map_err(|(p, e)| {
+        AnchorKind::Global => match member(rmap, key) {
+            Some(v) => element(v, node, current, ac).map_err(|(p, e)| {
                 (
                     p,
                     WalkError {
@@ -377,9 +480,9 @@ fn handle_anchor(
             }),
             None => Ok(()),
         },
-        Some(AnchorKind::Existence) => match member(rmap, key) {
+        AnchorKind::Existence => match member(rmap, key) {
             Some(Value::Array(items)) => {
-                let Value::Array(patterns) = pattern else {
+                let Node::Array(patterns) = node else {
                     return Err((
                         current.clone(),
                         WalkError::other(
@@ -389,7 +492,7 @@ fn handle_anchor(
                     ));
                 };
                 for p in patterns {
-                    if !p.is_object() {
+                    if !matches!(p, Node::Map(_)) {
                         return Err((
                             current.clone(),
                             WalkError::other(
@@ -422,12 +525,12 @@ fn handle_anchor(
             )),
             None => Ok(()),
         },
-        // handled by `handle`
-        Some(AnchorKind::AddIfNotPresent) | None => Ok(()),
+        // `+(key)` is a plain key in validation (see `walk_order`)
+        AnchorKind::AddIfNotPresent => Ok(()),
     }
 }
 
-fn validate_array(rarr: &[Value], parr: &[Value], path: &mut String, ac: &mut AnchorMap) -> Walk {
+fn validate_array(rarr: &[Value], parr: &[Node], path: &mut String, ac: &mut AnchorMap) -> Walk {
     let Some(first) = parr.first() else {
         return Err((
             path.to_owned(),
@@ -435,7 +538,7 @@ fn validate_array(rarr: &[Value], parr: &[Value], path: &mut String, ac: &mut An
         ));
     };
     match first {
-        Value::Object(_) => {
+        Node::Map(_) => {
             let mut applied = 0;
             let mut skips = Vec::new();
             for (i, r) in rarr.iter().enumerate() {
@@ -447,7 +550,7 @@ fn validate_array(rarr: &[Value], parr: &[Value], path: &mut String, ac: &mut An
             }
             array_skip(path, applied, skips)
         }
-        Value::Array(_) => {
+        Node::Array(_) => {
             if rarr.len() < parr.len() {
                 return Err((
                     String::new(),
@@ -469,7 +572,14 @@ fn validate_array(rarr: &[Value], parr: &[Value], path: &mut String, ac: &mut An
             }
             array_skip(path, applied, skips)
         }
-        _ => element(&Value::Array(rarr.to_vec()), first, path, ac),
+        // a scalar pattern in a list holds for every item of the resource's list
+        Node::Scalar { pattern, written } => {
+            if rarr.iter().all(|r| pattern.matches(r)) {
+                Ok(())
+            } else {
+                Err(scalar_mismatch(&Value::Array(rarr.to_vec()), written, path))
+            }
+        }
     }
 }
 
@@ -484,6 +594,25 @@ fn array_skip(path: &str, applied: usize, skips: Vec<String>) -> Walk {
         ));
     }
     Ok(())
+}
+
+/// Whether [`expand_in_metadata`] can change a pattern map, whatever the resource: its
+/// `metadata` has a `labels` or `annotations` map with a wildcard key
+fn expands_in_metadata(pattern: &Map<String, Value>) -> bool {
+    let Some((_, Value::Object(pmeta))) = pattern
+        .iter()
+        .find(|(k, _)| crate::anchor::remove_anchor(k).0 == "metadata")
+    else {
+        return false;
+    };
+    ["labels", "annotations"].into_iter().any(|tag| {
+        matches!(
+            pmeta
+                .iter()
+                .find(|(k, _)| crate::anchor::remove_anchor(k).0 == tag),
+            Some((_, Value::Object(pdata))) if pdata.keys().any(|k| wildcard::contains_wildcard(k))
+        )
+    })
 }
 
 /// `wildcards.ExpandInMetadata`: wildcard keys under `metadata.labels` / `metadata.annotations`
@@ -639,6 +768,52 @@ mod tests {
         assert!(matches!(
             m(pod, json!({"spec": {"^(containers)": [{"name": "b"}]}})),
             MatchResult::Fail { .. }
+        ));
+    }
+
+    #[test]
+    fn a_prepared_pattern_expands_metadata_wildcards_per_resource() {
+        let pattern =
+            Pattern::new(&json!({"metadata": {"labels": {"app.kubernetes.io/*": "web-?*"}}}));
+        let labelled = |key: &str, value: &str| json!({"metadata": {"labels": {key: value}}});
+        assert_eq!(
+            pattern.check(&labelled("app.kubernetes.io/name", "web-1")),
+            MatchResult::Pass
+        );
+        assert_eq!(
+            pattern.check(&labelled("app.kubernetes.io/part-of", "db")),
+            MatchResult::Fail {
+                path: "/metadata/labels/app.kubernetes.io/part-of/".into(),
+                message: "resource value 'db' does not match 'web-?*' at path /metadata/labels/app.kubernetes.io/part-of/".into()
+            }
+        );
+        assert_eq!(
+            pattern.check(&labelled("team", "web-1")),
+            MatchResult::Fail {
+                path: "/metadata/labels/app.kubernetes.io/*/".into(),
+                message: "resource value '<nil>' does not match 'web-?*' at path /metadata/labels/app.kubernetes.io/*/".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_prepared_pattern_tracks_anchor_keys_per_check() {
+        // a condition anchor whose key no element has turns the failure into an error (empty
+        // path); one the resource has fails at its path, whatever was checked before
+        let written = json!({"spec": {"containers": [{"(name)": "a*", "image": "!*:latest"}]}});
+        let pattern = Pattern::new(&written);
+        let named = json!({"spec": {"containers": [{"name": "b", "image": "x:latest"}]}});
+        let unnamed = json!({"spec": {"containers": [{"image": "x:latest"}]}});
+        for resource in [&named, &unnamed, &named] {
+            assert_eq!(pattern.check(resource), match_pattern(resource, &written));
+        }
+        assert!(matches!(
+            pattern.check(&named),
+            MatchResult::Fail { path, .. } if path == "/spec/containers/"
+        ));
+        assert!(matches!(
+            pattern.check(&unnamed),
+            MatchResult::Fail { path, .. } if path.is_empty()
         ));
     }
 
