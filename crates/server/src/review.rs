@@ -349,7 +349,7 @@ pub fn parse(body: &[u8]) -> Result<AdmissionRequest, InvalidReview> {
 }
 
 /// `status` of a response (a `metav1.Status`)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
     /// HTTP-like code: 403 for a denial, 400 for an invalid review
     pub code: u16,
@@ -361,28 +361,22 @@ pub struct Status {
     pub status: &'static str,
 }
 
-/// `response` of an AdmissionReview
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// `response` of an AdmissionReview (written by [`AdmissionResponse::to_review_json`])
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdmissionResponse {
     /// The request's uid
     pub uid: String,
     /// The decision
     pub allowed: bool,
     /// Why not, when not allowed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Warnings shown to the client (kubectl prints them)
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     /// Added to the API server's audit event, each key prefixed with the webhook's name
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub audit_annotations: BTreeMap<String, String>,
     /// `JSONPatch` when a patch is set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub patch_type: Option<&'static str>,
     /// Base64 of the JSON Patch (RFC 6902) document
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub patch: Option<String>,
 }
 
@@ -424,24 +418,76 @@ impl AdmissionResponse {
         Self::reject(uid, 400, "BadRequest", message)
     }
 
-    /// The full AdmissionReview JSON document carrying this response
+    /// The full AdmissionReview JSON document carrying this response, written directly into a
+    /// buffer sized for it: it is built for every request, and serde's string escaping tests
+    /// each byte of the warnings and messages that make up most of it (the renderers' escaper
+    /// copies strings that need none whole, and escapes the others exactly as serde_json)
     pub fn to_review_json(&self) -> Vec<u8> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Out<'a> {
-            api_version: &'static str,
-            kind: &'static str,
-            response: &'a AdmissionResponse,
+        use palisade_report::write_json_string as json_str;
+        let texts = self.uid.len()
+            + self.status.as_ref().map_or(0, |s| s.message.len())
+            + self.warnings.iter().map(|w| w.len() + 3).sum::<usize>()
+            + self
+                .audit_annotations
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 6)
+                .sum::<usize>()
+            + self.patch.as_ref().map_or(0, String::len);
+        let mut out = Vec::with_capacity(texts + 256);
+        out.extend_from_slice(b"{\"apiVersion\":");
+        json_str(&mut out, API_VERSION);
+        out.extend_from_slice(b",\"kind\":");
+        json_str(&mut out, KIND);
+        out.extend_from_slice(b",\"response\":{\"uid\":");
+        json_str(&mut out, &self.uid);
+        out.extend_from_slice(if self.allowed {
+            b",\"allowed\":true"
+        } else {
+            b",\"allowed\":false"
+        });
+        if let Some(status) = &self.status {
+            out.extend_from_slice(b",\"status\":{\"code\":");
+            out.extend_from_slice(status.code.to_string().as_bytes());
+            out.extend_from_slice(b",\"message\":");
+            json_str(&mut out, &status.message);
+            out.extend_from_slice(b",\"reason\":");
+            json_str(&mut out, status.reason);
+            out.extend_from_slice(b",\"status\":");
+            json_str(&mut out, status.status);
+            out.push(b'}');
         }
-        serde_json::to_vec(&Out {
-            api_version: API_VERSION,
-            kind: KIND,
-            response: self,
-        })
-        // Serializing strings, bools and maps of strings cannot fail; keep a valid answer anyway.
-        .unwrap_or_else(|_| {
-            br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#.to_vec()
-        })
+        if !self.warnings.is_empty() {
+            out.extend_from_slice(b",\"warnings\":");
+            let mut sep = b'[';
+            for warning in &self.warnings {
+                out.push(sep);
+                sep = b',';
+                json_str(&mut out, warning);
+            }
+            out.push(b']');
+        }
+        if !self.audit_annotations.is_empty() {
+            out.extend_from_slice(b",\"auditAnnotations\":");
+            let mut sep = b'{';
+            for (key, value) in &self.audit_annotations {
+                out.push(sep);
+                sep = b',';
+                json_str(&mut out, key);
+                out.push(b':');
+                json_str(&mut out, value);
+            }
+            out.push(b'}');
+        }
+        if let Some(patch_type) = self.patch_type {
+            out.extend_from_slice(b",\"patchType\":");
+            json_str(&mut out, patch_type);
+        }
+        if let Some(patch) = &self.patch {
+            out.extend_from_slice(b",\"patch\":");
+            json_str(&mut out, patch);
+        }
+        out.extend_from_slice(b"}}");
+        out
     }
 }
 
@@ -525,5 +571,46 @@ mod tests {
                 "status": {"code": 403, "message": "no", "reason": "Forbidden", "status": "Failure"},
             }})
         );
+    }
+
+    #[test]
+    fn responses_are_written_byte_for_byte_as_serde_json_writes_them() {
+        // every member, strings that need escaping and strings that do not
+        let mut full = AdmissionResponse::reject(
+            "uid-\"1\"",
+            403,
+            "Forbidden",
+            "violates PodSecurity \"baseline:latest\": privileged\n\u{1}",
+        );
+        full.warnings = vec!["container `app` is root".into(), "tab\there".into()];
+        full.audit_annotations
+            .insert("b/check".into(), "x, y".into());
+        full.audit_annotations.insert("a\\key".into(), "é".into());
+        full.patch_type = Some("JSONPatch");
+        full.patch = Some("W3sib3AiOiJhZGQifV0=".into());
+        let allowed = AdmissionResponse::allow("u2");
+        for (response, members) in [
+            (
+                &full,
+                json!({
+                    "uid": full.uid, "allowed": false,
+                    "status": {"code": 403, "message": full.status.as_ref().unwrap().message,
+                        "reason": "Forbidden", "status": "Failure"},
+                    "warnings": full.warnings,
+                    "auditAnnotations": {"a\\key": "é", "b/check": "x, y"},
+                    "patchType": "JSONPatch", "patch": full.patch,
+                }),
+            ),
+            (&allowed, json!({"uid": "u2", "allowed": true})),
+        ] {
+            let expected = serde_json::to_vec(&json!({
+                "apiVersion": API_VERSION, "kind": KIND, "response": members,
+            }))
+            .unwrap();
+            assert_eq!(
+                String::from_utf8(response.to_review_json()).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        }
     }
 }
