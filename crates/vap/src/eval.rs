@@ -375,17 +375,25 @@ impl PolicySet {
             }
             match collect_params(&self.inventory, policy.param_kind.as_ref(), binding, req) {
                 Ok(params) if params.is_empty() => out.push(skip(base, "no params found")),
-                Ok(params) => {
-                    for (param, pname) in params {
-                        let mut r = base.clone();
-                        r.param = pname;
-                        out.push(self.evaluate_validating(
+                Ok(mut params) => {
+                    let evaluate = |(param, pname), mut result: BindingResult| {
+                        result.param = pname;
+                        self.evaluate_validating(
                             policy,
                             binding,
                             &inputs,
                             policy.param_kind.as_ref().map(|_| param),
-                            r,
-                        ));
+                            result,
+                        )
+                    };
+                    // each parameter but the last gets a copy of the result so far, the last
+                    // (usually the only one) the result itself
+                    let last = params.pop();
+                    for param in params {
+                        out.push(evaluate(param, base.clone()));
+                    }
+                    if let Some(param) = last {
+                        out.push(evaluate(param, base));
                     }
                 }
                 Err(e) => out.push(config_failure(base, policy.failure_policy, &e, binding)),
