@@ -43,7 +43,7 @@ pub use error::GatekeeperError;
 pub use matching::{LabelSelector, Match, MatchError, Source, Target, wildcard_matches};
 pub use mutation::{MutationError, MutationSystem, Mutator};
 pub use rego::RegoTemplate;
-pub use review::{Inventory, Review};
+pub use review::{Inventory, Review, SentRequest};
 pub use schema::{apply_defaults, validate as validate_parameters};
 pub use suite::{
     CaseReport, RunFilter, SUITE_GROUP, Status, SuiteError, SuiteOptions, SuiteReport,

@@ -31,7 +31,7 @@ const ADMISSION_GROUP: &str = "admission.k8s.io";
 #[derive(Debug, Clone, PartialEq)]
 pub struct Review<'o> {
     /// `input.review` for Rego with its `object` and `oldObject` null (they are the next two)
-    fields: Value,
+    fields: Fields<'o>,
     /// `input.review.object`: the object, or on `DELETE` the old object
     object: Option<Cow<'o, Value>>,
     /// `input.review.oldObject`
@@ -42,6 +42,79 @@ pub struct Review<'o> {
     pub namespace: String,
     /// Engine forms of `request`, derived lazily (see above)
     derived: Derived,
+}
+
+/// A request as a webhook parsed it, for [`Review::from_sent_request`]: its own fields are
+/// built only if a template reads them (most read only the objects), and building them cost
+/// more than the evaluation of a simple template
+pub trait SentRequest: Sync {
+    /// The request's fields as the API server wrote them, without `object` and `oldObject`:
+    /// in its order and with its omissions (`kind` and `resource` complete, `userInfo`
+    /// present, no unknown field)
+    fn fields(&self) -> Map<String, Value>;
+    /// `operation`
+    fn operation(&self) -> &str;
+    /// `namespace`, empty when absent
+    fn namespace(&self) -> &str;
+}
+
+/// The fields of a review's request, apart from its objects
+#[derive(Clone)]
+enum Fields<'o> {
+    /// Built with the review
+    Built(Value),
+    /// A webhook's request, its fields built and completed on first use
+    Sent {
+        request: &'o dyn SentRequest,
+        built: OnceLock<Value>,
+    },
+}
+
+impl Fields<'_> {
+    fn value(&self) -> &Value {
+        match self {
+            Self::Built(value) => value,
+            Self::Sent { request, built } => {
+                built.get_or_init(|| complete_sent_fields(request.fields()))
+            }
+        }
+    }
+
+    fn operation(&self) -> &str {
+        match self {
+            Self::Built(value) => str_at(value, &["operation"]),
+            Self::Sent { request, .. } => request.operation(),
+        }
+    }
+}
+
+impl PartialEq for Fields<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value() == other.value()
+    }
+}
+
+impl std::fmt::Debug for Fields<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Fields").field(self.value()).finish()
+    }
+}
+
+/// A webhook's request fields completed as Gatekeeper's typed request has them: `object` and
+/// `oldObject` (null here, the review holds them) after `userInfo`, `options` and
+/// `namespaceObject` present
+fn complete_sent_fields(mut fields: Map<String, Value>) -> Value {
+    let position = |key: &str| fields.keys().position(|k| k == key);
+    let at = position("userInfo")
+        .or_else(|| position("operation"))
+        .map_or(fields.len(), |i| i + 1);
+    fields.shift_insert(at, "object".into(), Value::Null);
+    fields.shift_insert(at + 1, "oldObject".into(), Value::Null);
+    if !fields.contains_key("options") {
+        fields.insert("options".into(), Value::Null);
+    }
+    fields.insert("namespaceObject".into(), Value::Null);
+    Value::Object(fields)
 }
 
 /// Conversions of a review's request shared by all the evaluations of that review
@@ -114,7 +187,7 @@ impl<'o> Review<'o> {
         request.insert("options".into(), Value::Null);
         request.insert("namespaceObject".into(), Value::Null);
         Self {
-            fields: Value::Object(request),
+            fields: Fields::Built(Value::Object(request)),
             object: Some(Cow::Borrowed(object)),
             old_object: None,
             object_sent: true,
@@ -229,7 +302,7 @@ impl<'o> Review<'o> {
         );
         request.insert("namespaceObject".into(), Value::Null);
         Ok(Self {
-            fields: Value::Object(request),
+            fields: Fields::Built(Value::Object(request)),
             object,
             old_object,
             object_sent,
@@ -238,40 +311,29 @@ impl<'o> Review<'o> {
         })
     }
 
-    /// The review of a request as the API server sends it, given as a webhook parsed it:
-    /// `fields` are the request's own fields without the objects, in the API server's order
-    /// and with its omissions (`kind` and `resource` complete, `userInfo` present, no unknown
-    /// field). The same review as [`Self::from_admission_request`], but the fields are
-    /// completed in place rather than rebuilt, and the objects are borrowed: a webhook builds
-    /// one per request.
+    /// The review of a request as the API server sends it, given as a webhook parsed it. The
+    /// same review as [`Self::from_admission_request`], but the objects are borrowed and the
+    /// request's own fields are built only when a template reads them: a webhook builds one
+    /// per request.
     pub fn from_sent_request(
-        mut fields: Map<String, Value>,
+        request: &'o dyn SentRequest,
         object: Option<&'o Value>,
         old_object: Option<&'o Value>,
     ) -> Result<Self, GatekeeperError> {
         let (object, old_object) =
             reviewable(object.map(Cow::Borrowed), old_object.map(Cow::Borrowed))?;
-        let namespace = str_at_key(&fields, "namespace").to_owned();
-        let is_delete = str_at_key(&fields, "operation") == "DELETE";
+        let is_delete = request.operation() == "DELETE";
         let object_sent = object.is_some();
         let object = rego_object(object, &old_object, is_delete);
-        // The objects go where the typed request has them: after `userInfo`
-        let position = |key: &str| fields.keys().position(|k| k == key);
-        let at = position("userInfo")
-            .or_else(|| position("operation"))
-            .map_or(fields.len(), |i| i + 1);
-        fields.shift_insert(at, "object".into(), Value::Null);
-        fields.shift_insert(at + 1, "oldObject".into(), Value::Null);
-        if !fields.contains_key("options") {
-            fields.insert("options".into(), Value::Null);
-        }
-        fields.insert("namespaceObject".into(), Value::Null);
         Ok(Self {
-            fields: Value::Object(fields),
+            fields: Fields::Sent {
+                request,
+                built: OnceLock::new(),
+            },
             object,
             old_object,
             object_sent,
-            namespace,
+            namespace: request.namespace().to_owned(),
             derived: Derived::default(),
         })
     }
@@ -297,12 +359,12 @@ impl<'o> Review<'o> {
 
     /// `request.operation`
     pub fn operation(&self) -> &str {
-        str_at(&self.fields, &["operation"])
+        self.fields.operation()
     }
 
     /// `input.review` whole, as one JSON value
     pub fn to_value(&self) -> Value {
-        let mut review = self.fields.clone();
+        let mut review = self.fields.value().clone();
         if let Value::Object(m) = &mut review {
             for key in ["object", "oldObject"] {
                 if let (Some(slot), Some(v)) = (m.get_mut(key), self.member(key)) {
@@ -319,14 +381,14 @@ impl<'o> Review<'o> {
         match key {
             "object" => Some(self.object.as_deref().unwrap_or(&NULL)),
             "oldObject" => Some(self.old_object.as_deref().unwrap_or(&NULL)),
-            _ => palisade_model::field(&self.fields, key),
+            _ => palisade_model::field(self.fields.value(), key),
         }
     }
 
     /// `request` as a regorus value, converted on first use
     pub(crate) fn rego_request(&self) -> &regorus::Value {
         self.derived.rego.get_or_init(|| {
-            let mut review = crate::rego::to_rego(&self.fields);
+            let mut review = crate::rego::to_rego(self.fields.value());
             if let Ok(m) = review.as_object_mut() {
                 for key in ["object", "oldObject"] {
                     if let Some(v) = self.member(key) {
@@ -362,7 +424,9 @@ impl<'o> Review<'o> {
 
     /// A value derived from `request` for CEL, built by `make` on first use
     pub(crate) fn cel_request(&self, make: impl FnOnce(&Value) -> Value) -> &Value {
-        self.derived.cel_request.get_or_init(|| make(&self.fields))
+        self.derived
+            .cel_request
+            .get_or_init(|| make(self.fields.value()))
     }
 }
 
@@ -404,13 +468,6 @@ fn rego_object<'o>(
         (None, true) => old_object.clone(),
         (object, _) => object,
     }
-}
-
-/// The string under `key`, `""` when absent or not a string
-fn str_at_key<'m>(fields: &'m Map<String, Value>, key: &str) -> &'m str {
-    palisade_model::member(fields, key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
 }
 
 /// `value` (a mapping) with the `keys` it lacks added as `""` (the zero keys first, in the

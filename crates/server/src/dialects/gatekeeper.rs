@@ -29,12 +29,12 @@ use crate::policy::{
     Action, Decisions, Dialect, FailurePolicy, KindMatch, MatchSpec, PolicyLoadError, PolicyMeta,
     PolicySet, Request,
 };
-use crate::review::Operation;
+use crate::review::{AdmissionRequest, Operation};
 use palisade_gatekeeper::mutation::MUTATION_GROUP;
 use palisade_gatekeeper::{
     Backend, CONSTRAINT_GROUP, CompiledTemplate, Constraint, ConstraintTemplate, EngineChoice,
-    EngineOptions, Evaluator, Inventory, MutationSystem, Mutator, Review, Source, TEMPLATE_GROUP,
-    Target, enforcement_points,
+    EngineOptions, Evaluator, Inventory, MutationSystem, Mutator, Review, SentRequest, Source,
+    TEMPLATE_GROUP, Target, enforcement_points,
 };
 use palisade_model::Resource;
 use palisade_source::JsonPointer;
@@ -303,11 +303,25 @@ fn match_spec(constraint: &Value) -> MatchSpec {
 /// `input.review` as Gatekeeper's webhook builds it from the request
 fn review_of<'a>(request: &Request<'a>) -> Result<Review<'a>, String> {
     Review::from_sent_request(
-        request.admission.sent_fields(),
+        request.admission,
         request.object.map(|o| &o.value),
         request.old_object.map(|o| &o.value),
     )
     .map_err(|e| e.to_string())
+}
+
+impl SentRequest for AdmissionRequest {
+    fn fields(&self) -> serde_json::Map<String, Value> {
+        self.sent_fields()
+    }
+
+    fn operation(&self) -> &str {
+        self.operation.as_str()
+    }
+
+    fn namespace(&self) -> &str {
+        &self.namespace
+    }
 }
 
 impl PolicySet for GatekeeperSet {
@@ -551,7 +565,7 @@ mod tests {
             }
             let rebuilt = Review::from_admission_request(fields).unwrap();
             let in_place = Review::from_sent_request(
-                parsed.sent_fields(),
+                &parsed,
                 parsed.object.as_ref(),
                 parsed.old_object.as_ref(),
             )
