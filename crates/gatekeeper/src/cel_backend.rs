@@ -104,6 +104,12 @@ impl CelEngine {
             name: template.name.clone(),
             reason: format!("{ENGINE_CEL} source: {reason}"),
         };
+        // CEL names a variable in the expression text: a source none of whose strings mention
+        // `request` (or `anyObject`, the prepended variable that reads it) never reads it,
+        // and building it is then skipped
+        let reads_request = palisade_model::any_string(source, &|s| {
+            s.contains("request") || s.contains(ANY_OBJECT)
+        });
         let source = Source::parse(source).map_err(invalid)?;
         let failure_policy = match source.failure_policy.as_deref() {
             None => self.default_failure_policy,
@@ -186,6 +192,7 @@ impl CelEngine {
             conditions,
             validations,
             compile_errors: compiler.errors.into(),
+            reads_request,
         })
     }
 }
@@ -377,6 +384,8 @@ pub struct CelTemplate {
     conditions: Arc<[Expr]>,
     validations: Arc<[Validation]>,
     compile_errors: Arc<[CelCompileError]>,
+    /// Whether an expression can name `request` (else it is bound to null, not built)
+    reads_request: bool,
 }
 
 impl CelTemplate {
@@ -387,7 +396,7 @@ impl CelTemplate {
 
     /// The violations of `review` under `constraint`
     pub fn validate(&self, review: &Review<'_>, constraint: &Constraint) -> Vec<RawViolation> {
-        let inputs = Inputs::new(review);
+        let inputs = Inputs::new(review, self.reads_request);
         let fail = self.failure_policy == FailurePolicy::Fail;
         if !self.conditions.is_empty() {
             let mut act = self.activation(&inputs, constraint, MATCH_CONDITION_BUDGET);
@@ -478,7 +487,7 @@ impl CelTemplate {
         let mut act = Activation::new(&self.env, self.limits, budget);
         act.bind_json("object", inputs.object);
         act.bind_json("oldObject", inputs.old_object);
-        act.bind_json("request", Some(inputs.request));
+        act.bind_json("request", inputs.request);
         act.bind_json("params", Some(&constraint.object));
         act.bind_json("namespaceObject", None);
         act.set_variables(&self.variables);
@@ -518,11 +527,12 @@ impl Evaluator for CelEvaluator {
 struct Inputs<'r> {
     object: Option<&'r Value>,
     old_object: Option<&'r Value>,
-    request: &'r Value,
+    /// `None` when no expression can name it
+    request: Option<&'r Value>,
 }
 
 impl<'r> Inputs<'r> {
-    fn new(review: &'r Review<'_>) -> Self {
+    fn new(review: &'r Review<'_>, reads_request: bool) -> Self {
         let operation = match review.operation() {
             op @ ("CREATE" | "UPDATE" | "DELETE" | "CONNECT") => op,
             _ => "",
@@ -532,7 +542,7 @@ impl<'r> Inputs<'r> {
             object: review.object().filter(|_| operation != "DELETE"),
             old_object: review.old_object(),
             // built once per review, shared by every constraint evaluated against it
-            request: review.cel_request(|r| cel_request(r, operation)),
+            request: reads_request.then(|| review.cel_request(|r| cel_request(r, operation))),
         }
     }
 }
@@ -804,6 +814,26 @@ mod tests {
             "{}",
             v[0].msg
         );
+    }
+
+    #[test]
+    fn request_is_built_only_for_sources_that_can_name_it() {
+        let pod = pod("p");
+        for (validation, builds) in [
+            ("object.metadata.name == 'p'", 0),
+            ("request.userInfo.username == 'alice'", 1),
+            ("variables.anyObject.metadata.name == 'p'", 1),
+        ] {
+            let sent = crate::review::CountingRequest::default();
+            let review = Review::from_sent_request(&sent, Some(&pod), None).unwrap();
+            let t = compile(json!({"validations": [{"expression": validation, "message": "no"}]}))
+                .unwrap();
+            assert!(
+                messages(&t, &review, &constraint(None)).is_empty(),
+                "{validation}"
+            );
+            assert_eq!(sent.builds(), builds, "{validation}");
+        }
     }
 
     #[test]

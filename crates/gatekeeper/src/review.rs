@@ -117,6 +117,39 @@ fn complete_sent_fields(mut fields: Map<String, Value>) -> Value {
     Value::Object(fields)
 }
 
+/// A CREATE of a Pod by `alice` as a webhook sends it, counting how often its fields are built
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct CountingRequest(std::sync::atomic::AtomicUsize);
+
+#[cfg(test)]
+impl CountingRequest {
+    pub(crate) fn builds(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+impl SentRequest for CountingRequest {
+    fn fields(&self) -> Map<String, Value> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let fields = json!({
+            "uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "operation": "CREATE", "userInfo": {"username": "alice"},
+        });
+        fields.as_object().cloned().unwrap_or_default()
+    }
+
+    fn operation(&self) -> &str {
+        "CREATE"
+    }
+
+    fn namespace(&self) -> &str {
+        ""
+    }
+}
+
 /// Conversions of a review's request shared by all the evaluations of that review
 #[derive(Default)]
 pub(crate) struct Derived {

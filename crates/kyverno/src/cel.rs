@@ -14,11 +14,11 @@
 
 use crate::engine::{Admission, EngineResponse, RuleResponse, RuleStatus, RuleType};
 use crate::policy::Policy;
-use crate::value::any_string;
 use palisade_cel::{
     Activation, Authorizer, AuthorizerConfig, CelEnv, Declarations, HostCall, HostFunctions,
     Limits, Program, RequestResource, Variable,
 };
+use palisade_model::any_string;
 use palisade_model::{field, member};
 use palisade_vap::matching::Attributes;
 use palisade_vap::{AdmissionRequest, MatchResources};

@@ -262,7 +262,7 @@ pub fn reads_request_fields(policy: &Value) -> bool {
         "roles",
         "clusterRoles",
     ];
-    crate::value::any_string(policy, &|text| {
+    palisade_model::any_string(policy, &|text| {
         request_mentions(text).any(|field| field.is_none_or(|f| !SET_APART.contains(&f)))
     })
 }

@@ -156,7 +156,7 @@ pub fn reads_roles(policy: &Policy) -> bool {
         ["match", "exclude"]
             .iter()
             .any(|k| rule.get(*k).is_some_and(names_roles))
-    }) || crate::value::any_string(&policy.value, &|text| {
+    }) || palisade_model::any_string(&policy.value, &|text| {
         crate::engine::request_mentions(text)
             .any(|field| matches!(field, None | Some("roles" | "clusterRoles")))
     })

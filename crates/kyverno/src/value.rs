@@ -65,16 +65,6 @@ pub fn deep_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Whether any string value in `doc` (at any depth; not the keys) satisfies `pred`
-pub fn any_string(doc: &Value, pred: &impl Fn(&str) -> bool) -> bool {
-    match doc {
-        Value::String(s) => pred(s),
-        Value::Array(a) => a.iter().any(|v| any_string(v, pred)),
-        Value::Object(m) => m.values().any(|v| any_string(v, pred)),
-        _ => false,
-    }
-}
-
 /// JMESPath / Kyverno truthiness: false for null, false, "", [] and {}
 pub fn is_truthy(v: &Value) -> bool {
     match v {

@@ -7,7 +7,8 @@
 //! the shallow form `{{- expr}}` whose result is not re-scanned. `\{{` escapes a variable.
 
 use crate::context::{Context, QueryError};
-use crate::value::{any_string, go_json};
+use crate::value::go_json;
+use palisade_model::any_string;
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::borrow::Cow;

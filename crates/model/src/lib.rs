@@ -51,6 +51,16 @@ pub fn member<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     }
 }
 
+/// Whether any string value in `doc` (at any depth; not the keys) satisfies `pred`
+pub fn any_string(doc: &Value, pred: &impl Fn(&str) -> bool) -> bool {
+    match doc {
+        Value::String(s) => pred(s),
+        Value::Array(a) => a.iter().any(|v| any_string(v, pred)),
+        Value::Object(m) => m.values().any(|v| any_string(v, pred)),
+        _ => false,
+    }
+}
+
 /// The value at a `/`-separated path of object members (see [`field`])
 pub fn field_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     // Split by hand: the paths are short and looked up for every check of every resource,
