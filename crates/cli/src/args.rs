@@ -330,8 +330,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:8443")]
     pub listen: std::net::SocketAddr,
 
-    /// YAML file of Namespace objects whose labels drive Pod Security (offline stand-in for a
-    /// cluster watch)
+    /// YAML file of Namespace objects whose labels drive Pod Security and namespace selectors
+    /// (offline stand-in for a cluster watch); each gets the `kubernetes.io/metadata.name`
+    /// label the API server sets, unless it has one
     #[arg(long, value_name = "FILE", conflicts_with = "kubeconfig")]
     pub namespaces: Option<PathBuf>,
 

@@ -119,7 +119,7 @@ struct Inputs<'a> {
     authorizer: Authorizer,
 }
 
-fn inputs<'a>(resource: &'a Value, adm: &'a Admission) -> Inputs<'a> {
+fn inputs<'a>(resource: &'a Value, adm: &'a Admission<'a>) -> Inputs<'a> {
     inputs_for(admission_request(resource, adm), adm, true)
 }
 
@@ -143,7 +143,7 @@ impl Request<'_> {
 }
 
 /// The admission request the CEL variables and matching are built from
-fn admission_request<'a>(resource: &'a Value, adm: &Admission) -> Request<'a> {
+fn admission_request<'a>(resource: &'a Value, adm: &Admission<'_>) -> Request<'a> {
     let op = if adm.operation.is_empty() {
         "CREATE"
     } else {
@@ -221,7 +221,7 @@ fn admission_request<'a>(resource: &'a Value, adm: &Admission) -> Request<'a> {
 
 /// The fields of a webhook's request that the object does not tell (its uid, how the client
 /// asked for it, options), as the API server sent them
-fn with_sent_fields(req: &mut AdmissionRequest, adm: &Admission) {
+fn with_sent_fields(req: &mut AdmissionRequest, adm: &Admission<'_>) {
     let sent = &adm.request_fields;
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
     let triple = |name: &str, last: &str| {
@@ -255,7 +255,7 @@ fn with_sent_fields(req: &mut AdmissionRequest, adm: &Admission) {
 }
 
 /// `reads_request`: whether an expression may name `request` (else it is not built)
-fn inputs_for<'a>(req: Request<'a>, adm: &'a Admission, reads_request: bool) -> Inputs<'a> {
+fn inputs_for<'a>(req: Request<'a>, adm: &'a Admission<'a>, reads_request: bool) -> Inputs<'a> {
     let r = &req.req;
     let request = reads_request.then(|| r.cel_request());
     let authorizer = Authorizer::new(
@@ -270,12 +270,12 @@ fn inputs_for<'a>(req: Request<'a>, adm: &'a Admission, reads_request: bool) -> 
         },
     );
     let namespace_object = if r.namespaced && !r.namespace.is_empty() {
-        Some(adm.namespace_object.as_ref().map_or_else(
+        Some(adm.namespace_object.as_deref().map_or_else(
             || {
                 Cow::Owned(
                     json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {
                         "name": r.namespace,
-                        "labels": Value::Object(adm.namespace_labels.clone()),
+                        "labels": Value::Object(adm.namespace_labels.as_ref().clone()),
                     }}),
                 )
             },
@@ -406,7 +406,7 @@ fn run_validations(
 }
 
 /// `validate.cel` of a kyverno.io rule
-pub fn validate_rule(rule: &Value, resource: &Value, adm: &Admission) -> RuleResponse {
+pub fn validate_rule(rule: &Value, resource: &Value, adm: &Admission<'_>) -> RuleResponse {
     let name = rule.get("name").and_then(Value::as_str).unwrap_or_default();
     let env = match env() {
         Ok(e) => e,
@@ -509,7 +509,7 @@ pub enum ParamError {
 fn select_params(
     cel: &Value,
     resource: &Value,
-    adm: &Admission,
+    adm: &Admission<'_>,
 ) -> Result<Option<Vec<Value>>, ParamError> {
     let text = |v: Option<&Value>, k: &str| {
         v.and_then(|v| v.get(k))
@@ -733,13 +733,17 @@ impl KindSpec {
 }
 
 /// Evaluate a ValidatingPolicy / MutatingPolicy on a resource
-pub fn evaluate_policy(policy: &Policy, resource: &Value, adm: &Admission) -> Vec<EngineResponse> {
+pub fn evaluate_policy(
+    policy: &Policy,
+    resource: &Value,
+    adm: &Admission<'_>,
+) -> Vec<EngineResponse> {
     evaluate(policy, resource, adm, true)
 }
 
 /// The rule responses of [`evaluate_policy`] alone, for callers that read no resource back
 /// (the admission webhook's validation): the responses then carry no copies of it
-pub fn evaluate_rules(policy: &Policy, resource: &Value, adm: &Admission) -> Vec<RuleResponse> {
+pub fn evaluate_rules(policy: &Policy, resource: &Value, adm: &Admission<'_>) -> Vec<RuleResponse> {
     evaluate(policy, resource, adm, false)
         .into_iter()
         .flat_map(|r| r.rules)
@@ -751,7 +755,7 @@ pub fn evaluate_rules(policy: &Policy, resource: &Value, adm: &Admission) -> Vec
 fn evaluate(
     policy: &Policy,
     resource: &Value,
-    adm: &Admission,
+    adm: &Admission<'_>,
     with_resource: bool,
 ) -> Vec<EngineResponse> {
     let kind = resource
@@ -797,7 +801,7 @@ fn evaluate(
             let labels = mc
                 .namespace_selector
                 .as_ref()
-                .map(|_| Value::Object(adm.namespace_labels.clone()));
+                .map(|_| Value::Object(adm.namespace_labels.as_ref().clone()));
             mc_v.is_object() && mc.matches(&req.attributes(), labels.as_ref(), true)
         }
         Err(e) => {
@@ -900,7 +904,7 @@ fn mutate(
     spec: &Value,
     vars: &[Variable],
     resource: &Value,
-    adm: &Admission,
+    adm: &Admission<'_>,
 ) -> Result<Option<Value>, String> {
     let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
     let mut current = resource.clone();

@@ -171,17 +171,19 @@ impl EngineResponse {
     }
 }
 
-/// Everything about the admission request besides the resource
+/// Everything about the admission request besides the resource. The namespace and the old
+/// object are borrowed where the caller keeps them (the admission webhook's request and its
+/// namespace cache): copying them for every request cost more than many rules.
 #[derive(Default, Clone)]
-pub struct Admission {
+pub struct Admission<'a> {
     /// `CREATE` (default), `UPDATE`, `DELETE`, `CONNECT`
     pub operation: String,
     /// User info, when a userinfo file was given
     pub user: Option<RequestInfo>,
     /// Labels of the resource's namespace
-    pub namespace_labels: Map<String, Value>,
+    pub namespace_labels: Cow<'a, Map<String, Value>>,
     /// The namespace object, when provided
-    pub namespace_object: Option<Value>,
+    pub namespace_object: Option<Cow<'a, Value>>,
     /// Values added to the context after the built-in variables (global, then per resource)
     pub variables: Vec<(String, Value)>,
     /// Values per rule name (added when the rule's context loads)
@@ -204,7 +206,7 @@ pub struct Admission {
     /// `request.oldObject` is that object, and pattern rules act as in Kyverno's webhook: on
     /// UPDATE a failure the old object has too is skipped, on DELETE they do not apply.
     /// Without it (the CLI), the old object is taken to be the resource itself.
-    pub old_object: Option<Value>,
+    pub old_object: Option<Cow<'a, Value>>,
     /// The AdmissionRequest's own fields as the API server sent them (`uid`, `kind`,
     /// `resource`, `requestKind`, `name`, `dryRun`, `options`, …), known to the admission
     /// webhook: as in Kyverno's webhook, `request` starts from them (the objects, namespace,
@@ -213,7 +215,7 @@ pub struct Admission {
     pub request_fields: Map<String, Value>,
 }
 
-impl std::fmt::Debug for Admission {
+impl std::fmt::Debug for Admission<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Admission")
             .field("operation", &self.operation)
@@ -223,7 +225,7 @@ impl std::fmt::Debug for Admission {
     }
 }
 
-impl Admission {
+impl Admission<'_> {
     fn op(&self) -> &str {
         if self.operation.is_empty() {
             "CREATE"
@@ -288,7 +290,7 @@ pub(crate) fn request_mentions(text: &str) -> impl Iterator<Item = Option<&str>>
 }
 
 /// The JSON context a policy starts from (`NewPolicyContext` in the CLI)
-pub fn base_context(resource: &Value, adm: &Admission) -> Context {
+pub fn base_context(resource: &Value, adm: &Admission<'_>) -> Context {
     let mut ctx = Context::new();
     for (field, value) in &adm.request_fields {
         ctx.set(&["request", field], value.clone());
@@ -299,7 +301,7 @@ pub fn base_context(resource: &Value, adm: &Admission) -> Context {
     } else {
         ctx.set(&["request", "object"], resource.clone());
         if op == "UPDATE" {
-            let old = adm.old_object.as_ref().unwrap_or(resource);
+            let old = adm.old_object.as_deref().unwrap_or(resource);
             ctx.set(&["request", "oldObject"], old.clone());
         }
     }
@@ -362,7 +364,7 @@ pub fn base_context(resource: &Value, adm: &Admission) -> Context {
 /// without variables, and pass, never builds one
 pub struct BaseContext<'a> {
     resource: &'a Value,
-    adm: &'a Admission,
+    adm: &'a Admission<'a>,
     /// The resource's kind, API group and version, read once for every policy
     kind: &'a str,
     group: &'a str,
@@ -372,7 +374,7 @@ pub struct BaseContext<'a> {
 
 impl<'a> BaseContext<'a> {
     /// The base context of `resource` and `adm` (built on first use)
-    pub fn new(resource: &'a Value, adm: &'a Admission) -> Self {
+    pub fn new(resource: &'a Value, adm: &'a Admission<'a>) -> Self {
         let (group, version) = gv_of(resource);
         Self {
             resource,
@@ -425,12 +427,16 @@ fn rule_name(rule: &Value) -> &str {
     rule.get("name").and_then(Value::as_str).unwrap_or_default()
 }
 
-fn rule_matches(policy: &Policy, rule: &RuleMatch, resource: &Value, adm: &Admission) -> bool {
+fn rule_matches(policy: &Policy, rule: &RuleMatch, resource: &Value, adm: &Admission<'_>) -> bool {
     rule.admits(&match_input(policy, resource, adm))
 }
 
 /// What the rules of `policy` are matched against
-fn match_input<'a>(policy: &'a Policy, resource: &'a Value, adm: &'a Admission) -> MatchInput<'a> {
+fn match_input<'a>(
+    policy: &'a Policy,
+    resource: &'a Value,
+    adm: &'a Admission<'a>,
+) -> MatchInput<'a> {
     match_input_of_kind(policy, resource, adm, kind_of(resource), gv_of(resource))
 }
 
@@ -438,7 +444,7 @@ fn match_input<'a>(policy: &'a Policy, resource: &'a Value, adm: &'a Admission) 
 fn match_input_of_kind<'a>(
     policy: &'a Policy,
     resource: &'a Value,
-    adm: &'a Admission,
+    adm: &'a Admission<'a>,
     kind: &'a str,
     (group, version): (&'a str, &'a str),
 ) -> MatchInput<'a> {
@@ -460,7 +466,7 @@ fn load_rule_context(
     ctx: &mut Context,
     rule: &Value,
     entries: Option<&Value>,
-    adm: &Admission,
+    adm: &Admission<'_>,
 ) -> Result<(), String> {
     load_named_rule_context(ctx, rule_name(rule), entries, adm)
 }
@@ -470,7 +476,7 @@ fn load_named_rule_context(
     ctx: &mut Context,
     name: &str,
     entries: Option<&Value>,
-    adm: &Admission,
+    adm: &Admission<'_>,
 ) -> Result<(), String> {
     let entries = entries
         .and_then(Value::as_array)
@@ -484,7 +490,7 @@ fn load_named_rule_context(
     Ok(())
 }
 
-fn add_foreach_values(ctx: &mut Context, rule: &Value, index: usize, adm: &Admission) {
+fn add_foreach_values(ctx: &mut Context, rule: &Value, index: usize, adm: &Admission<'_>) {
     if let Some(values) = adm.foreach_values.get(rule_name(rule)) {
         for (k, list) in values {
             if let Some(v) = list.get(index) {
@@ -513,7 +519,7 @@ fn precondition_outcome(
 fn kyverno_rules(
     policy: &Policy,
     resource: &Value,
-    adm: &Admission,
+    adm: &Admission<'_>,
 ) -> Option<(std::sync::Arc<Vec<KindRule>>, Context)> {
     policy.is_kyverno().then(|| {
         (
@@ -524,7 +530,7 @@ fn kyverno_rules(
 }
 
 /// Run every mutate rule of a policy; the patched resource feeds the next rule
-pub fn mutate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineResponse {
+pub fn mutate(policy: &Policy, resource: &Value, adm: &Admission<'_>) -> EngineResponse {
     let mut resp = EngineResponse::empty(policy, resource);
     let Some((rules, mut ctx)) = kyverno_rules(policy, resource, adm) else {
         return resp;
@@ -602,7 +608,7 @@ fn mutate_existing(
     m: &Value,
     specs: &[Value],
     ctx: &mut Context,
-    adm: &Admission,
+    adm: &Admission<'_>,
 ) -> RuleResponse {
     let name = rule_name(rule);
     let respond = |status, msg: String| RuleResponse::new(name, RuleType::Mutation, status, msg);
@@ -712,7 +718,7 @@ fn patch_target(
     patch_block: &Value,
     target: &Value,
     ctx: &mut Context,
-    adm: &Admission,
+    adm: &Admission<'_>,
 ) -> Result<Option<Value>, String> {
     ctx.set(&["target"], target.clone());
     load_rule_context(ctx, rule, spec.get("context"), adm)
@@ -743,7 +749,7 @@ fn mutate_rule(
     m: &Value,
     ctx: &mut Context,
     resource: &Value,
-    adm: &Admission,
+    adm: &Admission<'_>,
 ) -> MutateOutcome {
     if let Err(e) = load_rule_context(ctx, rule, rule.get("context"), adm) {
         return MutateOutcome::Error(format!("failed to load context: {e}"));
@@ -805,7 +811,7 @@ fn mutate_foreach(
     foreach: &[Value],
     ctx: &mut Context,
     resource: &Value,
-    adm: &Admission,
+    adm: &Admission<'_>,
     nesting: usize,
 ) -> Result<Option<Value>, String> {
     let mut current = resource.clone();
@@ -942,7 +948,7 @@ fn add_element(ctx: &mut Context, element: &Value, index: usize, nesting: usize)
 }
 
 /// Run every validate rule of a policy
-pub fn validate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineResponse {
+pub fn validate(policy: &Policy, resource: &Value, adm: &Admission<'_>) -> EngineResponse {
     let mut resp = EngineResponse::empty(policy, resource);
     if policy.is_kyverno() {
         resp.rules = validate_rules(policy, resource, adm, &BaseContext::new(resource, adm));
@@ -957,7 +963,7 @@ pub fn validate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineRes
 pub fn validate_rules(
     policy: &Policy,
     resource: &Value,
-    adm: &Admission,
+    adm: &Admission<'_>,
     base: &BaseContext<'_>,
 ) -> Vec<RuleResponse> {
     let mut out = Vec::new();
@@ -995,7 +1001,7 @@ fn validate_rule(
     v: &Value,
     ctx: &mut RuleContext<'_>,
     resource: &Value,
-    adm: &Admission,
+    adm: &Admission<'_>,
 ) -> Option<RuleResponse> {
     let rule = &kr.rule;
     let name = kr.name.as_str();
@@ -1067,7 +1073,7 @@ fn validate_rule(
 struct State<'a> {
     element: Option<Value>,
     resource: &'a Value,
-    adm: &'a Admission,
+    adm: &'a Admission<'a>,
 }
 
 /// The message of a validation that passed. `concat` rather than `format!`: it is built for
@@ -1520,7 +1526,7 @@ impl<'r> Validator<'r> {
 }
 
 /// Run every generate rule of a policy (offline: report what would be generated)
-pub fn generate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineResponse {
+pub fn generate(policy: &Policy, resource: &Value, adm: &Admission<'_>) -> EngineResponse {
     let mut resp = EngineResponse::empty(policy, resource);
     if !policy.is_kyverno() {
         return resp;
@@ -1551,16 +1557,16 @@ pub fn generate(policy: &Policy, resource: &Value, adm: &Admission) -> EngineRes
 pub fn apply_policies(
     policies: &[&Policy],
     resource: &Value,
-    adm: &Admission,
+    adm: &Admission<'_>,
 ) -> Vec<EngineResponse> {
     apply_policies_with(policies, resource, &|_| adm.clone())
 }
 
 /// [`apply_policies`] where each policy gets its own admission (values differ per policy)
-pub fn apply_policies_with(
+pub fn apply_policies_with<'a>(
     policies: &[&Policy],
     resource: &Value,
-    adm_for: &dyn Fn(&Policy) -> Admission,
+    adm_for: &dyn Fn(&Policy) -> Admission<'a>,
 ) -> Vec<EngineResponse> {
     let mut out = Vec::new();
     let mut current = resource.clone();

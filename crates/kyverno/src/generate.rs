@@ -22,7 +22,7 @@ pub fn generate_rule(
     rule: &Value,
     g: &Value,
     ctx: &mut Context,
-    adm: &Admission,
+    adm: &Admission<'_>,
     load_context: impl Fn(&mut Context, &Value) -> Result<(), String>,
 ) -> RuleResponse {
     let name = rule.get("name").and_then(Value::as_str).unwrap_or_default();
@@ -140,7 +140,7 @@ fn build(
     spec: &Value,
     g: &Value,
     ctx: &mut Context,
-    adm: &Admission,
+    adm: &Admission<'_>,
     labels: &Map<String, Value>,
 ) -> Result<Vec<Value>, String> {
     let field = |k: &str| {

@@ -13,6 +13,7 @@ use crate::policy::{self, Policy};
 use crate::value::{deep_equal, tidy};
 use palisade_source::Diagnostic;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -354,7 +355,7 @@ impl Values {
         resource: &Value,
         user: Option<&RequestInfo>,
         cel: &CelData,
-    ) -> Admission {
+    ) -> Admission<'_> {
         let (_, kind, ns, rname) = res_id(resource);
         let mut vars = self.global.clone();
         if let Some(v) = self
@@ -381,9 +382,8 @@ impl Values {
             namespace_labels: self
                 .namespace_labels
                 .get(&lookup_ns)
-                .cloned()
-                .unwrap_or_default(),
-            namespace_object: self.namespaces.get(&lookup_ns).cloned(),
+                .map_or_else(Cow::default, Cow::Borrowed),
+            namespace_object: self.namespaces.get(&lookup_ns).map(Cow::Borrowed),
             variables: vars,
             rule_values: self
                 .rule_values

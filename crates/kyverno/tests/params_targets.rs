@@ -52,14 +52,14 @@ fn limit(name: &str, namespace: Option<&str>, max: i64, labels: Value) -> Value 
         "metadata": meta, "maxReplicas": max})
 }
 
-fn with_params(params: Vec<Value>) -> Admission {
+fn with_params(params: Vec<Value>) -> Admission<'static> {
     Admission {
         param_resources: Arc::new(params),
         ..Admission::default()
     }
 }
 
-fn validate(p: &Policy, resource: &Value, adm: &Admission) -> (RuleStatus, String) {
+fn validate(p: &Policy, resource: &Value, adm: &Admission<'_>) -> (RuleStatus, String) {
     let resp = engine::validate(p, resource, adm);
     let rule = &resp.rules[0];
     (rule.status, rule.message.clone())

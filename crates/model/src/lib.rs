@@ -32,6 +32,9 @@ pub const ADMISSION_REQUEST_FIELDS: &[&str] = &[
     "options",
 ];
 
+/// The label the API server sets on every namespace, to its name
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
 /// The member `key` of an object (`None` for anything else).
 ///
 /// Same result as `Value::get`, faster on the small maps Kubernetes objects are made of: a

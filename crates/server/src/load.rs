@@ -7,6 +7,7 @@ use crate::index::PolicyIndex;
 use crate::policy::{Dialect, PolicyLoadError, PolicySet};
 use palisade_model::{Resource, resources_from_document};
 use palisade_source::{LoadLimits, load_bytes};
+use serde_json::{Map, Value};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -247,7 +248,8 @@ impl NamespaceCache {
         not(feature = "cluster"),
         allow(dead_code, reason = "used by the watch of the `cluster` feature")
     )]
-    pub(crate) fn from_namespaces(by_name: HashMap<String, Resource>) -> Self {
+    pub(crate) fn from_namespaces(mut by_name: HashMap<String, Resource>) -> Self {
+        by_name.values_mut().for_each(with_name_label);
         Self {
             by_name,
             fingerprint: 0,
@@ -271,6 +273,35 @@ impl NamespaceCache {
     }
 }
 
+/// The API server labels every namespace with its name; a namespace read from a file (or from
+/// a cluster older than 1.21) gets the label here, so that selectors see it as in a cluster and
+/// the engines can use the labels as they are, without copying them to add it per request
+fn with_name_label(namespace: &mut Resource) {
+    let Value::Object(root) = &mut namespace.value else {
+        return;
+    };
+    let Value::Object(meta) = root
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()))
+    else {
+        return;
+    };
+    let labels = meta
+        .entry("labels")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if labels.is_null() {
+        *labels = Value::Object(Map::new());
+    }
+    if let Value::Object(labels) = labels
+        && palisade_model::member(labels, palisade_model::NAMESPACE_NAME_LABEL).is_none()
+    {
+        labels.insert(
+            palisade_model::NAMESPACE_NAME_LABEL.to_owned(),
+            Value::String(namespace.name.clone()),
+        );
+    }
+}
+
 /// Build the namespace cache from a file of Namespace objects (documents or a `List`)
 pub(crate) fn compile_namespaces(files: Files) -> Result<NamespaceCache, Vec<PolicyLoadError>> {
     let fingerprint = files.fingerprint;
@@ -288,6 +319,8 @@ pub(crate) fn compile_namespaces(files: Files) -> Result<NamespaceCache, Vec<Pol
             ));
             continue;
         }
+        let mut r = r;
+        with_name_label(&mut r);
         by_name.insert(r.name.clone(), r);
     }
     if errors.is_empty() {
@@ -376,6 +409,35 @@ mod tests {
                 .unwrap()
                 .label("pod-security.kubernetes.io/enforce"),
             Some("restricted")
+        );
+        // labelled with their names, as the API server labels every namespace
+        for (name, labels) in [("team", 2), ("other", 1)] {
+            let ns = cache.get(name).unwrap();
+            assert_eq!(ns.label(palisade_model::NAMESPACE_NAME_LABEL), Some(name));
+            assert_eq!(
+                ns.value["metadata"]["labels"].as_object().unwrap().len(),
+                labels
+            );
+        }
+        write(
+            dir.path(),
+            "ns.yaml",
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels:\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: b, labels: {kubernetes.io/metadata.name: kept}}\n",
+        );
+        let cache = compile_namespaces(read_file(&path).unwrap()).unwrap();
+        assert_eq!(
+            cache
+                .get("a")
+                .unwrap()
+                .label(palisade_model::NAMESPACE_NAME_LABEL),
+            Some("a")
+        );
+        assert_eq!(
+            cache
+                .get("b")
+                .unwrap()
+                .label(palisade_model::NAMESPACE_NAME_LABEL),
+            Some("kept")
         );
         write(
             dir.path(),

@@ -189,7 +189,7 @@ impl PolicySet {
         if let Value::Object(m) = &mut labels
             && !req.namespace.is_empty()
         {
-            m.entry("kubernetes.io/metadata.name")
+            m.entry(palisade_model::NAMESPACE_NAME_LABEL)
                 .or_insert_with(|| json!(req.namespace));
         }
         Inputs {

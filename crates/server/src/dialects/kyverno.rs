@@ -36,6 +36,7 @@ use palisade_kyverno::{FailureAction, Policy, validate_policy};
 use palisade_model::Resource;
 use palisade_source::JsonPointer;
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Kyverno as a dialect
@@ -437,7 +438,12 @@ impl Reads {
 impl KyvernoSet {
     /// Everything about the request besides the resource; the namespace object and the
     /// request's own fields only when some policy `reads` them
-    fn admission(&self, request: &Request<'_>, resource: &Resource, reads: Reads) -> Admission {
+    fn admission<'r>(
+        &self,
+        request: &Request<'r>,
+        resource: &'r Resource,
+        reads: Reads,
+    ) -> Admission<'r> {
         let a = request.admission;
         // A Namespace is selected by its own labels; other objects by their namespace's
         let namespace = if a.kind.group.is_empty() && a.kind.kind == "Namespace" {
@@ -445,19 +451,31 @@ impl KyvernoSet {
         } else {
             request.namespace
         };
-        let mut labels = namespace
-            .and_then(|n| n.value.get("metadata"))
-            .and_then(|m| m.get("labels"))
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
+        let labels = namespace
+            .and_then(|n| palisade_model::field_path(&n.value, "metadata/labels"))
+            .and_then(Value::as_object);
         let ns_name = namespace.map_or(a.namespace.as_str(), |n| n.name.as_str());
-        if !ns_name.is_empty() {
-            // set by the API server on every namespace
-            labels
-                .entry("kubernetes.io/metadata.name")
-                .or_insert_with(|| json!(ns_name));
-        }
+        // set by the API server on every namespace (and by the namespace cache on those it
+        // reads from a file), so the labels are usually borrowed as they are
+        let labels = match labels {
+            Some(l)
+                if ns_name.is_empty()
+                    || palisade_model::member(l, palisade_model::NAMESPACE_NAME_LABEL)
+                        .is_some() =>
+            {
+                Cow::Borrowed(l)
+            }
+            _ => {
+                let mut l = labels.cloned().unwrap_or_default();
+                if !ns_name.is_empty() {
+                    l.insert(
+                        palisade_model::NAMESPACE_NAME_LABEL.to_owned(),
+                        json!(ns_name),
+                    );
+                }
+                Cow::Owned(l)
+            }
+        };
         // `userInfo` is set apart in Kyverno's context (with the roles)
         let (request_fields, user_info) = if reads.request_fields {
             let mut fields = a.sent_fields();
@@ -485,9 +503,9 @@ impl KyvernoSet {
             namespace_labels: labels,
             namespace_object: namespace
                 .filter(|_| reads.namespace_object)
-                .map(|n| n.value.clone()),
+                .map(|n| Cow::Borrowed(&n.value)),
             offline: self.offline.clone(),
-            old_object: request.old_object.map(|o| o.value.clone()),
+            old_object: request.old_object.map(|o| Cow::Borrowed(&o.value)),
             ..Admission::default()
         }
     }
@@ -509,7 +527,7 @@ impl KyvernoSet {
     fn validate(
         &self,
         resource: &Resource,
-        adm: &Admission,
+        adm: &Admission<'_>,
         selected: &[usize],
         out: &mut Decisions,
     ) {
@@ -588,7 +606,13 @@ impl KyvernoSet {
         }
     }
 
-    fn mutate(&self, original: &Value, adm: &Admission, selected: &[usize], out: &mut Decisions) {
+    fn mutate(
+        &self,
+        original: &Value,
+        adm: &Admission<'_>,
+        selected: &[usize],
+        out: &mut Decisions,
+    ) {
         let mut current = original.clone();
         let mut changed: Vec<(usize, String)> = Vec::new();
         for (i, served) in self.selected(selected, true) {
