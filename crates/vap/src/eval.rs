@@ -29,6 +29,7 @@ use crate::request::{AdmissionRequest, RequestView};
 use crate::{Inventory, PolicySet};
 use palisade_cel::{Activation, Authorizer, EvalError, RequestResource, Variable};
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -169,7 +170,7 @@ struct Inputs<'r> {
     /// The CEL `request`, built for the first policy that can read it
     request_json: OnceCell<Value>,
     namespace_object: Option<&'r Value>,
-    namespace_labels: Value,
+    namespace_labels: Cow<'r, Value>,
     authorizer: Authorizer,
 }
 
@@ -181,17 +182,29 @@ impl PolicySet {
         } else {
             None
         };
-        // the API server labels every namespace with its name
-        let mut labels = namespace_object
-            .and_then(|n| palisade_model::field_path(n, "metadata/labels"))
-            .cloned()
-            .unwrap_or_else(|| json!({}));
-        if let Value::Object(m) = &mut labels
-            && !req.namespace.is_empty()
-        {
-            m.entry(palisade_model::NAMESPACE_NAME_LABEL)
-                .or_insert_with(|| json!(req.namespace));
-        }
+        // the API server labels every namespace with its name (a webhook's namespace cache
+        // has the label already: the labels are then used as they are)
+        let written =
+            namespace_object.and_then(|n| palisade_model::field_path(n, "metadata/labels"));
+        let labels = match written {
+            Some(l @ Value::Object(m))
+                if req.namespace.is_empty()
+                    || palisade_model::member(m, palisade_model::NAMESPACE_NAME_LABEL)
+                        .is_some() =>
+            {
+                Cow::Borrowed(l)
+            }
+            _ => {
+                let mut labels = written.cloned().unwrap_or_else(|| json!({}));
+                if let Value::Object(m) = &mut labels
+                    && !req.namespace.is_empty()
+                {
+                    m.entry(palisade_model::NAMESPACE_NAME_LABEL)
+                        .or_insert_with(|| json!(req.namespace));
+                }
+                Cow::Owned(labels)
+            }
+        };
         Inputs {
             req,
             request_json: OnceCell::new(),
@@ -221,7 +234,7 @@ impl PolicySet {
         if object.is_some() {
             attrs.object = object;
         }
-        let labels = Some(&inputs.namespace_labels);
+        let labels = Some(inputs.namespace_labels.as_ref());
         constraints.matches(&attrs, labels, true)
             && binding
                 .match_resources
