@@ -442,46 +442,38 @@ fn aggregate(errors: &[String]) -> String {
     }
 }
 
-/// Upstream's `isSignificantPodUpdate`
+/// Upstream's `isSignificantPodUpdate` (reads both pods in place: it runs on every Pod UPDATE)
 fn significant_pod_update(new: &Value, old: &Value) -> bool {
-    let list = |pod: &Value, field: &str| -> Vec<Value> {
+    fn list<'p>(pod: &'p Value, field: &str) -> &'p [Value] {
         palisade_model::field(pod, "spec")
             .and_then(|spec| palisade_model::field(spec, field))
             .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    };
-    let annotations =
-        |pod: &Value| palisade_model::field_path(pod, "metadata/annotations").cloned();
+            .map_or(&[], Vec::as_slice)
+    }
+    fn text<'v>(v: Option<&'v Value>, key: &str) -> Option<&'v str> {
+        v.and_then(|v| palisade_model::field(v, key))
+            .and_then(Value::as_str)
+    }
+    let annotations = |pod| palisade_model::field_path(pod, "metadata/annotations");
     let (new_ann, old_ann) = (annotations(new), annotations(old));
     let container_changed = |c: &Value, o: &Value| {
-        let image = |v: &Value| v.get("image").and_then(Value::as_str).map(str::to_owned);
-        if image(c) != image(o) {
+        if text(Some(c), "image") != text(Some(o), "image") {
             return true;
         }
-        let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+        let name = text(Some(c), "name").unwrap_or("");
         let key = format!("container.seccomp.security.alpha.kubernetes.io/{name}");
-        let seccomp = |a: &Option<Value>| {
-            a.as_ref()
-                .and_then(|m| m.get(&key))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        seccomp(&new_ann) != seccomp(&old_ann)
+        text(new_ann, &key) != text(old_ann, &key)
     };
     for field in ["containers", "initContainers"] {
         let (n, o) = (list(new, field), list(old, field));
-        if n.len() != o.len() || n.iter().zip(&o).any(|(c, oc)| container_changed(c, oc)) {
+        if n.len() != o.len() || n.iter().zip(o).any(|(c, oc)| container_changed(c, oc)) {
             return true;
         }
     }
     let old_ephemeral = list(old, "ephemeralContainers");
     list(new, "ephemeralContainers").iter().any(|c| {
-        let name = c.get("name").and_then(Value::as_str);
-        match old_ephemeral
-            .iter()
-            .find(|o| o.get("name").and_then(Value::as_str) == name)
-        {
+        let name = text(Some(c), "name");
+        match old_ephemeral.iter().find(|o| text(Some(o), "name") == name) {
             None => true,
             Some(o) => container_changed(c, o),
         }
@@ -681,6 +673,29 @@ mod tests {
             "alice",
         );
         assert_eq!(actions(&d)[0].0, Action::Deny);
+        // so are a container's seccomp annotation and an ephemeral container added
+        let name = bad["spec"]["containers"][0]["name"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut annotated = bad.clone();
+        annotated["metadata"]["annotations"] = json!({
+            format!("container.seccomp.security.alpha.kubernetes.io/{name}"): "unconfined"
+        });
+        let mut debugged = bad.clone();
+        debugged["spec"]["ephemeralContainers"] = json!([{"name": "debug", "image": "busybox"}]);
+        for changed in [annotated, debugged] {
+            let d = run(
+                &set,
+                ("", "Pod"),
+                "UPDATE",
+                changed,
+                Some(bad.clone()),
+                None,
+                "alice",
+            );
+            assert_eq!(actions(&d)[0].0, Action::Deny);
+        }
     }
 
     #[test]
