@@ -196,21 +196,9 @@ impl Condition {
     fn new(pattern: &str) -> Self {
         let op = Operator::from_pattern(pattern);
         match op {
-            Operator::InRange => {
-                let mut parts = pattern.split('-');
-                let (a, b) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-                Self::InRange(Box::new((
-                    Self::new(&format!(">= {a}")),
-                    Self::new(&format!("<= {b}")),
-                )))
-            }
+            Operator::InRange => Self::InRange(Box::new(Self::bounds(pattern, "-", ">=", "<="))),
             Operator::NotInRange => {
-                let mut parts = pattern.split("!-");
-                let (a, b) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-                Self::NotInRange(Box::new((
-                    Self::new(&format!("< {a}")),
-                    Self::new(&format!("> {b}")),
-                )))
+                Self::NotInRange(Box::new(Self::bounds(pattern, "!-", "<", ">")))
             }
             _ => {
                 let operand = pattern[op.as_str().len()..].trim();
@@ -222,6 +210,16 @@ impl Condition {
                 }
             }
         }
+    }
+
+    /// The conditions on the two ends of a range `a{sep}b`: `{low} a` and `{high} b`
+    fn bounds(pattern: &str, sep: &str, low: &str, high: &str) -> (Self, Self) {
+        let mut parts = pattern.split(sep);
+        let (a, b) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        (
+            Self::new(&format!("{low} {a}")),
+            Self::new(&format!("{high} {b}")),
+        )
     }
 
     fn matches(&self, value: &Value) -> bool {

@@ -648,32 +648,25 @@ mod tests {
         assert_eq!(actions(&d)[0].0, Action::Deny);
         assert!(annotation(&d, "error").is_some_and(|e| e.contains("team")));
 
-        // only the image changed on a container? significant. Labels only? not.
+        let update = |changed: serde_json::Value| {
+            run(
+                &set,
+                ("", "Pod"),
+                "UPDATE",
+                changed,
+                Some(bad.clone()),
+                None,
+                "alice",
+            )
+        };
+        // labels only: not significant
         let mut relabelled = bad.clone();
         relabelled["metadata"]["labels"] = json!({"x": "y"});
-        let d = run(
-            &set,
-            ("", "Pod"),
-            "UPDATE",
-            relabelled,
-            Some(bad.clone()),
-            None,
-            "alice",
-        );
-        assert!(d.outcomes().is_empty());
+        assert!(update(relabelled).outcomes().is_empty());
+        // a container's image or seccomp annotation changed, an ephemeral container added:
+        // significant
         let mut new_image = bad.clone();
         new_image["spec"]["containers"][0]["image"] = json!("nginx:2");
-        let d = run(
-            &set,
-            ("", "Pod"),
-            "UPDATE",
-            new_image,
-            Some(bad.clone()),
-            None,
-            "alice",
-        );
-        assert_eq!(actions(&d)[0].0, Action::Deny);
-        // so are a container's seccomp annotation and an ephemeral container added
         let name = bad["spec"]["containers"][0]["name"]
             .as_str()
             .unwrap()
@@ -684,17 +677,8 @@ mod tests {
         });
         let mut debugged = bad.clone();
         debugged["spec"]["ephemeralContainers"] = json!([{"name": "debug", "image": "busybox"}]);
-        for changed in [annotated, debugged] {
-            let d = run(
-                &set,
-                ("", "Pod"),
-                "UPDATE",
-                changed,
-                Some(bad.clone()),
-                None,
-                "alice",
-            );
-            assert_eq!(actions(&d)[0].0, Action::Deny);
+        for changed in [new_image, annotated, debugged] {
+            assert_eq!(actions(&update(changed))[0].0, Action::Deny);
         }
     }
 
