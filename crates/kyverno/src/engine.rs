@@ -1184,26 +1184,20 @@ impl<'r> Validator<'r> {
                 return None;
             }
             // a pattern that was not substituted is the rule's own, prepared with the policy
-            let pattern = pattern.map(|written| match (&written, self.prepared) {
-                (
-                    Cow::Borrowed(_),
-                    Some(PreparedPatterns {
-                        pattern: Some(p), ..
-                    }),
-                ) => Cow::Borrowed(p),
-                _ => Cow::Owned(Pattern::new(&written)),
+            let prepared = self.prepared;
+            let pattern = pattern.map(|written| {
+                match (&written, prepared.and_then(|p| p.pattern.as_ref())) {
+                    (Cow::Borrowed(_), Some(p)) => Cow::Borrowed(p),
+                    _ => Cow::Owned(Pattern::new(&written)),
+                }
             });
-            let any = any.and_then(|written| match (&written, self.prepared) {
-                (
-                    Cow::Borrowed(_),
-                    Some(PreparedPatterns {
-                        any_pattern: Some(p),
-                        ..
-                    }),
-                ) => Some(Cow::Borrowed(p.as_slice())),
-                (_, _) => written
-                    .as_array()
-                    .map(|items| Cow::Owned(items.iter().map(Pattern::new).collect())),
+            let any = any.and_then(|written| {
+                match (&written, prepared.and_then(|p| p.any_pattern.as_deref())) {
+                    (Cow::Borrowed(_), Some(p)) => Some(Cow::Borrowed(p)),
+                    _ => written
+                        .as_array()
+                        .map(|items| Cow::Owned(items.iter().map(Pattern::new).collect())),
+                }
             });
             let target = st.element.as_ref().unwrap_or(st.resource);
             let resp = self.validate_patterns(ctx, target, pattern.as_deref(), any.as_deref());

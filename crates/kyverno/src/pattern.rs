@@ -201,7 +201,7 @@ impl Condition {
                 Self::NotInRange(Box::new(Self::bounds(pattern, "!-", "<", ">")))
             }
             _ => {
-                let operand = pattern[op.as_str().len()..].trim();
+                let operand = pattern.get(op.as_str().len()..).unwrap_or_default().trim();
                 Self::Compare {
                     op,
                     operand: operand.to_owned(),

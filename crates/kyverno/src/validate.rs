@@ -596,22 +596,24 @@ fn array_skip(path: &str, applied: usize, skips: Vec<String>) -> Walk {
     Ok(())
 }
 
+/// The first member of `map` whose key, without its anchor, is `name`
+fn unanchored<'m>(map: &'m Map<String, Value>, name: &str) -> Option<(&'m String, &'m Value)> {
+    map.iter()
+        .find(|(k, _)| crate::anchor::remove_anchor(k).0 == name)
+}
+
+fn has_wildcard_key(map: &Map<String, Value>) -> bool {
+    map.keys().any(|k| wildcard::contains_wildcard(k))
+}
+
 /// Whether [`expand_in_metadata`] can change a pattern map, whatever the resource: its
 /// `metadata` has a `labels` or `annotations` map with a wildcard key
 fn expands_in_metadata(pattern: &Map<String, Value>) -> bool {
-    let Some((_, Value::Object(pmeta))) = pattern
-        .iter()
-        .find(|(k, _)| crate::anchor::remove_anchor(k).0 == "metadata")
-    else {
+    let Some((_, Value::Object(pmeta))) = unanchored(pattern, "metadata") else {
         return false;
     };
     ["labels", "annotations"].into_iter().any(|tag| {
-        matches!(
-            pmeta
-                .iter()
-                .find(|(k, _)| crate::anchor::remove_anchor(k).0 == tag),
-            Some((_, Value::Object(pdata))) if pdata.keys().any(|k| wildcard::contains_wildcard(k))
-        )
+        matches!(unanchored(pmeta, tag), Some((_, Value::Object(pdata))) if has_wildcard_key(pdata))
     })
 }
 
@@ -621,30 +623,20 @@ fn expand_in_metadata(
     pattern: &Map<String, Value>,
     resource: &Map<String, Value>,
 ) -> Option<Map<String, Value>> {
-    let (pmeta_key, pmeta) = pattern
-        .iter()
-        .find(|(k, _)| crate::anchor::remove_anchor(k).0 == "metadata")?;
-    let Value::Object(pmeta) = pmeta else {
+    let (pmeta_key, Value::Object(pmeta)) = unanchored(pattern, "metadata")? else {
         return None;
     };
-    let rmeta = resource.get("metadata")?.as_object()?;
+    let rmeta = member(resource, "metadata")?.as_object()?;
     // copied when a wildcard key is expanded
     let mut new_meta: Option<Map<String, Value>> = None;
     for tag in ["labels", "annotations"] {
-        let Some((pkey, Value::Object(pdata))) = pmeta
-            .iter()
-            .find(|(k, _)| crate::anchor::remove_anchor(k).0 == tag)
-        else {
+        let Some((pkey, Value::Object(pdata))) = unanchored(pmeta, tag) else {
             continue;
         };
-        let Some(rdata) = rmeta
-            .iter()
-            .find(|(k, _)| crate::anchor::remove_anchor(k).0 == tag)
-            .and_then(|(_, v)| v.as_object())
-        else {
+        let Some(rdata) = unanchored(rmeta, tag).and_then(|(_, v)| v.as_object()) else {
             continue;
         };
-        if !pdata.keys().any(|k| wildcard::contains_wildcard(k)) {
+        if !has_wildcard_key(pdata) {
             continue;
         }
         let mut out = Map::new();

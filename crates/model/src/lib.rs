@@ -4,9 +4,11 @@
 //! gives the same view of the pod inside a Pod, a Deployment, a CronJob or any other workload
 //! kind, so checks are written once. No I/O happens here.
 
+mod namespace;
 mod pod;
 mod resource;
 
+pub use namespace::{NAMESPACE_NAME_LABEL, namespace_labels};
 pub use pod::{Container, ContainerKind, PodTemplate, WORKLOAD_KINDS};
 pub use resource::{Resource, ResourceRef, resources_from_document};
 
@@ -32,19 +34,21 @@ pub const ADMISSION_REQUEST_FIELDS: &[&str] = &[
     "options",
 ];
 
-/// The label the API server sets on every namespace, to its name
-pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
-
 /// The member `key` of an object (`None` for anything else).
 ///
 /// Same result as `Value::get`, faster on the small maps Kubernetes objects are made of: a
 /// `serde_json::Map` hashes every key with SipHash, which cost a tenth of a scan, while
 /// comparing a few keys in order (length first) costs a few nanoseconds.
+#[inline]
 pub fn field<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
     member(value.as_object()?, key)
 }
 
-/// The member `key` of a map: `Map::get`, without hashing small maps (see [`field`])
+/// The member `key` of a map: `Map::get`, without hashing small maps (see [`field`]).
+///
+/// `#[inline]` (and on [`field`]): every engine looks members up by constant keys, which the
+/// comparison folds into once inlined; called, it compares through `memcmp`
+#[inline]
 pub fn member<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     const LINEAR_SCAN_MAX: usize = 16;
     if map.len() <= LINEAR_SCAN_MAX {

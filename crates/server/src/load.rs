@@ -8,6 +8,7 @@ use crate::policy::{Dialect, PolicyLoadError, PolicySet};
 use palisade_model::{Resource, resources_from_document};
 use palisade_source::{LoadLimits, load_bytes};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -277,28 +278,18 @@ impl NamespaceCache {
 /// a cluster older than 1.21) gets the label here, so that selectors see it as in a cluster and
 /// the engines can use the labels as they are, without copying them to add it per request
 fn with_name_label(namespace: &mut Resource) {
-    let Value::Object(root) = &mut namespace.value else {
+    // labels that are not a map (`labels:` left empty) are taken as none
+    let labels = palisade_model::field_path(&namespace.value, "metadata/labels")
+        .filter(|labels| labels.is_object());
+    let Cow::Owned(labels) = palisade_model::namespace_labels(labels, &namespace.name) else {
         return;
     };
-    let Value::Object(meta) = root
-        .entry("metadata")
-        .or_insert_with(|| Value::Object(Map::new()))
-    else {
-        return;
-    };
-    let labels = meta
-        .entry("labels")
-        .or_insert_with(|| Value::Object(Map::new()));
-    if labels.is_null() {
-        *labels = Value::Object(Map::new());
-    }
-    if let Value::Object(labels) = labels
-        && palisade_model::member(labels, palisade_model::NAMESPACE_NAME_LABEL).is_none()
+    if let Value::Object(root) = &mut namespace.value
+        && let Value::Object(meta) = root
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Map::new()))
     {
-        labels.insert(
-            palisade_model::NAMESPACE_NAME_LABEL.to_owned(),
-            Value::String(namespace.name.clone()),
-        );
+        meta.insert("labels".to_owned(), labels);
     }
 }
 

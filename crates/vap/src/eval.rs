@@ -182,29 +182,12 @@ impl PolicySet {
         } else {
             None
         };
-        // the API server labels every namespace with its name (a webhook's namespace cache
-        // has the label already: the labels are then used as they are)
-        let written =
-            namespace_object.and_then(|n| palisade_model::field_path(n, "metadata/labels"));
-        let labels = match written {
-            Some(l @ Value::Object(m))
-                if req.namespace.is_empty()
-                    || palisade_model::member(m, palisade_model::NAMESPACE_NAME_LABEL)
-                        .is_some() =>
-            {
-                Cow::Borrowed(l)
-            }
-            _ => {
-                let mut labels = written.cloned().unwrap_or_else(|| json!({}));
-                if let Value::Object(m) = &mut labels
-                    && !req.namespace.is_empty()
-                {
-                    m.entry(palisade_model::NAMESPACE_NAME_LABEL)
-                        .or_insert_with(|| json!(req.namespace));
-                }
-                Cow::Owned(labels)
-            }
-        };
+        // a webhook's namespace cache has the name label already: the labels are then used as
+        // they are
+        let labels = palisade_model::namespace_labels(
+            namespace_object.and_then(|n| palisade_model::field_path(n, "metadata/labels")),
+            req.namespace,
+        );
         Inputs {
             req,
             request_json: OnceCell::new(),

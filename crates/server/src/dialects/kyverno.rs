@@ -35,7 +35,7 @@ use palisade_kyverno::rbac::{self, RoleIndex};
 use palisade_kyverno::{FailureAction, Policy, validate_policy};
 use palisade_model::Resource;
 use palisade_source::JsonPointer;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -451,30 +451,17 @@ impl KyvernoSet {
         } else {
             request.namespace
         };
+        let ns_name = namespace.map_or(a.namespace.as_str(), |n| n.name.as_str());
+        // with the name label the API server (and the namespace cache, for those it reads from
+        // a file) sets: the labels are usually borrowed as they are
         let labels = namespace
             .and_then(|n| palisade_model::field_path(&n.value, "metadata/labels"))
-            .and_then(Value::as_object);
-        let ns_name = namespace.map_or(a.namespace.as_str(), |n| n.name.as_str());
-        // set by the API server on every namespace (and by the namespace cache on those it
-        // reads from a file), so the labels are usually borrowed as they are
-        let labels = match labels {
-            Some(l)
-                if ns_name.is_empty()
-                    || palisade_model::member(l, palisade_model::NAMESPACE_NAME_LABEL)
-                        .is_some() =>
-            {
-                Cow::Borrowed(l)
-            }
-            _ => {
-                let mut l = labels.cloned().unwrap_or_default();
-                if !ns_name.is_empty() {
-                    l.insert(
-                        palisade_model::NAMESPACE_NAME_LABEL.to_owned(),
-                        json!(ns_name),
-                    );
-                }
-                Cow::Owned(l)
-            }
+            .filter(|labels| labels.is_object());
+        let labels = match palisade_model::namespace_labels(labels, ns_name) {
+            Cow::Borrowed(Value::Object(m)) => Cow::Borrowed(m),
+            Cow::Owned(Value::Object(m)) => Cow::Owned(m),
+            // labels that are a map stay one
+            _ => Cow::default(),
         };
         // `userInfo` is set apart in Kyverno's context (with the roles)
         let (request_fields, user_info) = if reads.request_fields {
@@ -689,6 +676,7 @@ fn resource_id(r: &Resource) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn policy(v: Value) -> Policy {
         Policy::from_value(v).unwrap()
