@@ -214,54 +214,84 @@ pub(crate) fn write_opt_str(out: &mut Vec<u8>, value: Option<&str>) {
     }
 }
 
-/// A JSON string: copied whole when nothing in it needs escaping, otherwise escaped by
-/// serde_json (so the output is byte for byte serde_json's)
+/// A JSON string, byte for byte as serde_json writes it: the runs between bytes that need
+/// escaping are copied whole and found a word at a time, where serde_json looks every byte up
+/// in a table (webhook decision lines and scan messages quote names, so most strings of some
+/// length hold a `"`)
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    if needs_escape(s.as_bytes()) {
-        if serde_json::to_writer(&mut *out, s).is_err() {
-            // Writing a string into a Vec cannot fail; keep the document valid if it ever did
-            out.extend_from_slice(b"null");
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut run = 0;
+    while let Some(at) = next_escape(bytes, run) {
+        out.extend_from_slice(bytes.get(run..at).unwrap_or_default());
+        if let Some(&byte) = bytes.get(at) {
+            push_escaped(out, byte);
         }
-    } else {
-        out.reserve(s.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
+        run = at + 1;
     }
+    out.extend_from_slice(bytes.get(run..).unwrap_or_default());
+    out.push(b'"');
 }
 
-/// Whether JSON needs any byte of `bytes` escaped (a control character, `"` or `\\`).
+/// The escape serde_json writes for a byte that needs one: the short forms, else `\u00xx`
+fn push_escaped(out: &mut Vec<u8>, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let short = match byte {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'\n' => b'n',
+        b'\r' => b'r',
+        b'\t' => b't',
+        0x08 => b'b',
+        0x0c => b'f',
+        _ => {
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ]);
+            return;
+        }
+    };
+    out.extend_from_slice(&[b'\\', short]);
+}
+
+/// Whether JSON needs any byte of `bytes` escaped (a control character, `"` or `\\`)
+pub(crate) fn needs_escape(bytes: &[u8]) -> bool {
+    next_escape(bytes, 0).is_some()
+}
+
+/// The first byte at or after `from` that JSON needs escaped.
 ///
 /// Tested eight bytes at a time with word arithmetic: strings are a third of a scan's output,
 /// and a per-byte test cost more than the rest of writing a finding.
-pub(crate) fn needs_escape(bytes: &[u8]) -> bool {
+fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     // High bit set in a byte lane when that byte is below `n` (exact for n <= 0x80, and for
     // deciding "any" the borrow into higher lanes does not matter)
     let has_below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
     let has_byte = |word: u64, b: u8| has_below(word ^ (ONES * u64::from(b)), 1);
-    let word_needs = |lanes: [u8; 8]| {
+    let needs = |b: &u8| *b < 0x20 || *b == b'"' || *b == b'\\';
+    let mut at = from;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut lanes = [0u8; 8];
+        lanes.copy_from_slice(chunk);
         let word = u64::from_ne_bytes(lanes);
-        has_below(word, 0x20) | has_byte(word, b'"') | has_byte(word, b'\\') != 0
-    };
-    let mut lanes = [b' '; 8];
-    let Some(last) = bytes.len().checked_sub(8) else {
-        // Shorter than a word: padded with spaces, which need no escaping
-        lanes[..bytes.len()].copy_from_slice(bytes);
-        return word_needs(lanes);
-    };
-    let mut at = 0;
-    while at < last {
-        lanes.copy_from_slice(&bytes[at..at + 8]);
-        if word_needs(lanes) {
-            return true;
+        if has_below(word, 0x20) | has_byte(word, b'"') | has_byte(word, b'\\') != 0
+            && let Some(i) = chunk.iter().position(needs)
+        {
+            return Some(at + i);
         }
         at += 8;
     }
-    // The last word overlaps the one before (rather than a byte-at-a-time tail)
-    lanes.copy_from_slice(&bytes[last..]);
-    word_needs(lanes)
+    // the tail, shorter than a word
+    let tail = bytes.get(at..)?;
+    tail.iter().position(needs).map(|i| at + i)
 }
 
 /// A finding as a JSON value (the YAML output and tests): the written finding read back, so
@@ -310,6 +340,13 @@ mod tests {
                 cases.push(s);
             }
         }
+        // runs of escapes, next to each other and a word apart
+        let every: String = (0u8..0x20).map(char::from).chain(['"', '\\']).collect();
+        cases.push(every.clone());
+        cases.push(every.chars().flat_map(|c| [c, 'x']).collect());
+        cases.push(format!(
+            "a \"quoted\" name, then\\n\"{every}\" and 12345678\"\\\\"
+        ));
         for case in cases {
             let mut ours = Vec::new();
             write_str(&mut ours, &case);

@@ -75,10 +75,10 @@ impl DecisionContext<'_> {
     /// Render the shared part once: `{"timestamp":…,"uid":…,…,"latency_us":N,`
     pub(crate) fn prefix(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(320);
-        out.extend_from_slice(b"{\"timestamp\":");
-        json_str(&mut out, &crate::time::rfc3339(SystemTime::now()));
+        out.extend_from_slice(b"{\"timestamp\":\"");
+        crate::time::write_rfc3339(&mut out, SystemTime::now());
         out.extend_from_slice(
-            b",\"level\":\"INFO\",\"target\":\"palisade::decision\",\"message\":\"admission decision\",\"endpoint\":",
+            b"\",\"level\":\"INFO\",\"target\":\"palisade::decision\",\"message\":\"admission decision\",\"endpoint\":",
         );
         json_str(&mut out, self.endpoint);
         for (key, value) in [
@@ -94,11 +94,14 @@ impl DecisionContext<'_> {
             out.push(b':');
             json_str(&mut out, value);
         }
-        let _ = write!(
-            out,
-            ",\"dry_run\":{},\"allowed\":{},\"latency_us\":{},",
-            self.dry_run, self.allowed, self.latency_us
-        );
+        let flag = |set: bool| if set { &b"true"[..] } else { &b"false"[..] };
+        out.extend_from_slice(b",\"dry_run\":");
+        out.extend_from_slice(flag(self.dry_run));
+        out.extend_from_slice(b",\"allowed\":");
+        out.extend_from_slice(flag(self.allowed));
+        out.extend_from_slice(b",\"latency_us\":");
+        out.extend_from_slice(itoa::Buffer::new().format(self.latency_us).as_bytes());
+        out.push(b',');
         out
     }
 }

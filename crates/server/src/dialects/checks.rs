@@ -415,18 +415,30 @@ impl CheckSet {
             .map(|(_, s, _)| *s)
             .max()
             .unwrap_or(finding.severity);
+        // the first five policy names, then a count of the rest: written straight into one
+        // string, as the message itself, since this runs for every finding
         let names = |deny: bool| -> (usize, String) {
-            let list: Vec<&str> = who
-                .iter()
-                .filter(|(_, _, d)| *d == deny)
-                .filter_map(|(p, _, _)| self.metas.get(*p).map(|m| &*m.name))
-                .collect();
-            let shown: Vec<&str> = list.iter().take(5).copied().collect();
-            let mut s = shown.join(", ");
-            if list.len() > shown.len() {
-                s.push_str(&format!(" and {} more", list.len() - shown.len()));
+            const SHOWN: usize = 5;
+            let mut count = 0;
+            let mut text = String::new();
+            for (p, _, _) in who.iter().filter(|(_, _, d)| *d == deny) {
+                let Some(meta) = self.metas.get(*p) else {
+                    continue;
+                };
+                if count < SHOWN {
+                    if count > 0 {
+                        text.push_str(", ");
+                    }
+                    text.push_str(&meta.name);
+                }
+                count += 1;
             }
-            (list.len(), s)
+            if count > SHOWN {
+                text.push_str(" and ");
+                text.push_str(itoa::Buffer::new().format(count - SHOWN));
+                text.push_str(" more");
+            }
+            (count, text)
         };
         for (p, _, deny) in who {
             let action = if *deny { Action::Deny } else { Action::Warn };
@@ -435,19 +447,27 @@ impl CheckSet {
                 violations.push([&*m.name, "/", &*finding.rule_id].concat());
             }
         }
-        let (denying, deny_names) = names(true);
-        if denying > 0 {
-            let policy = if denying == 1 { "policy" } else { "policies" };
-            out.respond_deny(
-                403,
-                format!("{base} ({severity}; mandatory in {policy} {deny_names})"),
-            );
+        let respond = |mode: &str, (count, names): (usize, String)| {
+            let policy = if count == 1 { "policy" } else { "policies" };
+            [
+                &*base,
+                " (",
+                severity.as_str(),
+                "; ",
+                mode,
+                " in ",
+                policy,
+                " ",
+                &names,
+                ")",
+            ]
+            .concat()
+        };
+        let denying = names(true);
+        if denying.0 > 0 {
+            out.respond_deny(403, respond("mandatory", denying));
         } else {
-            let (warning, warn_names) = names(false);
-            let policy = if warning == 1 { "policy" } else { "policies" };
-            out.respond_warn(format!(
-                "{base} ({severity}; advisory in {policy} {warn_names})"
-            ));
+            out.respond_warn(respond("advisory", names(false)));
         }
     }
 }
