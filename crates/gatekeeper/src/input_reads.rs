@@ -4,27 +4,58 @@
 //!
 //! Sound by construction: the keyword `input` is the only way Rego reaches the input document,
 //! and every occurrence of the word `input` in the source — in code, comments or strings alike
-//! — is taken as a reference. A reference is followed through `.name` and `["name"]` steps;
-//! wherever the chain ends (an iteration `[_]`, a variable key, a bare `input.review.object`
-//! passed to a function or aliased, `with … as`, `import`), everything below that point is
-//! kept. Reading too much costs only time; nothing a template can reach is left out.
+//! — is taken as a reference. A reference is followed through `.name`, `["name"]` and
+//! iteration (`[_]`, `[var]`, `[0]`: every element or member) steps; wherever the chain ends
+//! (a computed key, a bare `input.review.object` passed to a function, `with … as`,
+//! `import`), everything below that point is kept. Reading too much costs only time; nothing a
+//! template can reach is left out.
+//!
+//! One form of aliasing is followed: a statement `x := <reference>` inside a body (brace depth
+//! above zero, so `x` is a new local variable, not a rule) with nothing after the reference.
+//! Then every occurrence of the word `x` anywhere in the source is taken as a use of the
+//! reference, and what follows it as further steps: `c := input.review.object.spec.containers[_]`
+//! with `c.name` and `c.resources.limits.memory` reads those two members of each container.
+//! A bare `x` (passed to a function, compared, in a string or comment) keeps all of it, as a
+//! bare reference does; an `x := …` that is a rule, `=` (which may compare with a rule of that
+//! name) and anything else are plain references.
 
 use serde_json::Value;
 
-/// A tree of member paths: a node either keeps its whole value or only the listed members
+/// A tree of member paths: a node either keeps its whole value, or only the listed members,
+/// or (`each`) every member or element through the same reads
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct Reads {
     whole: bool,
     members: Vec<(String, Reads)>,
+    /// Reads of every element of an array and every member of an object. When set, `members`
+    /// is empty: a named member is one of every member.
+    each: Option<Box<Reads>>,
 }
+
+/// One step of a reference
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Member(String),
+    Each,
+}
+
+/// Aliases followed per source before giving up and keeping the whole input: each one is a
+/// name-and-reference pair, and a chain of them (`a := input.x`, `b := a.y`, …) cannot loop
+/// forever
+const MAX_ALIASES: usize = 256;
 
 impl Reads {
     /// The `input` paths read by these Rego sources
     pub(crate) fn of_sources<'a>(sources: impl IntoIterator<Item = &'a str>) -> Self {
         let mut root = Reads::default();
         for source in sources {
-            for chain in input_chains(source) {
-                root.add(&chain);
+            match source_reads(source) {
+                Some(reads) => {
+                    for (chain, whole) in reads {
+                        root.add(&chain, whole);
+                    }
+                }
+                None => return Reads::whole(),
             }
         }
         root
@@ -34,7 +65,7 @@ impl Reads {
     pub(crate) fn whole() -> Self {
         Reads {
             whole: true,
-            members: Vec::new(),
+            ..Reads::default()
         }
     }
 
@@ -44,12 +75,13 @@ impl Reads {
         static NOTHING: Reads = Reads {
             whole: false,
             members: Vec::new(),
+            each: None,
         };
-        if self.whole {
+        if self.whole || self.each.is_some() {
             return None;
         }
         match self.member("review") {
-            Some(review) if review.whole => None,
+            Some(review) if review.whole || review.each.is_some() => None,
             Some(review) => Some(review),
             None => Some(&NOTHING),
         }
@@ -61,41 +93,90 @@ impl Reads {
             .find_map(|(k, r)| (k == name).then_some(r))
     }
 
-    fn add(&mut self, chain: &[String]) {
+    /// Read `chain` (and, when `whole`, everything below it)
+    fn add(&mut self, chain: &[Step], whole: bool) {
         let mut node = self;
         for step in chain {
             if node.whole {
                 return;
             }
-            let at = match node.members.iter().position(|(k, _)| k == step) {
-                Some(i) => i,
-                None => {
-                    node.members.push((step.clone(), Reads::default()));
-                    node.members.len() - 1
-                }
-            };
-            node = match node.members.get_mut(at) {
-                Some((_, next)) => next,
-                None => return,
+            node = match step {
+                Step::Member(name) if node.each.is_none() => node.member_mut(name),
+                Step::Member(_) | Step::Each => node.each_mut(),
             };
         }
-        node.whole = true;
-        node.members.clear();
+        if whole {
+            *node = Reads::whole();
+        }
     }
 
-    /// `value` as a regorus value holding only what these reads reach. A value that is not an
-    /// object is converted whole: a member step on it reads nothing either way.
+    fn member_mut(&mut self, name: &str) -> &mut Reads {
+        let at = match self.members.iter().position(|(k, _)| k == name) {
+            Some(i) => i,
+            None => {
+                self.members.push((name.to_owned(), Reads::default()));
+                self.members.len() - 1
+            }
+        };
+        &mut self.members[at].1
+    }
+
+    /// The reads of every member: the named members read so far move into it
+    fn each_mut(&mut self) -> &mut Reads {
+        let named = std::mem::take(&mut self.members);
+        self.each.get_or_insert_with(|| {
+            let mut each = Reads::default();
+            for (_, reads) in named {
+                each.merge(reads);
+            }
+            Box::new(each)
+        })
+    }
+
+    /// Read also what `other` reads
+    fn merge(&mut self, other: Reads) {
+        if self.whole {
+            return;
+        }
+        if other.whole {
+            *self = Reads::whole();
+            return;
+        }
+        if let Some(each) = other.each {
+            self.each_mut().merge(*each);
+        }
+        for (name, reads) in other.members {
+            match &mut self.each {
+                Some(each) => each.merge(reads),
+                None => self.member_mut(&name).merge(reads),
+            }
+        }
+    }
+
+    /// `value` as a regorus value holding only what these reads reach. A scalar, or an array
+    /// read only by member steps (which read nothing there), is converted whole.
     pub(crate) fn project(&self, value: &Value) -> regorus::Value {
-        match value {
-            Value::Object(_) if !self.whole => {
+        if self.whole {
+            return crate::rego::to_rego(value);
+        }
+        match (value, self.each.as_deref()) {
+            (Value::Object(map), Some(each)) => regorus::Value::from(
+                map.iter()
+                    .map(|(k, v)| (regorus::Value::from(k.as_str()), each.project(v)))
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            ),
+            (Value::Object(_), None) => {
                 self.project_members(|key| palisade_model::field(value, key))
+            }
+            (Value::Array(items), Some(each)) => {
+                regorus::Value::from(items.iter().map(|v| each.project(v)).collect::<Vec<_>>())
             }
             _ => crate::rego::to_rego(value),
         }
     }
 
     /// An object whose members are looked up by `member`, as a regorus value holding only
-    /// what these reads reach (they must not read it whole)
+    /// what these reads reach (they must name its members: not whole, no `each`)
     pub(crate) fn project_members<'v>(
         &self,
         member: impl Fn(&str) -> Option<&'v Value>,
@@ -112,33 +193,153 @@ impl Reads {
     }
 }
 
-/// Every reference to `input` in `source`, as the member steps that follow it
-fn input_chains(source: &str) -> Vec<Vec<String>> {
-    let bytes = source.as_bytes();
-    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let mut chains = Vec::new();
-    let mut from = 0;
-    while let Some(found) = source.get(from..).and_then(|rest| rest.find("input")) {
-        let start = from + found;
-        let end = start + "input".len();
-        from = end;
-        let before = start.checked_sub(1).and_then(|i| bytes.get(i)).copied();
-        // `x.input` is a member named `input`, `my_input` another name
-        if before.is_some_and(|b| is_ident(b) || b == b'.') {
-            continue;
+/// Every read of `input` in `source`: the steps, and whether everything below them is read.
+/// `None` when there are too many aliases to follow.
+fn source_reads(source: &str) -> Option<Vec<(Vec<Step>, bool)>> {
+    let depth = brace_depths(source);
+    let mut reads = Vec::new();
+    // (name, the reference it stands for)
+    let mut aliases: Vec<(&str, Vec<Step>)> = Vec::new();
+    // where each alias's name is written in its own definition (not a use)
+    let mut definitions: Vec<usize> = Vec::new();
+    for start in words(source, "input") {
+        let (chain, end) = steps(source, start + "input".len());
+        match alias_definition(source, &depth, start, end) {
+            Some((name, at)) => {
+                aliases.push((name, chain.clone()));
+                definitions.push(at);
+                // the reference is still evaluated: iterated, and undefined when absent
+                reads.push((chain, false));
+            }
+            None => reads.push((chain, true)),
         }
-        if bytes.get(end).is_some_and(|&b| is_ident(b)) {
-            continue;
-        }
-        chains.push(steps(source, end));
     }
-    chains
+    let mut next = 0;
+    while let Some((name, chain)) = aliases.get(next).cloned() {
+        next += 1;
+        if aliases.len() > MAX_ALIASES {
+            return None;
+        }
+        for at in words(source, name) {
+            if definitions.contains(&at) {
+                continue;
+            }
+            let (more, end) = steps(source, at + name.len());
+            let mut read = chain.clone();
+            read.extend(more);
+            match alias_definition(source, &depth, at, end) {
+                Some((alias, alias_at)) => {
+                    aliases.push((alias, read.clone()));
+                    definitions.push(alias_at);
+                    reads.push((read, false));
+                }
+                None => reads.push((read, true)),
+            }
+        }
+    }
+    Some(reads)
 }
 
-/// The `.name` and `["name"]` steps of a reference from byte `at`
-fn steps(source: &str, mut at: usize) -> Vec<String> {
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Where the word `word` starts in `source`: not part of a longer name, not a member (`x.word`)
+fn words<'s>(source: &'s str, word: &'s str) -> impl Iterator<Item = usize> + 's {
     let bytes = source.as_bytes();
-    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    source
+        .match_indices(word)
+        .map(|(at, _)| at)
+        .filter(move |&at| {
+            let before = at.checked_sub(1).and_then(|i| bytes.get(i)).copied();
+            !before.is_some_and(|b| is_ident(b) || b == b'.')
+                && !bytes.get(at + word.len()).is_some_and(|&b| is_ident(b))
+        })
+}
+
+/// If the reference from `start` to `end` is the whole right side of `name := <reference>`
+/// inside a body, the name and where it is written
+fn alias_definition<'s>(
+    source: &'s str,
+    depth: &[u32],
+    start: usize,
+    end: usize,
+) -> Option<(&'s str, usize)> {
+    let bytes = source.as_bytes();
+    let is_space = |b: &u8| *b == b' ' || *b == b'\t';
+    // nothing but a statement's end after the reference
+    let after = bytes.get(end..)?.iter().find(|b| !is_space(b));
+    if !matches!(after, None | Some(b'\n' | b'\r' | b';' | b'}' | b'#')) {
+        return None;
+    }
+    let before = bytes.get(..start)?;
+    let op_end = before.iter().rposition(|b| !is_space(b))? + 1;
+    if !before.get(..op_end)?.ends_with(b":=") {
+        return None;
+    }
+    let name_end = before
+        .get(..op_end - 2)?
+        .iter()
+        .rposition(|b| !is_space(b))?
+        + 1;
+    let name_start = before
+        .get(..name_end)?
+        .iter()
+        .rposition(|&b| !is_ident(b))
+        .map_or(0, |i| i + 1);
+    let name = source.get(name_start..name_end)?;
+    // a statement of its own: after a line, `;`, `{` or a comprehension's `|`
+    let statement_start = before
+        .get(..name_start)?
+        .iter()
+        .rposition(|b| !is_space(b))
+        .and_then(|i| bytes.get(i));
+    let starts_statement = matches!(statement_start, None | Some(b'\n' | b';' | b'{' | b'|'));
+    let local = depth.get(name_start).is_some_and(|&d| d > 0);
+    let named = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name != "_";
+    (starts_statement && local && named).then_some((name, name_start))
+}
+
+/// The brace depth at every byte of `source`, braces in strings and comments not counted
+fn brace_depths(source: &str) -> Vec<u32> {
+    let mut depths = Vec::with_capacity(source.len());
+    let mut depth: u32 = 0;
+    let mut quote: Option<u8> = None;
+    let mut escaped = false;
+    let mut comment = false;
+    for &b in source.as_bytes() {
+        depths.push(depth);
+        if comment {
+            comment = b != b'\n';
+        } else if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' && q == b'"' {
+                escaped = true;
+            } else if b == q {
+                quote = None;
+            }
+        } else {
+            match b {
+                b'"' | b'`' => quote = Some(b),
+                b'#' => comment = true,
+                b'{' => depth += 1,
+                b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    depths
+}
+
+/// The `.name`, `["name"]` and iteration steps of a reference from byte `at`, and the byte
+/// after the last one
+fn steps(source: &str, mut at: usize) -> (Vec<Step>, usize) {
+    let bytes = source.as_bytes();
     let mut out = Vec::new();
     loop {
         match bytes.get(at) {
@@ -151,26 +352,37 @@ fn steps(source: &str, mut at: usize) -> Vec<String> {
                     .find(|&i| !bytes.get(i).is_some_and(|&b| is_ident(b)))
                     .unwrap_or(bytes.len());
                 match source.get(at + 1..name_end) {
-                    Some(name) => out.push(name.to_owned()),
-                    None => return out,
+                    Some(name) => out.push(Step::Member(name.to_owned())),
+                    None => return (out, at),
                 }
                 at = name_end;
             }
             Some(b'[') if bytes.get(at + 1) == Some(&b'"') => {
                 // a plain string key; anything with escapes ends the chain (kept whole)
                 let Some(close) = source.get(at + 2..).and_then(|rest| rest.find('"')) else {
-                    return out;
+                    return (out, at);
                 };
                 let key_end = at + 2 + close;
                 match source.get(at + 2..key_end) {
                     Some(key) if !key.contains('\\') && bytes.get(key_end + 1) == Some(&b']') => {
-                        out.push(key.to_owned());
+                        out.push(Step::Member(key.to_owned()));
                     }
-                    _ => return out,
+                    _ => return (out, at),
                 }
                 at = key_end + 2;
             }
-            _ => return out,
+            Some(b'[') => {
+                // `[_]`, `[var]`, `[0]`: some element or member (any, for what is read)
+                let inner_end = (at + 1..=bytes.len())
+                    .find(|&i| !bytes.get(i).is_some_and(|&b| is_ident(b)))
+                    .unwrap_or(bytes.len());
+                if inner_end == at + 1 || bytes.get(inner_end) != Some(&b']') {
+                    return (out, at);
+                }
+                out.push(Step::Each);
+                at = inner_end + 1;
+            }
+            _ => return (out, at),
         }
     }
 }
@@ -191,6 +403,13 @@ mod tests {
         for (k, m) in &r.members {
             paths(m, &format!("{prefix}/{k}"), out);
         }
+        if let Some(each) = &r.each {
+            paths(each, &format!("{prefix}/*"), out);
+        }
+        // read only to be there (an alias's reference, before its uses)
+        if !r.whole && r.members.is_empty() && r.each.is_none() && !prefix.is_empty() {
+            out.push(format!("{prefix}?"));
+        }
     }
 
     fn review_paths(source: &str) -> Option<Vec<String>> {
@@ -210,8 +429,8 @@ mod tests {
             ),
             Some(vec![
                 "/kind/kind".to_owned(),
-                "/object/metadata/labels".to_owned(),
-                "/object/spec/containers".to_owned(),
+                "/object/metadata/labels/*".to_owned(),
+                "/object/spec/containers/*".to_owned(),
             ])
         );
     }
@@ -224,7 +443,7 @@ mod tests {
             "f(input.review.object)",
             "x with input.review.object as {}",
             "import input.review.object as o",
-            "input.review.object[k]",
+            "input.review.object[count(x)]",
             "input.review.object . spec",
         ] {
             assert_eq!(
@@ -242,6 +461,97 @@ mod tests {
             "input[\"rev\\\"iew\"]",
         ] {
             assert_eq!(review_paths(source), None, "{source}");
+        }
+    }
+
+    #[test]
+    fn iteration_reads_every_element_or_member() {
+        assert_eq!(
+            review_paths(
+                "input.review.object.metadata.labels[k]\ninput.review.object.spec.containers[0].image\ninput.review.object.spec.containers[_].name"
+            ),
+            Some(vec![
+                "/object/metadata/labels/*".to_owned(),
+                "/object/spec/containers/*/image".to_owned(),
+                "/object/spec/containers/*/name".to_owned(),
+            ])
+        );
+        // a named member and every member: every member reads both
+        assert_eq!(
+            review_paths(
+                "input.review.object.metadata.labels.app.x\ninput.review.object.metadata.labels[k].y"
+            ),
+            Some(vec![
+                "/object/metadata/labels/*/x".to_owned(),
+                "/object/metadata/labels/*/y".to_owned(),
+            ])
+        );
+        // iterating the review or the input itself reads all of it
+        assert_eq!(review_paths("input.review[k]"), None);
+        assert_eq!(review_paths("input[k].object"), None);
+    }
+
+    #[test]
+    fn a_local_alias_reads_what_its_uses_read() {
+        let limits = "violation[{\"msg\": msg}] {\n  c := input.review.object.spec.containers[_]\n  not c.resources.limits.memory\n  msg := sprintf(\"container %v has no memory limit\", [c.name])\n}\n";
+        assert_eq!(
+            review_paths(limits),
+            Some(vec![
+                "/object/spec/containers/*/name".to_owned(),
+                "/object/spec/containers/*/resources/limits/memory".to_owned(),
+            ])
+        );
+        // aliases of aliases, `;`-separated statements, a comprehension's body
+        assert_eq!(
+            review_paths(
+                "r { c := input.review.object.spec.containers[_]; s := c.securityContext\n s.privileged }\nq { x := [n | k := input.review.object.metadata; n := k.name] }"
+            ),
+            Some(vec![
+                "/object/metadata/name".to_owned(),
+                "/object/spec/containers/*/securityContext/privileged".to_owned(),
+            ])
+        );
+        // an alias never used still iterates: its reference is kept, read for being there
+        assert_eq!(
+            review_paths("r { c := input.review.object.spec.volumes[_] }"),
+            Some(vec!["/object/spec/volumes/*?".to_owned()])
+        );
+        // a bare use, one in a string or comment, keeps all the alias reads
+        for body in [
+            "r { c := input.review.object.spec\n f(c) }",
+            "r { c := input.review.object.spec\n c.x\n msg := \"c\" }",
+            "r { c := input.review.object.spec\n c.x # c\n }",
+            "r { c := input.review.object.spec\n c[count(k)] }",
+        ] {
+            assert_eq!(
+                review_paths(body),
+                Some(vec!["/object/spec".to_owned()]),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_body_assignments_of_a_whole_reference_are_aliases() {
+        for source in [
+            // a rule, which other modules reach as `data.pkg.c`
+            "c := input.review.object.spec\nr { c.x }",
+            // `=` may compare with a rule named `c`
+            "r { c = input.review.object.spec\n c.x }",
+            // the reference is part of a larger expression
+            "r { c := input.review.object.spec with input as {}\n c.x }",
+            "r { c := input.review.object.spec == 1\n c.x }",
+            // not a statement of its own
+            "r { f(c := input.review.object.spec)\n c.x }",
+        ] {
+            // `None`: the whole review
+            let paths = review_paths(source);
+            assert!(
+                paths
+                    .as_ref()
+                    .is_none_or(|p| p.contains(&"/object/spec".to_owned())),
+                "{source}: {paths:?}"
+            );
         }
     }
 
@@ -275,6 +585,23 @@ mod tests {
             "object": {"metadata": {"labels": {"a": "1"}}, "spec": {"containers": [{"name": "c"}]}},
         });
         assert_eq!(projected, regorus::Value::from(expected));
+        // elements through `each`: each container holds what its uses read
+        let pod = json!({"object": {"spec": {"containers": [
+            {"name": "a", "image": "x", "resources": {"limits": {"memory": "1Gi", "cpu": "1"}}},
+            {"name": "b", "image": "y"},
+            "not an object",
+        ]}}});
+        let r = reads(
+            "r { c := input.review.object.spec.containers[_]\n not c.resources.limits.memory\n c.name }",
+        );
+        assert_eq!(
+            r.review().unwrap().project(&pod),
+            regorus::Value::from(json!({"object": {"spec": {"containers": [
+                {"name": "a", "resources": {"limits": {"memory": "1Gi"}}},
+                {"name": "b"},
+                "not an object",
+            ]}}}))
+        );
         // a member read on a non-object converts it whole (reads nothing there either way)
         let odd = json!({"object": "text"});
         assert_eq!(
