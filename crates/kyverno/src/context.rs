@@ -196,6 +196,13 @@ impl Context {
         jmespath::eval(&node, &self.data).map_err(QueryError::Failed)
     }
 
+    /// `request.operation`, as the query of that name gives it, read without JMESPath: every
+    /// substitution asks whether the request is a `DELETE`
+    pub fn operation(&mut self) -> Option<&str> {
+        self.load_deferred_for("request.operation").ok()?;
+        palisade_model::field_path(&self.data, "request/operation")?.as_str()
+    }
+
     fn load_deferred_for(&mut self, expr: &str) -> Result<(), QueryError> {
         loop {
             let Some(idx) = self.deferred.iter().position(|d| mentions(expr, &d.name)) else {

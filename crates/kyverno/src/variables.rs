@@ -143,6 +143,16 @@ pub fn has_variables(s: &str) -> bool {
 
 /// The expression inside `{{ }}`
 pub fn strip_braces(v: &str) -> String {
+    // Kyverno removes every `{{` and `}}`; a variable is usually `{{ … }}` with no others
+    // inside, where that is stripping the two ends (one pass instead of two copies)
+    if let Some(inner) = v
+        .strip_prefix("{{")
+        .and_then(|rest| rest.strip_suffix("}}"))
+        && !inner.contains("{{")
+        && !inner.contains("}}")
+    {
+        return inner.trim().to_owned();
+    }
     v.replace("{{", "").replace("}}", "").trim().to_owned()
 }
 
@@ -326,9 +336,9 @@ impl Walk {
     }
 
     fn is_delete(&mut self, ctx: &mut Context) -> bool {
-        *self.is_delete.get_or_insert_with(
-            || matches!(ctx.query("request.operation"), Ok(Value::String(ref s)) if s == "DELETE"),
-        )
+        *self
+            .is_delete
+            .get_or_insert_with(|| ctx.operation().is_some_and(|op| op == "DELETE"))
     }
 
     /// A string (a value or a key) with its variables substituted; a string that is one
@@ -578,6 +588,41 @@ mod tests {
             .filter_map(|c| c.get(2))
             .map(|m| (m.start(), m.end(), m.as_str().to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn braces_are_stripped_as_kyverno_strips_them() {
+        for v in [
+            "{{a}}",
+            "{{ request.object.spec.type || '' }}",
+            "{{}}",
+            "{{}}}",
+            "{{{}}",
+            "{{{a}}",
+            "{{a}}}",
+            "{{a}}}}",
+            "{{{{a}}",
+            "{{ x }} {{ y }}",
+            "{{ {a: b} }}",
+            "a}}",
+            "{{a",
+            "plain",
+            "  {{ -a }}  ",
+        ] {
+            let kyverno = v.replace("{{", "").replace("}}", "").trim().to_owned();
+            assert_eq!(strip_braces(v), kyverno, "{v}");
+        }
+    }
+
+    #[test]
+    fn the_operation_is_read_as_the_query_reads_it() {
+        let mut c = Context::new();
+        assert_eq!(c.operation(), None);
+        c.add_variable("request.operation", json!("DELETE"));
+        assert_eq!(c.operation(), Some("DELETE"));
+        c.add_variable("request.operation", json!(3));
+        assert_eq!(c.operation(), None);
+        assert_eq!(c.query("request.operation"), Ok(json!(3)));
     }
 
     #[test]
