@@ -7,7 +7,8 @@
 //! — is taken as a reference. A reference is followed through `.name`, `["name"]` and
 //! iteration (`[_]`, `[var]`, `[0]`: every element or member) steps; wherever the chain ends
 //! (a computed key, a bare `input.review.object` passed to a function, `with … as`,
-//! `import`), everything below that point is kept. Reading too much costs only time; nothing a
+//! `import`), everything below that point is kept, except for `object.get(<reference>, "key",
+//! default)`, which reads the one member. Reading too much costs only time; nothing a
 //! template can reach is left out.
 //!
 //! One form of aliasing is followed: a statement `x := <reference>` inside a body (brace depth
@@ -196,48 +197,85 @@ impl Reads {
 /// Every read of `input` in `source`: the steps, and whether everything below them is read.
 /// `None` when there are too many aliases to follow.
 fn source_reads(source: &str) -> Option<Vec<(Vec<Step>, bool)>> {
-    let depth = brace_depths(source);
-    let mut reads = Vec::new();
-    // (name, the reference it stands for)
-    let mut aliases: Vec<(&str, Vec<Step>)> = Vec::new();
-    // where each alias's name is written in its own definition (not a use)
-    let mut definitions: Vec<usize> = Vec::new();
+    let mut found = Found {
+        source,
+        depth: brace_depths(source),
+        reads: Vec::new(),
+        aliases: Vec::new(),
+        definitions: Vec::new(),
+    };
     for start in words(source, "input") {
         let (chain, end) = steps(source, start + "input".len());
-        match alias_definition(source, &depth, start, end) {
-            Some((name, at)) => {
-                aliases.push((name, chain.clone()));
-                definitions.push(at);
-                // the reference is still evaluated: iterated, and undefined when absent
-                reads.push((chain, false));
-            }
-            None => reads.push((chain, true)),
-        }
+        found.record(chain, start, end);
     }
     let mut next = 0;
-    while let Some((name, chain)) = aliases.get(next).cloned() {
+    while let Some((name, chain)) = found.aliases.get(next).cloned() {
         next += 1;
-        if aliases.len() > MAX_ALIASES {
+        if found.aliases.len() > MAX_ALIASES {
             return None;
         }
         for at in words(source, name) {
-            if definitions.contains(&at) {
+            if found.definitions.contains(&at) {
                 continue;
             }
             let (more, end) = steps(source, at + name.len());
             let mut read = chain.clone();
             read.extend(more);
-            match alias_definition(source, &depth, at, end) {
-                Some((alias, alias_at)) => {
-                    aliases.push((alias, read.clone()));
-                    definitions.push(alias_at);
-                    reads.push((read, false));
-                }
-                None => reads.push((read, true)),
-            }
+            found.record(read, at, end);
         }
     }
-    Some(reads)
+    Some(found.reads)
+}
+
+/// The reads and aliases of one source found so far
+struct Found<'s> {
+    source: &'s str,
+    depth: Vec<u32>,
+    reads: Vec<(Vec<Step>, bool)>,
+    /// (name, the reference it stands for)
+    aliases: Vec<(&'s str, Vec<Step>)>,
+    /// where each alias's name is written in its own definition (not a use)
+    definitions: Vec<usize>,
+}
+
+impl<'s> Found<'s> {
+    /// The reference `chain`, written from byte `start` to `end`: an alias's definition, the
+    /// object of an `object.get` by a plain key, or read whole
+    fn record(&mut self, mut chain: Vec<Step>, start: usize, end: usize) {
+        if let Some((name, at)) = alias_definition(self.source, &self.depth, start, end) {
+            self.aliases.push((name, chain.clone()));
+            self.definitions.push(at);
+            // the reference is still evaluated: iterated, and undefined when absent
+            self.reads.push((chain, false));
+            return;
+        }
+        if let Some(key) = object_get_key(self.source, start, end) {
+            chain.push(Step::Member(key.to_owned()));
+        }
+        self.reads.push((chain, true));
+    }
+}
+
+/// If the reference from `start` to `end` is the object of `object.get(<reference>, "key",
+/// default)` with a plain string key, the key: the call reads that member and nothing else
+fn object_get_key(source: &str, start: usize, end: usize) -> Option<&str> {
+    const CALL: &str = "object.get(";
+    let before = source.get(..start)?.trim_end();
+    let call_start = before.strip_suffix(CALL).map(str::len)?;
+    // `object.get` itself, not a longer name ending in it
+    if before
+        .get(..call_start)?
+        .bytes()
+        .next_back()
+        .is_some_and(|b| is_ident(b) || b == b'.')
+    {
+        return None;
+    }
+    let rest = source.get(end..)?.trim_start().strip_prefix(',')?;
+    let rest = rest.trim_start().strip_prefix('"')?;
+    let (key, after) = rest.split_once('"')?;
+    let plain = !key.contains('\\') && after.trim_start().starts_with(',');
+    plain.then_some(key)
 }
 
 fn is_ident(b: u8) -> bool {
@@ -527,6 +565,47 @@ mod tests {
                 review_paths(body),
                 Some(vec!["/object/spec".to_owned()]),
                 "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn object_get_by_a_plain_key_reads_that_member() {
+        // the Gatekeeper library's exempt-image helper reads only the parameters
+        assert_eq!(
+            review_paths(
+                "is_exempt(c) { exempt := object.get(object.get(input, \"parameters\", {}), \"exemptImages\", [])\n  c.image == exempt[_] }"
+            ),
+            Some(vec![])
+        );
+        assert_eq!(
+            review_paths(
+                "r { l := object.get( input.review.object.metadata , \"labels\", {})\n c := input.review.object.spec.containers[_]\n object.get(c, \"image\", \"\") }"
+            ),
+            Some(vec![
+                "/object/metadata/labels".to_owned(),
+                "/object/spec/containers/*/image".to_owned(),
+            ])
+        );
+        // a computed or path key, another function, an escaped key: all of it
+        for (source, kept) in [
+            ("object.get(input.review.object, k, {})", "/object"),
+            (
+                "object.get(input.review.object, [\"a\", \"b\"], {})",
+                "/object",
+            ),
+            ("myobject.get(input.review.object, \"a\", {})", "/object"),
+            ("x.object.get(input.review.object, \"a\", {})", "/object"),
+            ("object.get(input.review.object, \"a\\\"b\", {})", "/object"),
+            (
+                "object.get(input.review.object.spec, \"x\")",
+                "/object/spec",
+            ),
+        ] {
+            assert_eq!(
+                review_paths(source),
+                Some(vec![kept.to_owned()]),
+                "{source}"
             );
         }
     }
