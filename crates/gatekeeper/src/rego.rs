@@ -30,6 +30,23 @@ const IMPURE_BUILTINS: &[&str] = &[
     "opa.runtime",
 ];
 
+/// Longest one evaluation may run: a template that loops (a large inventory joined with
+/// itself, a runaway comprehension) fails with an error instead of holding its thread. Well
+/// above the 3 s the API server gives Gatekeeper's webhook by default, so only runaways stop.
+///
+/// Set on every engine also because an engine without a limit of its own reads regorus's
+/// process-wide fallback behind a lock on every evaluation: a write every evaluation thread
+/// shares.
+pub const EVALUATION_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The engine setting for a time limit: the clock is read every 256 units of work
+fn time_limit(limit: std::time::Duration) -> regorus::utils::limits::ExecutionTimerConfig {
+    regorus::utils::limits::ExecutionTimerConfig {
+        limit,
+        check_interval: std::num::NonZeroU32::MIN.saturating_add(255),
+    }
+}
+
 /// A template compiled for the Rego engine
 #[derive(Debug, Clone)]
 pub struct RegoTemplate {
@@ -51,6 +68,7 @@ impl RegoTemplate {
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(source.version == RegoVersion::V0);
         engine.set_strict_builtin_errors(false);
+        engine.set_execution_timer_config(time_limit(EVALUATION_TIME_LIMIT));
         let main = prepare_source(&source.rego);
         let libs: Vec<String> = source.libs.iter().map(|l| prepare_source(l)).collect();
         let reads = Arc::new(Reads::of_sources(
@@ -293,6 +311,24 @@ mod tests {
             enforcement_action: crate::template::EnforcementAction::Deny,
             rego_parameters: Default::default(),
         }
+    }
+
+    #[test]
+    fn a_runaway_evaluation_stops_at_the_time_limit() {
+        // two million iterations: seconds of work (without the limit it ends, and the test
+        // fails), stopped at the limit
+        let mut t = compile(
+            "package t\nviolation[{\"msg\": \"never\"}] { r := numbers.range(1, 1500); x := r[_]; y := r[_]; x + y < 0 }\n",
+        )
+        .unwrap();
+        t.engine
+            .set_execution_timer_config(time_limit(std::time::Duration::from_millis(20)));
+        let mut ev = t.evaluator(&Inventory::new()).unwrap();
+        let doc = json!({"apiVersion": "v1", "kind": "Pod"});
+        let err = ev
+            .evaluate(&Review::from_object(&doc), &constraint(json!({})))
+            .unwrap_err();
+        assert!(err.contains("time limit"), "{err}");
     }
 
     #[test]
