@@ -104,10 +104,15 @@ enum VarState {
 /// evaluated at most once, when an expression refers to them; an error in one surfaces only
 /// when an expression that needs it runs.
 pub struct Activation<'d> {
-    ctx: Context<'d, 'd>,
+    env: &'d CelEnv,
+    /// The general evaluator's context, made when something is first bound for it or it first
+    /// runs: most expressions are answered by the direct evaluator, and making one clones the
+    /// environment's shared reference count, a write every evaluation thread makes
+    ctx: Option<Context<'d, 'd>>,
     /// The bound documents, for programs the direct evaluator covers ([`crate::fast`])
     documents: Documents<'d>,
-    host: crate::host::Scope,
+    /// What the environment's host functions read ([`Self::bind_host_data`])
+    host_data: Option<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
     vars: &'d [Variable],
     state: Vec<VarState>,
     /// Values of the composited variables the direct evaluator computed, by index of `vars`
@@ -120,14 +125,12 @@ pub struct Activation<'d> {
 impl<'d> Activation<'d> {
     /// An empty activation; `total_budget` caps the cost of all its evaluations together
     /// (Kubernetes: 10,000,000 per policy × binding × param evaluation)
-    pub fn new(env: &CelEnv, limits: Limits, total_budget: u64) -> Self {
+    pub fn new(env: &'d CelEnv, limits: Limits, total_budget: u64) -> Self {
         Self {
-            ctx: Context::with_env(std::sync::Arc::clone(&env.env)),
+            env,
+            ctx: None,
             documents: Documents::default(),
-            host: crate::host::Scope {
-                functions: env.host.clone(),
-                data: None,
-            },
+            host_data: None,
             vars: &[],
             state: Vec::new(),
             direct: Vec::new(),
@@ -137,12 +140,19 @@ impl<'d> Activation<'d> {
         }
     }
 
+    /// The general evaluator's context, made on first use
+    fn ctx(&mut self) -> &mut Context<'d, 'd> {
+        let env = self.env;
+        self.ctx
+            .get_or_insert_with(|| Context::with_env(std::sync::Arc::clone(&env.env)))
+    }
+
     /// Bind `name` to a document (or to null)
     pub fn bind_json(&mut self, name: &str, value: Option<&'d Value>) {
         // the usual documents reach the general evaluator only if it runs (most expressions
         // are answered by the direct one, and boxing the views cost as much as answering)
         if !self.documents.bind(name, value) {
-            self.ctx.add_variable_as_val(name, view(value));
+            self.ctx().add_variable_as_val(name, view(value));
         }
     }
 
@@ -150,19 +160,19 @@ impl<'d> Activation<'d> {
     /// cannot view documents do on every evaluation; kept as a baseline for measurements)
     pub fn bind_converted(&mut self, name: &str, value: &Value) {
         self.documents.unbind(name);
-        self.ctx
+        self.ctx()
             .add_variable_as_val(name, crate::json::json_to_owned(value));
     }
 
     /// Bind `authorizer`
     pub fn bind_authorizer(&mut self, authorizer: Authorizer) {
-        self.ctx
+        self.ctx()
             .add_variable_as_val("authorizer", Box::new(authorizer));
     }
 
     /// Bind the data the environment's host functions read ([`crate::HostCall::data`])
     pub fn bind_host_data(&mut self, data: std::sync::Arc<dyn std::any::Any + Send + Sync>) {
-        self.host.data = Some(data);
+        self.host_data = Some(data);
     }
 
     /// Declare the composited variables (evaluated lazily)
@@ -194,8 +204,9 @@ impl<'d> Activation<'d> {
                 // charged when the direct evaluator computed it
                 Some(VarState::Direct) => {
                     if let Some(Some(v)) = self.direct.get(i) {
-                        self.ctx
-                            .add_variable_as_val(format!("variables.{}", var.name), to_val(v));
+                        let value = to_val(v);
+                        self.ctx()
+                            .add_variable_as_val(format!("variables.{}", var.name), value);
                     }
                     if let Some(s) = self.state.get_mut(i) {
                         *s = VarState::Bound;
@@ -212,7 +223,7 @@ impl<'d> Activation<'d> {
                     if size > self.remaining {
                         VarState::Failed("operation cancelled: actual cost limit exceeded".into())
                     } else {
-                        self.ctx
+                        self.ctx()
                             .add_variable_as_val(format!("variables.{}", var.name), val);
                         VarState::Bound
                     }
@@ -279,7 +290,10 @@ impl<'d> Activation<'d> {
 
     /// Evaluate `program` to an owned value
     fn run(&mut self, program: &Program) -> Result<Box<dyn Val + 'd>, EvalError> {
-        let ctx = &mut self.ctx;
+        let env = self.env;
+        let ctx = self
+            .ctx
+            .get_or_insert_with(|| Context::with_env(std::sync::Arc::clone(&env.env)));
         self.documents
             .sync(|name, value| ctx.add_variable_as_val(name, view(value)));
         if self.remaining == 0 {
@@ -289,8 +303,11 @@ impl<'d> Activation<'d> {
             });
         }
         let guard = budget::start(self.limits.cost.min(self.remaining), self.limits.timeout);
-        let _host = crate::host::enter(self.host.clone());
-        let result = cel::Value::resolve_val(&program.expr, &self.ctx).map(|v| v.into_owned());
+        let _host = crate::host::enter(crate::host::Scope {
+            functions: self.env.host.clone(),
+            data: self.host_data.clone(),
+        });
+        let result = cel::Value::resolve_val(&program.expr, ctx).map(|v| v.into_owned());
         let tripped = budget::tripped();
         let (used, _) = guard.finish();
         self.charge(used);

@@ -298,7 +298,7 @@ fn inputs_for<'a>(req: Request<'a>, adm: &'a Admission<'a>, reads_request: bool)
 }
 
 fn activation<'a>(
-    env: &CelEnv,
+    env: &'a CelEnv,
     i: &'a Inputs<'_>,
     vars: &'a [Variable],
     params: Option<&'a Value>,
