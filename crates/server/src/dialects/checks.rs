@@ -527,6 +527,36 @@ mod tests {
     }
 
     #[test]
+    fn a_response_line_names_five_policies_then_counts_the_rest() {
+        let strict: Vec<Resource> = (1..=7)
+            .map(|i| {
+                policy(
+                    &format!("p{i}"),
+                    json!({"mode": "mandatory", "select": ["POD-001"]}),
+                )
+            })
+            .collect();
+        let set = BuiltinChecks.compile(&strict).unwrap();
+        let out = run(&set, privileged_pod(json!({})));
+        assert!(
+            out.denials()[0]
+                .1
+                .ends_with("(critical; mandatory in policies p1, p2, p3, p4, p5 and 2 more)"),
+            "{:?}",
+            out.denials()
+        );
+        let set = BuiltinChecks
+            .compile(&[policy("soft", json!({"select": ["POD-001"]}))])
+            .unwrap();
+        let out = run(&set, privileged_pod(json!({})));
+        assert!(
+            out.warnings()[0].ends_with("(critical; advisory in policy soft)"),
+            "{:?}",
+            out.warnings()
+        );
+    }
+
+    #[test]
     fn modes_map_findings_to_deny_or_warn() {
         let set = BuiltinChecks
             .compile(&[
