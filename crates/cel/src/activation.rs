@@ -82,6 +82,11 @@ fn error_message(e: &ExecutionError) -> String {
     }
 }
 
+/// The context in `slot`, made for `env` if there is none yet
+fn context<'s, 'd>(slot: &'s mut Option<Context<'d, 'd>>, env: &CelEnv) -> &'s mut Context<'d, 'd> {
+    slot.get_or_insert_with(|| Context::with_env(std::sync::Arc::clone(&env.env)))
+}
+
 /// A document (or null) as the general evaluator reads it
 fn view<'d>(value: Option<&'d Value>) -> Box<dyn Val + 'd> {
     match value {
@@ -142,9 +147,7 @@ impl<'d> Activation<'d> {
 
     /// The general evaluator's context, made on first use
     fn ctx(&mut self) -> &mut Context<'d, 'd> {
-        let env = self.env;
-        self.ctx
-            .get_or_insert_with(|| Context::with_env(std::sync::Arc::clone(&env.env)))
+        context(&mut self.ctx, self.env)
     }
 
     /// Bind `name` to a document (or to null)
@@ -290,10 +293,8 @@ impl<'d> Activation<'d> {
 
     /// Evaluate `program` to an owned value
     fn run(&mut self, program: &Program) -> Result<Box<dyn Val + 'd>, EvalError> {
-        let env = self.env;
-        let ctx = self
-            .ctx
-            .get_or_insert_with(|| Context::with_env(std::sync::Arc::clone(&env.env)));
+        // the slot, not `self.ctx()`: the documents and the budget are read while it is held
+        let ctx = context(&mut self.ctx, self.env);
         self.documents
             .sync(|name, value| ctx.add_variable_as_val(name, view(value)));
         if self.remaining == 0 {

@@ -51,7 +51,7 @@ fn drive(state: Arc<AppState>, reviews: Arc<Vec<String>>, secs: u64) -> Result<f
     runtime.block_on(async move {
         let router = app(state);
         let start = Instant::now();
-        let mut done = 0u32;
+        let mut done = 0u64;
         while start.elapsed() < Duration::from_secs(secs) {
             for review in reviews.iter() {
                 let request = axum::http::Request::post("/validate")
@@ -62,7 +62,7 @@ fn drive(state: Arc<AppState>, reviews: Arc<Vec<String>>, secs: u64) -> Result<f
                 done += 1;
             }
         }
-        Ok(f64::from(done) / start.elapsed().as_secs_f64())
+        Ok(done as f64 / start.elapsed().as_secs_f64())
     })
 }
 
