@@ -420,6 +420,123 @@ fn serve_runs_connections_and_evaluations_on_the_threads_asked_for() {
     assert_eq!(listening["evaluation_threads"], 3, "{listening}");
 }
 
+/// POST `body` to `path` over HTTPS (TLS trusting `ca`), HTTP/1.1 with the connection closed
+/// after the answer; the raw response
+fn https_post(addr: &str, ca: &Path, path: &str, body: &str) -> String {
+    use rustls::pki_types::pem::PemObject as _;
+    use std::io::Read as _;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_file_iter(ca).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let mut stream = rustls::StreamOwned::new(tls, std::net::TcpStream::connect(addr).unwrap());
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    // the server closes after answering; a TLS stream cut without close_notify is still read
+    let _ = stream.read_to_string(&mut response);
+    response
+}
+
+#[test]
+fn serve_writes_each_decision_to_stdout_as_it_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let out = run(&[
+        "certs",
+        "--dns",
+        "localhost",
+        "--out",
+        certs.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let mut child = bin()
+        .args([
+            "serve",
+            "--policies",
+            "examples/policies",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--tls-cert")
+        .arg(certs.join("tls.crt"))
+        .arg("--tls-key")
+        .arg(certs.join("tls.key"))
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (lines, logged) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(stdout).map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<Value>(&line)
+                && lines.send(v).is_err()
+            {
+                break;
+            }
+        }
+    });
+    // a guard against a hang, not a timing assertion: lines held back fail the test here
+    let next = |what: &str| {
+        logged
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("no {what} line on stdout: {e}"))
+    };
+    let listening = std::iter::repeat_with(|| next("`listening`"))
+        .find(|line| line["message"] == "listening")
+        .unwrap();
+    let addr = listening["addr"].as_str().unwrap().to_owned();
+    let review = serde_json::json!({
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "request": {
+            "uid": "decision-log-1",
+            "kind": {"group": "", "version": "v1", "kind": "ConfigMap"},
+            "resource": {"group": "", "version": "v1", "resource": "configmaps"},
+            "namespace": "team",
+            "operation": "CREATE",
+            "userInfo": {"username": "alice"},
+            "object": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "team"}}
+        }
+    });
+    let response = https_post(
+        &addr,
+        &certs.join("ca.crt"),
+        "/validate",
+        &review.to_string(),
+    );
+    let decision = std::iter::repeat_with(|| next("decision"))
+        .find(|line| line["target"] == "palisade::decision")
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("\"uid\":\"decision-log-1\""),
+        "{response}"
+    );
+    assert_eq!(decision["uid"], "decision-log-1", "{decision}");
+    assert_eq!(decision["kind"], "ConfigMap", "{decision}");
+    assert_eq!(decision["user"], "alice", "{decision}");
+    assert_eq!(decision["allowed"], true, "{decision}");
+}
+
 #[test]
 fn serve_takes_namespaces_from_a_file_or_a_kubeconfig_not_both() {
     let out = run(&[
