@@ -378,10 +378,10 @@ fn kustomize_without_kubectl_is_a_clear_error() {
     );
 }
 
-#[test]
-fn serve_runs_connections_and_evaluations_on_the_threads_asked_for() {
-    let dir = tempfile::tempdir().unwrap();
-    let certs = dir.path().join("certs");
+/// `palisade serve` of the bundled example policies on a free loopback port, with a fresh CA
+/// and serving certificate in `dir`, its stdout piped; `extra` arguments added
+fn start_serve(dir: &Path, extra: &[&str]) -> std::process::Child {
+    let certs = dir.join("certs");
     let out = run(&[
         "certs",
         "--dns",
@@ -390,7 +390,7 @@ fn serve_runs_connections_and_evaluations_on_the_threads_asked_for() {
         certs.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let mut child = bin()
+    bin()
         .args([
             "serve",
             "--policies",
@@ -398,7 +398,7 @@ fn serve_runs_connections_and_evaluations_on_the_threads_asked_for() {
             "--listen",
             "127.0.0.1:0",
         ])
-        .args(["--io-threads", "1", "--evaluation-threads", "3"])
+        .args(extra)
         .arg("--tls-cert")
         .arg(certs.join("tls.crt"))
         .arg("--tls-key")
@@ -407,7 +407,16 @@ fn serve_runs_connections_and_evaluations_on_the_threads_asked_for() {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn serve_runs_connections_and_evaluations_on_the_threads_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = start_serve(
+        dir.path(),
+        &["--io-threads", "1", "--evaluation-threads", "3"],
+    );
     // the start-up line says what the runtime really has (tokio's own count of its workers)
     let listening = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()))
         .map_while(Result::ok)
@@ -455,32 +464,7 @@ fn https_post(addr: &str, ca: &Path, path: &str, body: &str) -> String {
 #[test]
 fn serve_writes_each_decision_to_stdout_as_it_is_made() {
     let dir = tempfile::tempdir().unwrap();
-    let certs = dir.path().join("certs");
-    let out = run(&[
-        "certs",
-        "--dns",
-        "localhost",
-        "--out",
-        certs.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let mut child = bin()
-        .args([
-            "serve",
-            "--policies",
-            "examples/policies",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .arg("--tls-cert")
-        .arg(certs.join("tls.crt"))
-        .arg("--tls-key")
-        .arg(certs.join("tls.key"))
-        .current_dir(repo())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = start_serve(dir.path(), &[]);
     let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
     let (lines, logged) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -517,7 +501,7 @@ fn serve_writes_each_decision_to_stdout_as_it_is_made() {
     });
     let response = https_post(
         &addr,
-        &certs.join("ca.crt"),
+        &dir.path().join("certs/ca.crt"),
         "/validate",
         &review.to_string(),
     );
