@@ -1,12 +1,13 @@
-//! What evaluation threads cost each other through the policies they share.
+//! What two evaluation threads cost each other.
 //!
 //! Runs the bench mix in process (no TLS, no network) on two evaluation threads, two ways in
-//! turn: both threads serving one loaded policy set (as `palisade serve` does), and each thread
-//! serving a policy set of its own, loaded separately, so nothing the engines touch while
-//! evaluating is shared between the threads. Each way, two driver threads send the 8 reviews
-//! in turn for `SECS` seconds and the reviews per second are printed; the difference is what
-//! the threads' shared policy state (reference counts, locks, caches written while
-//! evaluating) costs.
+//! turn: one server state with two evaluation threads and one queue (as `palisade serve`
+//! runs), and two separate states of one evaluation thread each, so that neither the policies
+//! nor the queue, the metrics or the namespace cache are shared and each driver always meets
+//! the same thread. Each way, two driver threads send the 8 reviews in turn for `SECS` seconds
+//! and the reviews per second are printed; the difference is what sharing all of that costs.
+//! (It is not the policies alone: serving each thread its own compiled copy of the policies
+//! made no difference over HTTP; `bench/webhook.md`, 2026-11-28 22:10.)
 //!
 //! ```sh
 //! KEEP=1 bench/webhook.sh            # keeps /tmp/palisade-webhook-bench.XXXXXX
